@@ -1,0 +1,215 @@
+package network
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// Port forwards live in one `ip` family nat table per container, named
+// nixcsh-NAME, on the host. A table of our own per container means
+// containers never touch each other's rules, and other tools' tables (such as
+// podman's netavark) are never touched at all:
+//
+//	table ip nixcsh-NAME {
+//	  chain prerouting  { type nat hook prerouting priority dstnat; fib daddr type local tcp dport H dnat to LOCAL:C }
+//	  chain output      { type nat hook output priority dstnat;     fib daddr type local tcp dport H dnat to LOCAL:C }
+//	  chain postrouting { type nat hook postrouting priority srcnat; ip saddr 127.0.0.0/8 ip daddr LOCAL masquerade }
+//	}
+//
+// The output chain serves connections from the host itself; those to
+// 127.0.0.1 leave the host with a loopback source, which needs
+// route_localnet and the masquerade.
+
+// forwardSysctls are switched on while any forward exists on the host.
+var forwardSysctls = []string{"net/ipv4/ip_forward", "net/ipv4/conf/all/route_localnet"}
+
+// savedSysctls records the values forwardSysctls had before nixcsh changed
+// them; it exists exactly while nixcsh holds them switched on.
+func savedSysctls() string { return filepath.Join(StateDir, "sysctl-saved") }
+
+func addForwards(p *plan) error {
+	c, err := nftables.New()
+	if err != nil {
+		return err
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: p.table}
+	// CreateTable fails if the table exists: a table of that name is someone
+	// else's (or a leftover to tear down first), never ours to take over.
+	c.CreateTable(t)
+	chain := func(name string, hook *nftables.ChainHook, prio *nftables.ChainPriority) *nftables.Chain {
+		return c.AddChain(&nftables.Chain{Name: name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio})
+	}
+	pre := chain("prerouting", nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest)
+	out := chain("output", nftables.ChainHookOutput, nftables.ChainPriorityNATDest)
+	post := chain("postrouting", nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource)
+	local := p.local4.ip.AsSlice()
+	for _, f := range p.ports {
+		for _, ch := range []*nftables.Chain{pre, out} {
+			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: dnatExprs(f, local)})
+		}
+	}
+	c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: []expr.Any{
+		// ip saddr 127.0.0.0/8
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: []byte{255, 0, 0, 0}, Xor: []byte{0, 0, 0, 0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{127, 0, 0, 0}},
+		// ip daddr LOCAL
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: local},
+		&expr.Masq{},
+	}})
+	if err := c.Flush(); err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return core.Errorf(core.Exists,
+				"cannot set up the port forwards of container '%s': nftables table ip %s already exists on the host; nixcsh will not take it over",
+				p.container, p.table)
+		}
+		return fmt.Errorf("nftables table ip %s: %w", p.table, err)
+	}
+	return nil
+}
+
+// dnatExprs is `fib daddr type local <proto> dport H dnat to LOCAL:C`.
+func dnatExprs(f PortForward, local []byte) []expr.Any {
+	proto := byte(unix.IPPROTO_TCP)
+	if f.Proto == "udp" {
+		proto = unix.IPPROTO_UDP
+	}
+	return []expr.Any{
+		&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)},
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(f.HostPort)},
+		&expr.Immediate{Register: 1, Data: local},
+		&expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(f.ContainerPort)},
+		&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegProtoMin: 2, Specified: true},
+	}
+}
+
+// removeForwards deletes the container's nat table if it exists.
+func removeForwards(table string) error {
+	c, err := nftables.New()
+	if err != nil {
+		return err
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: table}
+	// Adding then deleting in one batch deletes whether or not it existed.
+	c.AddTable(t)
+	c.DelTable(t)
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("removing nftables table ip %s: %w", table, err)
+	}
+	return nil
+}
+
+// forwardTables lists nixcsh's nat tables on the host.
+func forwardTables() ([]string, error) {
+	c, err := nftables.New()
+	if err != nil {
+		return nil, err
+	}
+	tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "cannot list the host's nftables tables: %w", err)
+	}
+	var names []string
+	for _, t := range tables {
+		if strings.HasPrefix(t.Name, namePrefix) {
+			names = append(names, t.Name)
+		}
+	}
+	return names, nil
+}
+
+func sysctlPath(key string) string { return filepath.Join("/proc/sys", key) }
+
+// enableForwardSysctls switches forwardSysctls on, first remembering their
+// values unless nixcsh already holds them (the saved file exists).
+func enableForwardSysctls() error {
+	if _, err := os.Stat(savedSysctls()); errors.Is(err, os.ErrNotExist) {
+		var b strings.Builder
+		for _, k := range forwardSysctls {
+			v, err := os.ReadFile(sysctlPath(k))
+			if err != nil {
+				return fmt.Errorf("reading sysctl %s: %w", k, err)
+			}
+			fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(string(v)))
+		}
+		if err := writeAtomic(savedSysctls(), []byte(b.String())); err != nil {
+			return err
+		}
+	}
+	for _, k := range forwardSysctls {
+		if err := os.WriteFile(sysctlPath(k), []byte("1\n"), 0o644); err != nil {
+			return fmt.Errorf("setting sysctl %s=1: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// restoreSysctlsIfLast puts the saved sysctl values back when no nixcsh
+// forward remains on the host. The caller holds the host lock.
+func restoreSysctlsIfLast() error {
+	saved, err := os.ReadFile(savedSysctls())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	tables, err := forwardTables()
+	if err != nil || len(tables) > 0 {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(saved)), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || !isForwardSysctl(k) {
+			continue // only ever write the keys we changed
+		}
+		if err := os.WriteFile(sysctlPath(k), []byte(v+"\n"), 0o644); err != nil {
+			return fmt.Errorf("restoring sysctl %s=%s: %w", k, v, err)
+		}
+	}
+	return os.Remove(savedSysctls())
+}
+
+func isForwardSysctl(k string) bool {
+	for _, f := range forwardSysctls {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

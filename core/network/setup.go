@@ -1,0 +1,280 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// Setup makes the container's network and returns the namespace path for
+// nspawn's --network-namespace-path: the named namespace, the veth pair (host
+// side HostLinkName, container side eth0 inside the namespace), addresses and
+// routes on both sides, the bridge enslaving and the port forwards. On any
+// failure it removes everything it made. It refuses (core.Exists) to reuse a
+// host link, namespace or nat table that already exists: those belong to
+// someone else, or to a run of this container that was not torn down
+// (Teardown first).
+func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
+	p, err := s.plan()
+	if err != nil {
+		return "", err
+	}
+	lock, err := lockHost(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer lock.unlock()
+
+	var made struct{ ns, link, sysctls, table bool }
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Undo in reverse, and only what this call made.
+		if made.table {
+			removeForwards(p.table)
+		}
+		if made.link {
+			if l, lerr := netlink.LinkByName(p.hostLink); lerr == nil {
+				netlink.LinkDel(l)
+			}
+		}
+		if made.ns {
+			deleteNamespace(p.nsPath)
+		}
+		if made.sysctls {
+			restoreSysctlsIfLast()
+		}
+	}()
+	step := func(what string, e error) error {
+		if e == nil {
+			return nil
+		}
+		var ce *core.Error
+		if errors.As(e, &ce) {
+			return e
+		}
+		return core.Errorf(core.Failed, "cannot set up the network of container '%s': %s: %w", p.container, what, e)
+	}
+
+	if err := ctx.Err(); err != nil {
+		return "", step("cancelled", err)
+	}
+	if l, lerr := netlink.LinkByName(p.hostLink); lerr == nil {
+		return "", linkTaken(p, l)
+	}
+	var bridge netlink.Link
+	if p.bridge != "" {
+		bridge, err = netlink.LinkByName(p.bridge)
+		if err != nil {
+			return "", core.Errorf(core.NotFound, "container '%s': HOST_BRIDGE %s does not exist on the host: create the bridge first", p.container, p.bridge)
+		}
+		if bridge.Type() != "bridge" {
+			return "", core.Errorf(core.Invalid, "container '%s': HOST_BRIDGE %s is a %s link, not a bridge", p.container, p.bridge, bridge.Type())
+		}
+	}
+
+	// The namespace.
+	if err := shareNamespaceDir(); err != nil {
+		return "", step("making "+namespaceDir+" a shared mount", err)
+	}
+	if err := createNamespace(p.nsPath); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", core.Errorf(core.Exists,
+				"cannot set up the network of container '%s': network namespace %s already exists (another container or state root uses the name, or a previous run was not torn down); nixcsh will not take it over",
+				p.container, p.nsPath)
+		}
+		return "", step("creating network namespace "+p.nsPath, err)
+	}
+	made.ns = true
+	ns, err := netns.GetFromPath(p.nsPath)
+	if err != nil {
+		return "", step("opening "+p.nsPath, err)
+	}
+	defer ns.Close()
+	inside, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return "", step("opening netlink in "+p.nsPath, err)
+	}
+	defer inside.Close()
+
+	// The veth pair: the peer is born inside the namespace, so its name
+	// (eth0) never meets the host's own eth0. It is created up.
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name = p.hostLink
+	attrs.Flags = net.FlagUp
+	if bridge != nil {
+		attrs.MasterIndex = bridge.Attrs().Index
+	}
+	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: containerSide, PeerNamespace: netlink.NsFd(ns)}
+	if err := netlink.LinkAdd(veth); err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			if l, lerr := netlink.LinkByName(p.hostLink); lerr == nil {
+				return "", linkTaken(p, l)
+			}
+		}
+		return "", step("creating veth pair "+p.hostLink+" <-> "+containerSide, err)
+	}
+	made.link = true
+	host, err := netlink.LinkByName(p.hostLink)
+	if err != nil {
+		return "", step("finding "+p.hostLink, err)
+	}
+	// The alias marks who owns the link (the kernel ignores IFLA_IFALIAS
+	// when it creates a link, so it is set afterwards).
+	if err := netlink.LinkSetAlias(host, ownerAlias(p.container, p.owner)); err != nil {
+		return "", step("marking "+p.hostLink+" as nixcsh's", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", step("cancelled", err)
+	}
+
+	// Host side: HOST_ADDRESS and a route to LOCAL_ADDRESS (not when bridged:
+	// the bridge carries the host's address then).
+	if bridge == nil {
+		if err := configureSide(&netlink.Handle{}, host, p.host4, p.local4, false); err != nil {
+			return "", step("configuring "+p.hostLink, err)
+		}
+		if err := configureSide(&netlink.Handle{}, host, p.host6, p.local6, false); err != nil {
+			return "", step("configuring "+p.hostLink, err)
+		}
+	}
+
+	// Inside: lo and eth0 up, LOCAL_ADDRESS, a route to HOST_ADDRESS and the
+	// default route via it.
+	lo, err := inside.LinkByName("lo")
+	if err == nil {
+		err = inside.LinkSetUp(lo)
+	}
+	if err != nil {
+		return "", step("bringing up lo inside", err)
+	}
+	eth, err := inside.LinkByName(containerSide)
+	if err == nil {
+		err = inside.LinkSetUp(eth)
+	}
+	if err != nil {
+		return "", step("bringing up eth0 inside", err)
+	}
+	if err := configureSide(inside, eth, p.local4, p.host4, true); err != nil {
+		return "", step("configuring eth0 inside", err)
+	}
+	if err := configureSide(inside, eth, p.local6, p.host6, true); err != nil {
+		return "", step("configuring eth0 inside", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", step("cancelled", err)
+	}
+
+	if len(p.ports) > 0 {
+		made.sysctls = true // they may change even if the table fails
+		if err := enableForwardSysctls(); err != nil {
+			return "", step("switching on forwarding sysctls", err)
+		}
+		if err := addForwards(p); err != nil {
+			return "", step("adding port forwards", err)
+		}
+		made.table = true
+	}
+	return p.nsPath, nil
+}
+
+// configureSide gives link its own address, a host route to the peer's
+// address and, inside the container, the default route via the peer. A
+// zero Handle works in the caller's (the host's) namespace. Addresses skip IPv6 duplicate
+// address detection: the link is point-to-point and private to us, and DAD
+// would keep the address unusable ("tentative") for a second or more.
+func configureSide(h *netlink.Handle, link netlink.Link, own, peer *addr, defaultRoute bool) error {
+	if own != nil {
+		a := &netlink.Addr{IPNet: own.net}
+		if own.ip.Is6() {
+			a.Flags = unix.IFA_F_NODAD
+		}
+		if err := h.AddrAdd(link, a); err != nil {
+			return fmt.Errorf("address %s: %w", own.net, err)
+		}
+	}
+	if peer == nil {
+		return nil
+	}
+	r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: peer.single(), Scope: netlink.SCOPE_LINK}
+	if err := h.RouteAdd(r); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("route to %s: %w", peer.ip, err)
+	}
+	if defaultRoute {
+		d := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: peer.ip.AsSlice()}
+		if err := h.RouteAdd(d); err != nil {
+			return fmt.Errorf("default route via %s: %w", peer.ip, err)
+		}
+	}
+	return nil
+}
+
+// linkTaken is the error for a host link that exists and that this Setup did
+// not make.
+func linkTaken(p *plan, l netlink.Link) error {
+	who := "another tool"
+	if a := l.Attrs().Alias; strings.HasPrefix(a, aliasPrefix) {
+		if a == ownerAlias(p.container, p.owner) {
+			who = "an earlier run of this container that was not torn down (stop the container first)"
+		} else {
+			who = fmt.Sprintf("nixcsh state %q", strings.TrimPrefix(a, aliasPrefix))
+		}
+	}
+	return core.Errorf(core.Exists,
+		"cannot set up the network of container '%s': network link %s already exists on the host, made by %s; nixcsh will not take it over",
+		p.container, p.hostLink, who)
+}
+
+// Teardown removes the container's network: host link (ve-NAME and vb-NAME),
+// namespace and port forwards, and restores the sysctls Setup changed when
+// the last forward on the host goes. It is idempotent and safe on a half-made
+// network. A host link that carries another owner's alias (or none: another
+// tool's) is left alone together with the namespace and table of that name,
+// since they are that owner's too.
+func Teardown(s Spec) error {
+	if err := CheckName(s.Container); err != nil {
+		return err
+	}
+	lock, err := lockHost(context.Background())
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
+
+	var errs []string
+	for _, name := range []string{HostLinkName(s.Container, false), HostLinkName(s.Container, true)} {
+		l, err := netlink.LinkByName(name)
+		if err != nil {
+			continue
+		}
+		if l.Attrs().Alias != ownerAlias(s.Container, s.Owner) {
+			return nil // someone else's network: touch nothing
+		}
+		if err := netlink.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
+			errs = append(errs, fmt.Sprintf("removing %s: %v", name, err))
+		}
+	}
+	if err := removeForwards(forwardTableName(s.Container)); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := deleteNamespace(NamespacePath(s.Container)); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := restoreSysctlsIfLast(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) > 0 {
+		return core.Errorf(core.Failed, "cannot tear down the network of container '%s': %s", s.Container, strings.Join(errs, "; "))
+	}
+	return nil
+}
