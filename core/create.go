@@ -1,0 +1,250 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fsx"
+)
+
+// CreateOptions are create's flags.
+type CreateOptions struct {
+	Config           string // --config: NixOS configuration text, put verbatim into the template
+	ConfigFile       string // --config-file: imported by the template (absolute path)
+	EnsureUniqueName bool
+	AutoStart        bool
+	Bridge           string
+	Port             string // HOST_PORT
+	HostAddress      string
+	LocalAddress     string
+	SystemPath       string // --system-path: use a prebuilt generation instead of building
+}
+
+// Created is what create made.
+type Created struct {
+	Name         string `json:"name"`
+	HostAddress  string `json:"hostAddress"`
+	LocalAddress string `json:"localAddress"`
+	Generation   int    `json:"generation,omitempty"`
+}
+
+// Builder turns a container's configuration.nix into a new generation of its
+// profile. core/system provides it; the Manager only orchestrates, so core
+// stays free of the configuration layer's import graph. A nil Builder means
+// create stops after writing the files (no system built).
+type Builder interface {
+	// Build evaluates the container's configuration.nix and adds a generation to
+	// its profile, returning the generation number and any warnings. It changes
+	// nothing when it fails.
+	Build(ctx context.Context, p Paths, name string) (gen int, warnings []string, err error)
+}
+
+// ConfigTemplate is configuration.nix as nixos-container writes it.
+func ConfigTemplate(name, config, configFile string) string {
+	body := config
+	if configFile != "" {
+		body = "imports = [ " + configFile + " ];"
+	}
+	return "{ config, lib, pkgs, ... }:\n\n" +
+		"{ boot.isContainer = true;\n" +
+		"  networking.hostName = lib.mkDefault \"" + name + "\";\n" +
+		"  networking.useDHCP = false;\n" +
+		"  " + body + "\n" +
+		"}\n"
+}
+
+// Create makes a new container: its conf, state dir, configuration.nix and
+// first generation. It fails without leaving anything behind.
+func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Created, error) {
+	if o.Config != "" && o.ConfigFile != "" {
+		return nil, Errorf(Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
+	}
+	if (o.HostAddress == "") != (o.LocalAddress == "") {
+		return nil, Errorf(Invalid, "With --host-address set, --local-address is required as well!")
+	}
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	if o.ConfigFile != "" {
+		abs, err := absPath(o.ConfigFile)
+		if err != nil {
+			return nil, err
+		}
+		o.ConfigFile = abs
+	}
+	// One create at a time, as nixos-container's /run/lock/nixos-container:
+	// names and addresses are chosen and claimed under this lock.
+	lock, err := fsx.LockFile(m.Paths.LockFile(), true)
+	if err != nil {
+		return nil, Errorf(Failed, "cannot take the create lock %s: %v", m.Paths.LockFile(), err)
+	}
+	defer lock.Unlock()
+
+	if o.EnsureUniqueName {
+		base := name
+		for nr := 0; m.taken(name); nr++ {
+			name = fmt.Sprintf("%s-%d", base, nr)
+		}
+	}
+	if m.Exists(name) {
+		return nil, Errorf(Exists, "container '%s' already exists", name)
+	}
+	if err := checkNewName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, Errorf(Failed, "create of '%s' cancelled", name)
+	}
+	host, local := o.HostAddress, o.LocalAddress
+	if host == "" {
+		if host, local, err = m.allocateAddresses(); err != nil {
+			return nil, err
+		}
+	}
+	f, _ := conf.Parse("")
+	f.Set(conf.PrivateNetwork, "1")
+	f.Set(conf.HostAddress, host)
+	f.Set(conf.LocalAddress, local)
+	f.Set(conf.HostBridge, o.Bridge)
+	f.Set(conf.HostPort, o.Port)
+	f.Set(conf.AutoStart, boolDigit(o.AutoStart))
+	if o.SystemPath != "" {
+		f.Set("SYSTEM_PATH", o.SystemPath)
+	}
+
+	attrs := f.Map()
+	if err := m.fire(ctx, PreCreate, name, attrs); err != nil {
+		return nil, err
+	}
+
+	// From here on everything made is undone on failure.
+	done := false
+	var made []string
+	defer func() {
+		if !done {
+			for i := len(made) - 1; i >= 0; i-- {
+				removeTree(made[i])
+			}
+		}
+	}()
+	mkdir := func(dir string, mode os.FileMode) error {
+		if _, err := os.Stat(dir); err == nil {
+			return nil
+		}
+		if err := os.MkdirAll(dir, mode); err != nil {
+			return err
+		}
+		made = append(made, dir)
+		return os.Chmod(dir, mode)
+	}
+	fail := func(err error) (*Created, error) {
+		return nil, Errorf(Failed, "cannot create container '%s': %v", name, err)
+	}
+	made = append(made, m.Paths.ConfFile(name))
+	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(m.Stderr, "host IP is %s, container IP is %s\n", host, local)
+	if err := mkdir(m.Paths.ProfilesBase(), 0o700); err != nil {
+		return fail(err)
+	}
+	if err := mkdir(m.Paths.ProfileDir(name), 0o755); err != nil {
+		return fail(err)
+	}
+	if err := mkdir(m.Paths.StateDir(name), 0o755); err != nil {
+		return fail(err)
+	}
+	text := ConfigTemplate(name, o.Config, o.ConfigFile)
+	if err := fsx.WriteAtomic(m.Paths.ConfigNix(name), []byte(text), 0o644); err != nil {
+		return fail(err)
+	}
+	c := &Created{Name: name, HostAddress: host, LocalAddress: local}
+	if m.Builder != nil && o.SystemPath == "" {
+		gen, warnings, err := m.Builder.Build(ctx, m.Paths, name)
+		if err != nil {
+			return nil, wrapBuildError(err)
+		}
+		for _, w := range warnings {
+			m.warnf("warning: %s", w)
+		}
+		c.Generation = gen
+	}
+	done = true
+	attrs["generation"] = fmt.Sprint(c.Generation)
+	m.fire(ctx, PostCreate, name, attrs)
+	return c, nil
+}
+
+// wrapBuildError keeps the evaluator's message (it names file, line and
+// option) under nixos-container's headline.
+func wrapBuildError(err error) error {
+	kind := KindOf(err)
+	if kind == Failed {
+		kind = Invalid
+	}
+	return &Error{Kind: kind, Msg: strings.TrimRight(err.Error(), "\n") + "\nfailed to build container configuration", Err: err}
+}
+
+// taken says whether create --ensure-unique-name must try another name.
+func (m *Manager) taken(name string) bool {
+	if m.Exists(name) {
+		return true
+	}
+	_, err := os.Stat(m.Paths.StateDir(name))
+	return err == nil
+}
+
+// allocateAddresses picks 10.233.N.1/.2 for the first N in 1..254 that no conf
+// of this root uses and that no host interface already holds (containers of
+// another state root, say), as nixos-container's scan does.
+func (m *Manager) allocateAddresses() (string, string, error) {
+	used := map[string]bool{}
+	names, err := m.List(context.Background())
+	if err != nil {
+		return "", "", err
+	}
+	for _, n := range names {
+		if f, err := conf.Read(m.Paths.ConfFile(n)); err == nil {
+			for _, k := range []string{conf.HostAddress, conf.LocalAddress} {
+				a, _, _ := strings.Cut(f.Get(k), "/")
+				used[a] = true
+			}
+		}
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok {
+				used[ipn.IP.String()] = true
+			}
+		}
+	}
+	for nr := 1; nr <= 254; nr++ {
+		h, l := fmt.Sprintf("10.233.%d.1", nr), fmt.Sprintf("10.233.%d.2", nr)
+		if !used[h] && !used[l] {
+			return h, l, nil
+		}
+	}
+	return "", "", Errorf(Failed, "out of IP addresses")
+}
+
+func boolDigit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func absPath(p string) (string, error) {
+	if strings.HasPrefix(p, "/") {
+		return p, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", Errorf(Failed, "cannot resolve %s: %v", p, err)
+	}
+	return wd + "/" + p, nil
+}

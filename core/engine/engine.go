@@ -1,0 +1,34 @@
+// Package engine wires a core.Manager to its real parts: the configuration
+// layer (core/system), the runtime (core/runtime, core/network, core/host).
+// core declares the interfaces; the packages that implement them import core,
+// so the wiring lives here, above both.
+package engine
+
+import (
+	"io"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// Options choose the state root, the host backend and where messages go.
+type Options struct {
+	Root    string
+	Backend string
+	Stderr  io.Writer
+}
+
+// New returns a Manager with every part wired.
+func New(o Options) (*core.Manager, error) {
+	m := core.NewManager(o.Root, o.Stderr)
+	return m, nil
+}
+
+// SuperviseVerb is the hidden first word with which a host backend runs the
+// per-container supervisor: nixcsh __supervise --root R NAME.
+const SuperviseVerb = "__supervise"
+
+// SuperviseMain is the supervisor process's main.
+func SuperviseMain(args []string, stderr io.Writer) int {
+	io.WriteString(stderr, "nixcsh: the supervisor is not wired yet\n")
+	return 1
+}

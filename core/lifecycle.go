@@ -1,0 +1,452 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/nixcsh/nixcsh/core/fsx"
+)
+
+// Profiles is the rest of what the configuration layer (core/system) does for
+// the verbs, beside building (Builder, create.go).
+type Profiles interface {
+	// List returns the container's generations, oldest first.
+	List(p Paths, name string) ([]Generation, error)
+	// SwitchTo makes generation gen (0: the one before the current) current.
+	SwitchTo(p Paths, name string, gen int) (Generation, error)
+	// GC removes store entries that no profile uses and returns them.
+	GC(p Paths) ([]string, error)
+	// ShowConfig returns the evaluated value at an option path ("" = all).
+	ShowConfig(p Paths, name, path string) (any, error)
+}
+
+// Generation is one entry of a container's profile.
+type Generation struct {
+	Number    int       `json:"number"`
+	StorePath string    `json:"storePath"`
+	Created   time.Time `json:"created"`
+	Current   bool      `json:"current"`
+}
+
+// RunState is what the runtime knows of a container right now.
+type RunState struct {
+	Running    bool      `json:"running"`
+	Leader     int       `json:"leader,omitempty"`
+	Supervisor int       `json:"supervisor,omitempty"`
+	Started    time.Time `json:"started,omitempty"`
+}
+
+// Stdio is where a command run in a container reads and writes. TTY asks for
+// a pseudo-terminal (set when the user's stdin is a terminal).
+type Stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
+	TTY      bool
+}
+
+// SwitchReport says what activating a generation in a running container did.
+type SwitchReport struct {
+	Restarted []string `json:"restarted"`
+	Started   []string `json:"started"`
+	Stopped   []string `json:"stopped"`
+	Reloaded  []string `json:"reloaded"`
+}
+
+// Runtime runs containers. core/runtime, core/network and core/host provide
+// it (wired in core/engine); core only orchestrates locks, hooks and messages.
+type Runtime interface {
+	State(ctx context.Context, name string) (RunState, error)
+	// Start boots the container and returns once it reached multi-user.target.
+	Start(ctx context.Context, name string, progress func(string)) error
+	// Stop powers the container off cleanly (SIGKILL after the stop timeout).
+	Stop(ctx context.Context, name string) error
+	// Terminate kills it at once and waits until its leader is gone.
+	Terminate(ctx context.Context, name string) error
+	Exec(ctx context.Context, name string, argv []string, stdio Stdio) (int, error)
+	RootLogin(ctx context.Context, name string, stdio Stdio) (int, error)
+	Login(ctx context.Context, name string, stdio Stdio) (int, error)
+	// Switch activates the profile's current generation in the running container.
+	Switch(ctx context.Context, name string) (SwitchReport, error)
+}
+
+func (m *Manager) runtime() (Runtime, error) {
+	if m.Runtime == nil {
+		return nil, Errorf(Failed, "this nixcsh has no container runtime")
+	}
+	return m.Runtime, nil
+}
+
+// State reports whether the container runs; a missing container is NotFound.
+func (m *Manager) State(ctx context.Context, name string) (RunState, error) {
+	if _, err := m.Conf(name); err != nil {
+		return RunState{}, err
+	}
+	if m.Runtime == nil {
+		return RunState{}, nil
+	}
+	return m.Runtime.State(ctx, name)
+}
+
+// Status is "up" or "down", as nixos-container prints it.
+func (m *Manager) Status(ctx context.Context, name string) (string, error) {
+	st, err := m.State(ctx, name)
+	if KindOf(err) == NotFound {
+		return "gone", err
+	}
+	if err != nil {
+		return "", err
+	}
+	if st.Running {
+		return "up", nil
+	}
+	return "down", nil
+}
+
+// Start boots the container; starting a running container is a no-op.
+func (m *Manager) Start(ctx context.Context, name string, progress func(string)) error {
+	rt, err := m.runtime()
+	if err != nil {
+		return err
+	}
+	if _, err := m.Conf(name); err != nil {
+		return err
+	}
+	lock, err := m.lockContainer(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if st, err := rt.State(ctx, name); err == nil && st.Running {
+		return nil
+	}
+	attrs := m.eventAttrs(name)
+	if err := m.fire(ctx, PreStart, name, attrs); err != nil {
+		return err
+	}
+	if err := rt.Start(ctx, name, progress); err != nil {
+		if KindOf(err) == Failed {
+			return &Error{Kind: Failed, Msg: fmt.Sprintf("failed to start container '%s': %v", name, err), Err: err}
+		}
+		return err
+	}
+	m.fire(ctx, PostStart, name, attrs)
+	return nil
+}
+
+// Stop powers the container off; stopping a stopped container is a no-op.
+func (m *Manager) Stop(ctx context.Context, name string) error {
+	return m.halt(ctx, name, false)
+}
+
+// Terminate kills the container at once.
+func (m *Manager) Terminate(ctx context.Context, name string) error {
+	return m.halt(ctx, name, true)
+}
+
+func (m *Manager) halt(ctx context.Context, name string, kill bool) error {
+	rt, err := m.runtime()
+	if err != nil {
+		return err
+	}
+	if _, err := m.Conf(name); err != nil {
+		return err
+	}
+	lock, err := m.lockContainer(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	return m.haltLocked(ctx, rt, name, kill)
+}
+
+func (m *Manager) haltLocked(ctx context.Context, rt Runtime, name string, kill bool) error {
+	st, err := rt.State(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !st.Running {
+		return nil
+	}
+	attrs := m.eventAttrs(name)
+	if err := m.fire(ctx, PreStop, name, attrs); err != nil {
+		return err
+	}
+	if kill {
+		err = rt.Terminate(ctx, name)
+	} else {
+		err = rt.Stop(ctx, name)
+	}
+	if err != nil {
+		return err
+	}
+	m.fire(ctx, PostStop, name, attrs)
+	return nil
+}
+
+// Restart is stop then start.
+func (m *Manager) Restart(ctx context.Context, name string, progress func(string)) error {
+	if err := m.Stop(ctx, name); err != nil {
+		return err
+	}
+	return m.Start(ctx, name, progress)
+}
+
+// Run runs argv in a root login shell inside the running container and
+// returns the command's exit code.
+func (m *Manager) Run(ctx context.Context, name string, argv []string, stdio Stdio) (int, error) {
+	rt, err := m.mustRun(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return rt.Exec(ctx, name, argv, stdio)
+}
+
+// RootLogin opens a root shell inside the container, without authentication.
+func (m *Manager) RootLogin(ctx context.Context, name string, stdio Stdio) (int, error) {
+	rt, err := m.mustRun(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return rt.RootLogin(ctx, name, stdio)
+}
+
+// Login opens the container's login prompt.
+func (m *Manager) Login(ctx context.Context, name string, stdio Stdio) (int, error) {
+	rt, err := m.mustRun(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return rt.Login(ctx, name, stdio)
+}
+
+// mustRun checks that the container exists and is up.
+func (m *Manager) mustRun(ctx context.Context, name string) (Runtime, error) {
+	rt, err := m.runtime()
+	if err != nil {
+		return nil, err
+	}
+	st, err := m.State(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Running {
+		return nil, Errorf(Failed, "container '%s' is not running; start it with: nixcsh start %s", name, name)
+	}
+	return rt, nil
+}
+
+// Destroy terminates the container if it runs and removes everything create
+// made. A missing container is not an error (nixos-container exits 0).
+func (m *Manager) Destroy(ctx context.Context, name string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	if !m.Exists(name) {
+		return nil
+	}
+	lock, err := m.lockContainer(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	attrs := m.eventAttrs(name)
+	if err := m.fire(ctx, PreDestroy, name, attrs); err != nil {
+		return err
+	}
+	if m.Runtime != nil {
+		if err := m.haltLocked(ctx, m.Runtime, name, true); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, dir := range []string{m.Paths.ProfileDir(name), m.Paths.GCRootsDir(name), m.Paths.StateDir(name), m.Paths.RunDir(name)} {
+		if err := removeTree(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return Errorf(Failed, "cannot remove all of container '%s': %v; its settings are kept so that destroy can be run again", name, errors.Join(errs...))
+	}
+	if err := os.Remove(m.Paths.ConfFile(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Errorf(Failed, "cannot remove %s: %v", m.Paths.ConfFile(name), err)
+	}
+	m.fire(ctx, PostDestroy, name, attrs)
+	return nil
+}
+
+// UpdateOptions are update's flags.
+type UpdateOptions struct {
+	Config     *string // nil: keep configuration.nix as it is
+	ConfigFile string
+}
+
+// Updated is what update did.
+type Updated struct {
+	Generation int           `json:"generation"`
+	Reloaded   bool          `json:"reloaded"`
+	Switch     *SwitchReport `json:"switch,omitempty"`
+}
+
+// Update rewrites configuration.nix when asked, builds a new generation and,
+// if the container runs, activates it. A failed build leaves
+// configuration.nix, the profile and the running system as they were.
+func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Updated, error) {
+	if o.Config != nil && o.ConfigFile != "" {
+		return nil, Errorf(Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
+	}
+	if _, err := m.Conf(name); err != nil {
+		return nil, err
+	}
+	if o.ConfigFile != "" {
+		abs, err := absPath(o.ConfigFile)
+		if err != nil {
+			return nil, err
+		}
+		o.ConfigFile = abs
+	}
+	lock, err := m.lockContainer(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	attrs := m.eventAttrs(name)
+	if err := m.fire(ctx, PreUpdate, name, attrs); err != nil {
+		return nil, err
+	}
+	path := m.Paths.ConfigNix(name)
+	// Until the new generation is built, the old configuration.nix comes back
+	// on failure: a failed update leaves everything as it was.
+	restore := func() {}
+	if o.Config != nil || o.ConfigFile != "" {
+		old, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, Errorf(Failed, "cannot read %s: %v", path, err)
+		}
+		if err := fsx.WriteAtomic(path, []byte(ConfigTemplate(name, deref(o.Config), o.ConfigFile)), 0o644); err != nil {
+			return nil, Errorf(Failed, "cannot write %s: %v", path, err)
+		}
+		restore = func() {
+			if old != nil {
+				fsx.WriteAtomic(path, old, 0o644)
+			} else {
+				os.Remove(path)
+			}
+		}
+	}
+	u := &Updated{}
+	if m.Builder != nil {
+		gen, warnings, err := m.Builder.Build(ctx, m.Paths, name)
+		if err != nil {
+			restore()
+			return nil, wrapBuildError(err)
+		}
+		u.Generation = gen
+		for _, w := range warnings {
+			m.warnf("warning: %s", w)
+		}
+	}
+	if m.Runtime != nil {
+		if st, serr := m.Runtime.State(ctx, name); serr == nil && st.Running {
+			fmt.Fprintln(m.Stderr, "reloading container...")
+			rep, serr := m.Runtime.Switch(ctx, name)
+			if serr != nil {
+				return nil, Errorf(Failed, "container '%s' built generation %d but could not switch to it: %v", name, u.Generation, serr)
+			}
+			u.Reloaded, u.Switch = true, &rep
+		}
+	}
+	attrs["generation"] = fmt.Sprint(u.Generation)
+	m.fire(ctx, PostUpdate, name, attrs)
+	return u, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (m *Manager) profiles() (Profiles, error) {
+	if m.Profiles == nil {
+		return nil, Errorf(Failed, "this nixcsh has no system builder")
+	}
+	return m.Profiles, nil
+}
+
+// Generations lists the container's system generations, oldest first.
+func (m *Manager) Generations(ctx context.Context, name string) ([]Generation, error) {
+	p, err := m.profiles()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Conf(name); err != nil {
+		return nil, err
+	}
+	return p.List(m.Paths, name)
+}
+
+// Rollback makes generation `to` (0: the previous one) current and, if the
+// container runs, switches it there.
+func (m *Manager) Rollback(ctx context.Context, name string, to int) (*Updated, error) {
+	p, err := m.profiles()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Conf(name); err != nil {
+		return nil, err
+	}
+	lock, err := m.lockContainer(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	attrs := m.eventAttrs(name)
+	if err := m.fire(ctx, PreUpdate, name, attrs); err != nil {
+		return nil, err
+	}
+	g, err := p.SwitchTo(m.Paths, name, to)
+	if err != nil {
+		return nil, err
+	}
+	u := &Updated{Generation: g.Number}
+	if m.Runtime != nil {
+		if st, serr := m.Runtime.State(ctx, name); serr == nil && st.Running {
+			fmt.Fprintln(m.Stderr, "reloading container...")
+			rep, serr := m.Runtime.Switch(ctx, name)
+			if serr != nil {
+				return nil, Errorf(Failed, "container '%s' rolled back to generation %d but could not switch to it: %v", name, g.Number, serr)
+			}
+			u.Reloaded, u.Switch = true, &rep
+		}
+	}
+	attrs["generation"] = fmt.Sprint(u.Generation)
+	m.fire(ctx, PostUpdate, name, attrs)
+	return u, nil
+}
+
+// GC removes store entries no profile uses.
+func (m *Manager) GC(ctx context.Context) ([]string, error) {
+	p, err := m.profiles()
+	if err != nil {
+		return nil, err
+	}
+	return p.GC(m.Paths)
+}
+
+// ShowConfig returns the evaluated configuration of the current generation,
+// or the value at one option path.
+func (m *Manager) ShowConfig(ctx context.Context, name, path string) (any, error) {
+	p, err := m.profiles()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Conf(name); err != nil {
+		return nil, err
+	}
+	return p.ShowConfig(m.Paths, name, path)
+}

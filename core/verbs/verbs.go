@@ -1,0 +1,197 @@
+// Package verbs is THE verb table: every verb nixcsh has is declared here once,
+// with its arguments, flags, help and completion kinds, and the core call that
+// carries it out. The one-shot CLI, the REPL, completion, `help`, the man page
+// and the Lua module are all generated from this table, so adding a verb is one
+// declaration here plus its core.Manager method.
+package verbs
+
+import (
+	"context"
+	"sort"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// Kind says what a word is, for completion and documentation.
+type Kind int
+
+const (
+	None       Kind = iota
+	Container       // an existing container's name
+	NewName         // a name for a container that does not exist yet
+	File            // a file path
+	OptionPath      // a NixOS option path (services.openssh.enable)
+	NixText         // NixOS configuration text (completes option paths inside)
+	Bridge          // a host bridge interface
+	Address         // an IP address
+	Ports           // HOST_PORT syntax: tcp:8080:80,...
+	Number
+	Word // anything else
+)
+
+// Arg is a positional argument.
+type Arg struct {
+	Name     string
+	Kind     Kind
+	Optional bool
+}
+
+// Flag is an option. Value is the placeholder of its value ("" for a switch).
+type Flag struct {
+	Name  string
+	Value string
+	Kind  Kind
+	Help  string
+}
+
+// Invocation is one call of a verb, already parsed: positional arguments,
+// flag values (switches hold "1"), the words after `--`, and the streams the
+// verb reads and writes. TTY says the streams are a terminal.
+type Invocation struct {
+	Args  []string
+	Flags map[string]string
+	Rest  []string
+	Raw   []string // every word after the verb, untouched (Raw verbs)
+	Stdio core.Stdio
+}
+
+// Flag returns a flag's value and whether it was given.
+func (in *Invocation) Flag(name string) (string, bool) {
+	v, ok := in.Flags[name]
+	return v, ok
+}
+
+// Switch reports whether a switch flag was given.
+func (in *Invocation) Switch(name string) bool {
+	_, ok := in.Flags[name]
+	return ok
+}
+
+// Arg returns positional argument i or "".
+func (in *Invocation) Arg(i int) string {
+	if i < len(in.Args) {
+		return in.Args[i]
+	}
+	return ""
+}
+
+// Verb is one declaration of the table.
+type Verb struct {
+	Name    string
+	Summary string // one line, for listings
+	Help    string // the longer text of `help VERB`
+	Args    []Arg
+	Flags   []Flag
+	Rest    *Arg // words after `--` (run)
+	// JSON: the verb reads state and its result prints as JSON with --json.
+	JSON bool
+	// Raw: the verb takes its words untouched and parses them itself (eval
+	// speaks nix-instantiate's flags, which take two values).
+	Raw bool
+	// NoName: the verb takes no container name (list, gc, options, ...).
+	NoName bool
+	// Interactive: the verb needs the user's terminal (login, root-login).
+	Interactive bool
+	// Hooks are the lifecycle events the verb fires, in order.
+	Hooks []string
+	// Do carries the verb out. Its result is a plain value (string, []string,
+	// a struct with JSON tags, core.ExitStatus for a passed-through exit code,
+	// or nil); front ends print it as text or JSON, or turn it into Lua values.
+	Do func(ctx context.Context, m *core.Manager, in *Invocation) (any, error)
+}
+
+// Texter is a result that knows its text form for the CLI (when it is not
+// just a string or a list of lines).
+type Texter interface {
+	Text() string
+}
+
+// GlobalFlags are accepted by every verb, before or after it.
+var GlobalFlags = []Flag{
+	{Name: "root", Value: "DIR", Kind: File, Help: "state root (default $NIXCSH_ROOT or /)"},
+	{Name: "plugin-dir", Value: "DIR", Kind: File, Help: "look for plugins here first"},
+	{Name: "backend", Value: "NAME", Kind: Word, Help: "where supervisors run: process or systemd (default: detect)"},
+	{Name: "help", Help: "show usage"},
+}
+
+// table holds every verb; filled by the declarations in table.go.
+var table []*Verb
+
+// All returns every verb, sorted by name.
+func All() []*Verb {
+	out := append([]*Verb(nil), table...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Lookup finds a verb by name.
+func Lookup(name string) *Verb {
+	for _, v := range table {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// Register adds a verb; front ends that bring verbs of their own (plugins,
+// completion) declare them through it at start-up so that help and completion
+// see them too. A name already taken panics: it is a programming error.
+func Register(v *Verb) {
+	if Lookup(v.Name) != nil {
+		panic("verbs: duplicate verb " + v.Name)
+	}
+	table = append(table, v)
+}
+
+// FindFlag finds a flag of the verb or a global one.
+func (v *Verb) FindFlag(name string) *Flag {
+	for i := range v.Flags {
+		if v.Flags[i].Name == name {
+			return &v.Flags[i]
+		}
+	}
+	for i := range GlobalFlags {
+		if GlobalFlags[i].Name == name {
+			return &GlobalFlags[i]
+		}
+	}
+	if v.JSON && name == "json" {
+		return &jsonFlag
+	}
+	return nil
+}
+
+var jsonFlag = Flag{Name: "json", Help: "print the result as JSON"}
+
+// AllFlags is the verb's flags followed by --json where it applies.
+func (v *Verb) AllFlags() []Flag {
+	fl := append([]Flag(nil), v.Flags...)
+	if v.JSON {
+		fl = append(fl, jsonFlag)
+	}
+	return fl
+}
+
+// Usage is the verb's one-line synopsis, e.g. "run <name> -- args...".
+func (v *Verb) Usage() string {
+	s := v.Name
+	for _, a := range v.Args {
+		if a.Optional {
+			s += " [" + a.Name + "]"
+		} else {
+			s += " <" + a.Name + ">"
+		}
+	}
+	for _, f := range v.AllFlags() {
+		if f.Value != "" {
+			s += " [--" + f.Name + " " + f.Value + "]"
+		} else {
+			s += " [--" + f.Name + "]"
+		}
+	}
+	if v.Rest != nil {
+		s += " -- " + v.Rest.Name + "..."
+	}
+	return s
+}

@@ -1,0 +1,72 @@
+package shell
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/engine"
+)
+
+// Main is the whole program: cmd/nixcsh calls os.Exit(Main(...)).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	// A panic is a bug; the user gets one line, not a Go stack.
+	defer func() {
+		if r := recover(); r != nil {
+			io.WriteString(stderr, "nixcsh: internal error: "+stringOf(r)+"\nPlease report this with the command that caused it.\n")
+			code = 70
+		}
+	}()
+	if len(args) > 0 && filepath.Base(args[0]) == "nixos-container" {
+		progName = "nixos-container"
+	}
+	words := args[1:]
+	if len(words) > 0 && words[0] == engine.SuperviseVerb {
+		return engine.SuperviseMain(words[1:], stderr)
+	}
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: newManager}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if len(words) == 0 {
+		io.WriteString(stderr, Usage(progName))
+		return 1
+	}
+	if words[0] == "help" && len(words) <= 2 {
+		cmd := &Command{Help: true}
+		if len(words) == 2 {
+			cmd.Verb = lookupVerb(words[1])
+			if cmd.Verb == nil {
+				io.WriteString(stderr, "unknown action '"+words[1]+"'\n")
+				return 1
+			}
+		}
+		return env.Execute(ctx, cmd)
+	}
+	cmd, err := Parse(words)
+	if err != nil {
+		return env.fail(err)
+	}
+	return env.Execute(ctx, cmd)
+}
+
+// newManager wires a Manager for the command's global options.
+func newManager(globals map[string]string, stderr io.Writer) (*core.Manager, error) {
+	root := globals["root"]
+	if root == "" {
+		root = core.RootFromEnv()
+	}
+	return engine.New(engine.Options{Root: root, Backend: globals["backend"], Stderr: stderr})
+}
+
+func stringOf(r any) string {
+	if e, ok := r.(error); ok {
+		return e.Error()
+	}
+	if s, ok := r.(string); ok {
+		return s
+	}
+	return "unexpected failure"
+}
