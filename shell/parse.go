@@ -116,6 +116,10 @@ func Parse(words []string) (*Command, error) {
 	cmd.Verb = v
 	args := positional[1:]
 	needsName := len(v.Args) > 0 && !v.Args[0].Optional
+	if needsName && v.Args[0].OptionalWith != "" {
+		_, given := flags[v.Args[0].OptionalWith]
+		needsName = !given
+	}
 	if needsName || (len(v.Args) > 0 && len(args) > 0) {
 		if len(args) == 0 {
 			return nil, core.Errorf(core.Invalid, "no container name specified")

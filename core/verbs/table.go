@@ -141,7 +141,7 @@ func init() {
 			},
 		},
 		{
-			Name: "start", Args: []Arg{{Name: "name", Kind: Container, Optional: true}},
+			Name: "start", Args: []Arg{{Name: "name", Kind: Container, OptionalWith: "all-autostart"}},
 			Summary: "boot the container; returns once it reached multi-user.target",
 			Help:    "Boots the container with systemd-nspawn and returns when its systemd reached multi-user.target. With --all-autostart, starts every container created with --auto-start.",
 			Hooks:   []string{core.PreStart, core.PostStart},
@@ -158,9 +158,6 @@ func init() {
 						}
 					}
 					return nil, nil
-				}
-				if in.Arg(0) == "" {
-					return nil, core.Errorf(core.Invalid, "no container name specified")
 				}
 				return nil, m.Start(ctx, in.Arg(0), progressTo(in))
 			},

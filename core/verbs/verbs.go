@@ -34,6 +34,9 @@ type Arg struct {
 	Name     string
 	Kind     Kind
 	Optional bool
+	// OptionalWith names a switch that makes the argument optional
+	// (start --all-autostart needs no name).
+	OptionalWith string
 }
 
 // Flag is an option. Value is the placeholder of its value ("" for a switch).

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what nixcsh needs on a Debian host (as root), builds it and installs
+# it as /usr/local/bin/nixcsh with a nixos-container symlink beside it.
+# Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH=/usr/local/go/bin:$PATH
+packages=(
+	systemd-container # systemd-nspawn: the container engine
+	iproute2          # ip, for looking at links (nixcsh itself uses netlink)
+	nftables          # nft, for looking at rules (nixcsh uses google/nftables)
+	util-linux        # nsenter, su, login
+	openssh-server    # services.openssh runs the host's sshd
+	apache2           # services.httpd runs the host's Apache
+	curl              # tests fetch pages from containers
+	tmux              # terminal tests
+	protobuf-compiler # scripts/gen-proto.sh
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -qq
+	# Services installed for containers must not start on the host itself.
+	policy=/usr/sbin/policy-rc.d
+	made_policy=0
+	if [ ! -e $policy ]; then
+		printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && made_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	[ $made_policy = 1 ] && rm -f $policy
+fi
+
+go mod download
+go build -o /usr/local/bin/nixcsh ./cmd/nixcsh
+ln -sf nixcsh /usr/local/bin/nixos-container
+echo "nixcsh installed: $(command -v nixcsh)"
