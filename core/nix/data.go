@@ -1,0 +1,335 @@
+package nix
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+func registerData(reg func(string, int, primFn)) {
+	reg("toJSON", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		var b strings.Builder
+		ev.toJSON(&b, a[0], pos)
+		return mkStr(b.String())
+	})
+	reg("fromJSON", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		s := ev.forceString(a[0], pos)
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		var x any
+		if err := d.Decode(&x); err != nil {
+			ev.throwf(pos, "while decoding a JSON string: %s", err)
+		}
+		if d.More() {
+			ev.throwf(pos, "while decoding a JSON string: trailing data")
+		}
+		return ev.fromJSONValue(x, pos)
+	})
+	reg("fromTOML", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		s := ev.forceString(a[0], pos)
+		var x map[string]any
+		if _, err := toml.Decode(s, &x); err != nil {
+			ev.throwf(pos, "while parsing TOML: %s", err)
+		}
+		return ev.fromTOMLValue(x, pos)
+	})
+	reg("toXML", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		var b strings.Builder
+		ev.toXML(&b, a[0], pos, false)
+		return mkStr(b.String())
+	})
+}
+
+func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
+	switch t := x.(type) {
+	case nil:
+		return nullV
+	case bool:
+		return mkBool(t)
+	case json.Number:
+		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return intVal(i)
+		}
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil {
+			ev.throwf(pos, "while decoding a JSON string: number %s out of range", t)
+		}
+		return floatVal(f)
+	case string:
+		return mkStr(t)
+	case []any:
+		out := make([]Value, len(t))
+		for i, e := range t {
+			out[i] = ev.fromJSONValue(e, pos)
+		}
+		return &listVal{out}
+	case map[string]any:
+		r := newAttrs(len(t))
+		for k, e := range t {
+			r.set(k, ev.fromJSONValue(e, pos), Pos{})
+		}
+		return r
+	}
+	return nullV
+}
+
+func (ev *Evaluator) fromTOMLValue(x any, pos Pos) Value {
+	switch t := x.(type) {
+	case bool:
+		return mkBool(t)
+	case int64:
+		return intVal(t)
+	case float64:
+		return floatVal(t)
+	case string:
+		return mkStr(t)
+	case time.Time:
+		ev.throwf(pos, "while parsing TOML: Dates and times are not supported")
+	case []any:
+		out := make([]Value, len(t))
+		for i, e := range t {
+			out[i] = ev.fromTOMLValue(e, pos)
+		}
+		return &listVal{out}
+	case []map[string]any:
+		out := make([]Value, len(t))
+		for i, e := range t {
+			out[i] = ev.fromTOMLValue(e, pos)
+		}
+		return &listVal{out}
+	case map[string]any:
+		r := newAttrs(len(t))
+		for k, e := range t {
+			r.set(k, ev.fromTOMLValue(e, pos), Pos{})
+		}
+		return r
+	}
+	ev.throwf(pos, "while parsing TOML: unsupported value %v", x)
+	return nil
+}
+
+func jsonString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			if c < 0x20 {
+				fmt.Fprintf(b, `\u%04x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
+	v = ev.force(v)
+	switch x := v.(type) {
+	case nullVal:
+		b.WriteString("null")
+	case boolVal:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case intVal:
+		b.WriteString(strconv.FormatInt(int64(x), 10))
+	case floatVal:
+		f := float64(x)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			b.WriteString("null")
+		} else {
+			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	case *strVal:
+		jsonString(b, x.s)
+	case pathVal:
+		jsonString(b, string(x))
+	case *listVal:
+		b.WriteByte('[')
+		for i, e := range x.elems {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			ev.toJSON(b, e, pos)
+		}
+		b.WriteByte(']')
+	case *attrsVal:
+		if _, ok := x.m["__toString"]; ok {
+			jsonString(b, ev.coerceToString(x, pos, false, true))
+			return
+		}
+		if o, ok := x.m["outPath"]; ok {
+			ev.toJSON(b, o.v, pos)
+			return
+		}
+		b.WriteByte('{')
+		for i, k := range x.names() {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			jsonString(b, k)
+			b.WriteByte(':')
+			ev.withFrame(x.m[k].pos, "while evaluating attribute '"+k+"'", func() { ev.toJSON(b, x.m[k].v, pos) })
+		}
+		b.WriteByte('}')
+	default:
+		ev.throwf(pos, "cannot convert %s to JSON", showType(v))
+	}
+}
+
+// ToJSON renders a value as builtins.toJSON does (for --json output).
+func (ev *Evaluator) ToJSON(v Value) (string, error) {
+	var b strings.Builder
+	_, err := ev.guard(func() Value { ev.toJSON(&b, v, Pos{}); return nullV })
+	return b.String(), err
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			b.WriteString("&quot;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\n':
+			b.WriteString("&#xA;")
+		case '\r':
+			b.WriteString("&#xD;")
+		case '\t':
+			b.WriteString("&#x9;")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func (ev *Evaluator) toXML(b *strings.Builder, v Value, pos Pos, location bool) {
+	b.WriteString("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n")
+	ev.xmlValue(b, v, pos, location, "  ", map[*attrsVal]bool{})
+	b.WriteString("</expr>\n")
+}
+
+func xmlPosAttrs(p Pos, location bool) string {
+	if !location || !p.IsValid() {
+		return ""
+	}
+	return fmt.Sprintf(" column=\"%d\" line=\"%d\" path=\"%s\"", p.Col, p.Line, xmlEscape(p.File))
+}
+
+func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location bool, ind string, drvs map[*attrsVal]bool) {
+	v = ev.force(v)
+	elem := func(tag, val string) {
+		fmt.Fprintf(b, "%s<%s value=\"%s\" />\n", ind, tag, xmlEscape(val))
+	}
+	switch x := v.(type) {
+	case nullVal:
+		b.WriteString(ind + "<null />\n")
+	case boolVal:
+		elem("bool", strconv.FormatBool(bool(x)))
+	case intVal:
+		elem("int", strconv.FormatInt(int64(x), 10))
+	case floatVal:
+		elem("float", formatFloat(float64(x)))
+	case *strVal:
+		elem("string", x.s)
+	case pathVal:
+		elem("path", string(x))
+	case *listVal:
+		if len(x.elems) == 0 {
+			b.WriteString(ind + "<list />\n")
+			return
+		}
+		b.WriteString(ind + "<list>\n")
+		for _, e := range x.elems {
+			ev.xmlValue(b, e, pos, location, ind+"  ", drvs)
+		}
+		b.WriteString(ind + "</list>\n")
+	case *attrsVal:
+		if ev.isDerivation(x) {
+			attrs := ""
+			if dp, ok := x.m["drvPath"]; ok {
+				attrs += " drvPath=\"" + xmlEscape(ev.coerceToString(dp.v, pos, false, false)) + "\""
+			}
+			if op, ok := x.m["outPath"]; ok {
+				attrs += " outPath=\"" + xmlEscape(ev.coerceToString(op.v, pos, false, false)) + "\""
+			}
+			if drvs[x] {
+				b.WriteString(ind + "<derivation" + attrs + "><repeated /></derivation>\n")
+				return
+			}
+			drvs[x] = true
+			b.WriteString(ind + "<derivation" + attrs + ">\n")
+			ev.xmlAttrs(b, x, pos, location, ind+"  ", drvs)
+			b.WriteString(ind + "</derivation>\n")
+			return
+		}
+		if len(x.m) == 0 {
+			b.WriteString(ind + "<attrs />\n")
+			return
+		}
+		b.WriteString(ind + "<attrs>\n")
+		ev.xmlAttrs(b, x, pos, location, ind+"  ", drvs)
+		b.WriteString(ind + "</attrs>\n")
+	case *lambdaVal:
+		l := x.fn
+		b.WriteString(ind + "<function" + xmlPosAttrs(l.pos, location) + ">\n")
+		if l.hasFormals {
+			extra := ""
+			if l.ellipsis {
+				extra += " ellipsis=\"1\""
+			}
+			if l.arg != "" {
+				extra += " name=\"" + xmlEscape(l.arg) + "\""
+			}
+			b.WriteString(ind + "  <attrspat" + extra + ">\n")
+			for _, f := range l.formals {
+				b.WriteString(ind + "    <attr name=\"" + xmlEscape(f.name) + "\" />\n")
+			}
+			b.WriteString(ind + "  </attrspat>\n")
+		} else {
+			b.WriteString(ind + "  <varpat name=\"" + xmlEscape(l.arg) + "\" />\n")
+		}
+		b.WriteString(ind + "</function>\n")
+	default:
+		b.WriteString(ind + "<unevaluated />\n")
+	}
+}
+
+func (ev *Evaluator) xmlAttrs(b *strings.Builder, x *attrsVal, pos Pos, location bool, ind string, drvs map[*attrsVal]bool) {
+	for _, k := range x.names() {
+		at := x.m[k]
+		fmt.Fprintf(b, "%s<attr%s name=\"%s\">\n", ind, xmlPosAttrs(at.pos, location), xmlEscape(k))
+		ev.xmlValue(b, at.v, pos, location, ind+"  ", drvs)
+		b.WriteString(ind + "</attr>\n")
+	}
+}

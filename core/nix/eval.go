@@ -1,0 +1,1035 @@
+package nix
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// env is a runtime scope: the values of one static scope, or a `with`.
+type env struct {
+	up   *env
+	vals []Value
+	with Value
+}
+
+type frame struct {
+	pos  Pos
+	what string
+}
+
+// Evaluator evaluates Nix expressions. Not safe for concurrent use.
+type Evaluator struct {
+	opts       Options
+	base       *env
+	baseScope  *scope
+	builtins   *attrsVal
+	depth      int
+	maxDepth   int
+	forceDepth int
+	stack      []frame
+	imports    map[string]Value
+	parsed     map[string]Expr
+	searchPath []searchEntry
+	lintURL    string
+	lintShort  string
+	lintAbs    string
+	warned     map[string]bool
+	home       string
+	steps      int64
+	maxSteps   int64
+	pureEval   bool
+	regexCache map[string]*regexp.Regexp
+}
+
+type searchEntry struct{ prefix, path string }
+
+const maxForceDepth = 30000
+
+// NewEvaluator returns an evaluator with the global scope of Nix.
+func NewEvaluator(opts Options) *Evaluator {
+	ev := &Evaluator{opts: opts, imports: map[string]Value{}, parsed: map[string]Expr{}, warned: map[string]bool{}}
+	ev.maxDepth = opts.MaxCallDepth
+	if ev.maxDepth <= 0 {
+		ev.maxDepth = 10000
+	}
+	if ev.opts.Getenv == nil {
+		ev.opts.Getenv = func(string) string { return "" }
+	}
+	if ev.opts.Trace == nil {
+		ev.opts.Trace = io.Discard
+	}
+	ev.home = ev.opts.Getenv("HOME")
+	for _, s := range opts.SearchPath {
+		ev.addSearchPath(s)
+	}
+	ev.initBuiltins()
+	return ev
+}
+
+func (ev *Evaluator) addSearchPath(s string) {
+	if s == "" {
+		return
+	}
+	if i := strings.IndexByte(s, '='); i >= 0 {
+		ev.searchPath = append(ev.searchPath, searchEntry{s[:i], s[i+1:]})
+	} else {
+		ev.searchPath = append(ev.searchPath, searchEntry{"", s})
+	}
+}
+
+// --- errors ---
+
+func (ev *Evaluator) mkErr(pos Pos, msg string) *EvalError {
+	e := &EvalError{Pos: pos, Msg: msg}
+	n := len(ev.stack)
+	start := 0
+	if n > 20 {
+		start = n - 20
+	}
+	for i := n - 1; i >= start; i-- {
+		f := ev.stack[i]
+		e.Trace = append(e.Trace, f.what+" at "+f.pos.String())
+	}
+	return e
+}
+
+func (ev *Evaluator) throwf(pos Pos, format string, args ...any) {
+	panic(ev.mkErr(pos, fmt.Sprintf(format, args...)))
+}
+
+// catchable errors: throw and assertion failures can be caught by tryEval
+type thrownError struct{ *EvalError }
+
+// --- forcing ---
+
+func (ev *Evaluator) force(v Value) Value {
+	t, ok := v.(*thunk)
+	if !ok {
+		return v
+	}
+	switch t.state {
+	case 2:
+		return t.val
+	case 1:
+		var p Pos
+		if t.expr != nil {
+			p = t.expr.P()
+		}
+		ev.throwf(p, "infinite recursion encountered")
+	}
+	ev.forceDepth++
+	if ev.forceDepth > maxForceDepth {
+		ev.forceDepth = 0
+		var p Pos
+		if t.expr != nil {
+			p = t.expr.P()
+		}
+		ev.throwf(p, "stack overflow (possible infinite recursion)")
+	}
+	t.state = 1
+	defer func() {
+		if t.state == 1 {
+			t.state = 0
+		}
+	}()
+	var r Value
+	if t.fn != nil {
+		x, err := t.fn()
+		if err != nil {
+			panic(asEvalError(err))
+		}
+		r = ev.force(x)
+	} else {
+		r = t.expr.eval(ev, t.env)
+	}
+	ev.forceDepth--
+	t.val, t.state, t.expr, t.env, t.fn = r, 2, nil, nil, nil
+	return r
+}
+
+func asEvalError(err error) *EvalError {
+	if e, ok := err.(*EvalError); ok {
+		return e
+	}
+	return &EvalError{Msg: err.Error()}
+}
+
+// mkThunk delays e in en, avoiding a thunk where evaluation is trivial.
+func mkThunk(e Expr, en *env) Value {
+	switch x := e.(type) {
+	case *ExprConst:
+		return x.v
+	case *ExprVar:
+		if !x.fromWith {
+			s := en
+			for i := x.level; i > 0; i-- {
+				s = s.up
+			}
+			return s.vals[x.idx]
+		}
+	case *Lambda:
+		return &lambdaVal{x, en}
+	}
+	return &thunk{expr: e, env: en}
+}
+
+func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
+	v = ev.force(v)
+	a, ok := v.(*attrsVal)
+	if !ok {
+		ev.typeErr(v, "a set", pos, ctx)
+	}
+	return a
+}
+
+func (ev *Evaluator) typeErr(v Value, want string, pos Pos, ctx string) {
+	msg := fmt.Sprintf("expected %s but found %s: %s", want, showType(v), ev.showShort(v))
+	msg = fmt.Sprintf("value is %s while %s was expected", showType(v), want)
+	if ctx != "" {
+		ev.throwf(pos, "%s", msg)
+	}
+	ev.throwf(pos, "%s", msg)
+}
+
+func (ev *Evaluator) showShort(v Value) string {
+	s := printValue(v)
+	if len(s) > 100 {
+		s = s[:100] + "…"
+	}
+	return s
+}
+
+func (ev *Evaluator) forceList(v Value, pos Pos) *listVal {
+	v = ev.force(v)
+	l, ok := v.(*listVal)
+	if !ok {
+		ev.typeErr(v, "a list", pos, "")
+	}
+	return l
+}
+
+func (ev *Evaluator) forceInt(v Value, pos Pos) int64 {
+	v = ev.force(v)
+	i, ok := v.(intVal)
+	if !ok {
+		ev.typeErr(v, "an integer", pos, "")
+	}
+	return int64(i)
+}
+
+func (ev *Evaluator) forceBool(v Value, pos Pos) bool {
+	v = ev.force(v)
+	b, ok := v.(boolVal)
+	if !ok {
+		ev.typeErr(v, "a Boolean", pos, "")
+	}
+	return bool(b)
+}
+
+func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
+	v = ev.force(v)
+	switch x := v.(type) {
+	case intVal:
+		return float64(x)
+	case floatVal:
+		return float64(x)
+	}
+	ev.typeErr(v, "a float", pos, "")
+	return 0
+}
+
+func (ev *Evaluator) forceStr(v Value, pos Pos) *strVal {
+	v = ev.force(v)
+	s, ok := v.(*strVal)
+	if !ok {
+		ev.typeErr(v, "a string", pos, "")
+	}
+	return s
+}
+
+// forceStringNoCtx forces a string (paths are not accepted).
+func (ev *Evaluator) forceString(v Value, pos Pos) string { return ev.forceStr(v, pos).s }
+
+func (ev *Evaluator) forceFunction(v Value, pos Pos) Value {
+	v = ev.force(v)
+	switch x := v.(type) {
+	case *lambdaVal, *primop, *primopApp:
+		return v
+	case *attrsVal:
+		if _, ok := x.m["__functor"]; ok {
+			return v
+		}
+	}
+	ev.typeErr(v, "a function", pos, "")
+	return nil
+}
+
+// --- expressions ---
+
+func (x *ExprConst) eval(ev *Evaluator, en *env) Value { return x.v }
+
+func (x *ExprVar) eval(ev *Evaluator, en *env) Value {
+	if !x.fromWith {
+		s := en
+		for i := x.level; i > 0; i-- {
+			s = s.up
+		}
+		return ev.force(s.vals[x.idx])
+	}
+	s := en
+	for i := x.level; i > 0; i-- {
+		s = s.up
+	}
+	for ; s != nil; s = s.up {
+		if s.with != nil {
+			a := ev.forceAttrs(s.with, x.pos, "")
+			if at, ok := a.m[x.name]; ok {
+				return ev.force(at.v)
+			}
+		}
+	}
+	ev.throwf(x.pos, "undefined variable '%s'", x.name)
+	return nil
+}
+
+func (ev *Evaluator) attrName(n AttrName, en *env) (string, bool) {
+	if n.expr == nil {
+		return n.name, true
+	}
+	v := n.expr.eval(ev, en)
+	switch s := v.(type) {
+	case *strVal:
+		return s.s, true
+	case nullVal:
+		return "", false
+	}
+	ev.typeErr(v, "a string", n.expr.P(), "")
+	return "", false
+}
+
+func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
+	v := x.e.eval(ev, en)
+	for i, n := range x.path {
+		name, _ := ev.attrName(n, en)
+		a, ok := v.(*attrsVal)
+		if !ok {
+			if x.def != nil {
+				return x.def.eval(ev, en)
+			}
+			ev.throwf(x.pos, "expected a set but found %s: %s", showType(v), ev.showShort(v))
+		}
+		at, ok := a.m[name]
+		if !ok {
+			if x.def != nil {
+				return x.def.eval(ev, en)
+			}
+			ev.throwf(x.pos, "attribute '%s' missing", attrPathPrefix(x.path[:i+1], name))
+		}
+		v = ev.force(at.v)
+	}
+	return v
+}
+
+func attrPathPrefix(path []AttrName, last string) string {
+	_ = path
+	return last
+}
+
+func (x *ExprHasAttr) eval(ev *Evaluator, en *env) Value {
+	v := x.e.eval(ev, en)
+	for i, n := range x.path {
+		name, _ := ev.attrName(n, en)
+		a, ok := v.(*attrsVal)
+		if !ok {
+			return falseV
+		}
+		at, ok := a.m[name]
+		if !ok {
+			return falseV
+		}
+		if i < len(x.path)-1 {
+			v = ev.force(at.v)
+		}
+	}
+	return trueV
+}
+
+func (x *ExprAttrs) eval(ev *Evaluator, en *env) Value {
+	a := &attrsVal{m: make(map[string]attr, len(x.binds)+len(x.dyn))}
+	inner := en
+	if x.rec {
+		inner = &env{up: en, vals: make([]Value, len(x.binds))}
+	}
+	var inh *env
+	if len(x.inheritFrom) > 0 {
+		inh = &env{up: inner, vals: make([]Value, len(x.inheritFrom))}
+		for i, e := range x.inheritFrom {
+			inh.vals[i] = mkThunk(e, inner)
+		}
+	}
+	for i, b := range x.binds {
+		var v Value
+		switch {
+		case b.fromIdx >= 0:
+			v = mkThunk(b.value, inh)
+		case b.inherited:
+			v = mkThunk(b.value, en)
+		default:
+			v = mkThunk(b.value, inner)
+		}
+		if x.rec {
+			inner.vals[i] = v
+		}
+		a.m[b.name] = attr{v, b.pos}
+	}
+	for _, d := range x.dyn {
+		name, ok := ev.attrName(AttrName{expr: d.name}, inner)
+		if !ok {
+			continue
+		}
+		if old, dup := a.m[name]; dup {
+			ev.throwf(d.pos, "dynamic attribute '%s' already defined at %s", name, old.pos)
+		}
+		a.m[name] = attr{mkThunk(d.value, inner), d.pos}
+	}
+	return a
+}
+
+func (x *ExprList) eval(ev *Evaluator, en *env) Value {
+	if len(x.elems) == 0 {
+		return &listVal{}
+	}
+	l := make([]Value, len(x.elems))
+	for i, e := range x.elems {
+		l[i] = mkThunk(e, en)
+	}
+	return &listVal{elems: l}
+}
+
+func (x *Lambda) eval(ev *Evaluator, en *env) Value { return &lambdaVal{x, en} }
+
+func (x *ExprCall) eval(ev *Evaluator, en *env) Value {
+	fn := x.fn.eval(ev, en)
+	args := make([]Value, len(x.args))
+	for i, a := range x.args {
+		args[i] = mkThunk(a, en)
+	}
+	return ev.call(fn, args, x.pos)
+}
+
+func (x *ExprLet) eval(ev *Evaluator, en *env) Value {
+	a := x.attrs
+	inner := &env{up: en, vals: make([]Value, len(a.binds))}
+	var inh *env
+	if len(a.inheritFrom) > 0 {
+		inh = &env{up: inner, vals: make([]Value, len(a.inheritFrom))}
+		for i, e := range a.inheritFrom {
+			inh.vals[i] = mkThunk(e, inner)
+		}
+	}
+	for i, b := range a.binds {
+		switch {
+		case b.fromIdx >= 0:
+			inner.vals[i] = mkThunk(b.value, inh)
+		case b.inherited:
+			inner.vals[i] = mkThunk(b.value, en)
+		default:
+			inner.vals[i] = mkThunk(b.value, inner)
+		}
+	}
+	return x.body.eval(ev, inner)
+}
+
+func (x *ExprWith) eval(ev *Evaluator, en *env) Value {
+	return x.body.eval(ev, &env{up: en, with: mkThunk(x.attrs, en)})
+}
+
+func (x *ExprIf) eval(ev *Evaluator, en *env) Value {
+	c := x.cond.eval(ev, en)
+	b, ok := c.(boolVal)
+	if !ok {
+		ev.throwf(x.cond.P(), "expected a Boolean but found %s: %s", showType(c), ev.showShort(c))
+	}
+	if b {
+		return x.then.eval(ev, en)
+	}
+	return x.els.eval(ev, en)
+}
+
+func (x *ExprAssert) eval(ev *Evaluator, en *env) Value {
+	c := x.cond.eval(ev, en)
+	b, ok := c.(boolVal)
+	if !ok {
+		ev.throwf(x.cond.P(), "expected a Boolean but found %s: %s", showType(c), ev.showShort(c))
+	}
+	if !b {
+		panic(thrownError{ev.mkErr(x.pos, fmt.Sprintf("assertion '%s' failed", showExpr(x.cond)))})
+	}
+	return x.body.eval(ev, en)
+}
+
+func (x *ExprNot) eval(ev *Evaluator, en *env) Value {
+	return mkBool(!ev.forceBool(x.e.eval(ev, en), x.pos))
+}
+
+func (x *ExprNeg) eval(ev *Evaluator, en *env) Value {
+	v := x.e.eval(ev, en)
+	switch n := v.(type) {
+	case intVal:
+		if n == math.MinInt64 {
+			ev.throwf(x.pos, "integer overflow in subtracting %d from 0", n)
+		}
+		return -n
+	case floatVal:
+		return -n
+	}
+	ev.throwf(x.pos, "expected an integer but found %s: %s", showType(v), ev.showShort(v))
+	return nil
+}
+
+func (x *ExprCurPos) eval(ev *Evaluator, en *env) Value { return posToAttrs(x.pos) }
+
+func posToAttrs(p Pos) Value {
+	a := newAttrs(3)
+	a.set("file", mkStr(p.File), Pos{})
+	a.set("line", intVal(p.Line), Pos{})
+	a.set("column", intVal(p.Col), Pos{})
+	return a
+}
+
+func (x *ExprBinOp) eval(ev *Evaluator, en *env) Value {
+	switch x.op {
+	case opAnd:
+		if !ev.boolOperand(x.l, en, "in the left operand of the AND (&&) operator") {
+			return falseV
+		}
+		return mkBool(ev.boolOperand(x.r, en, "in the right operand of the AND (&&) operator"))
+	case opOr:
+		if ev.boolOperand(x.l, en, "in the left operand of the OR (||) operator") {
+			return trueV
+		}
+		return mkBool(ev.boolOperand(x.r, en, "in the right operand of the OR (||) operator"))
+	case opImpl:
+		if !ev.boolOperand(x.l, en, "in the left operand of the IMPL (->) operator") {
+			return trueV
+		}
+		return mkBool(ev.boolOperand(x.r, en, "in the right operand of the IMPL (->) operator"))
+	}
+	l := x.l.eval(ev, en)
+	r := x.r.eval(ev, en)
+	switch x.op {
+	case opEq:
+		return mkBool(ev.eq(l, r, x.pos))
+	case opNEq:
+		return mkBool(!ev.eq(l, r, x.pos))
+	case opUpdate:
+		return ev.update(ev.forceAttrs(l, x.pos, ""), ev.forceAttrs(r, x.pos, ""))
+	case opConcatLists:
+		a, b := ev.forceList(l, x.pos), ev.forceList(r, x.pos)
+		if len(a.elems) == 0 {
+			return b
+		}
+		if len(b.elems) == 0 {
+			return a
+		}
+		n := make([]Value, 0, len(a.elems)+len(b.elems))
+		return &listVal{append(append(n, a.elems...), b.elems...)}
+	case opSub, opMul, opDiv:
+		return ev.arith(x.op, l, r, x.pos)
+	case opLt:
+		return mkBool(ev.lessThan(l, r, x.pos))
+	case opGt:
+		return mkBool(ev.lessThan(r, l, x.pos))
+	case opLe:
+		return mkBool(!ev.lessThan(r, l, x.pos))
+	case opGe:
+		return mkBool(!ev.lessThan(l, r, x.pos))
+	}
+	panic("unreachable")
+}
+
+func (ev *Evaluator) boolOperand(e Expr, en *env, ctx string) bool {
+	v := e.eval(ev, en)
+	b, ok := v.(boolVal)
+	if !ok {
+		ev.throwf(e.P(), "expected a Boolean but found %s: %s", showType(v), ev.showShort(v))
+	}
+	return bool(b)
+}
+
+func (ev *Evaluator) update(a, b *attrsVal) Value {
+	if len(b.m) == 0 {
+		return a
+	}
+	if len(a.m) == 0 {
+		return b
+	}
+	n := &attrsVal{m: make(map[string]attr, len(a.m)+len(b.m))}
+	for k, v := range a.m {
+		n.m[k] = v
+	}
+	for k, v := range b.m {
+		n.m[k] = v
+	}
+	return n
+}
+
+func (ev *Evaluator) arith(op binOp, l, r Value, pos Pos) Value {
+	li, lInt := l.(intVal)
+	ri, rInt := r.(intVal)
+	if lInt && rInt {
+		a, b := int64(li), int64(ri)
+		switch op {
+		case opSub:
+			res := a - b
+			if (b > 0 && res > a) || (b < 0 && res < a) {
+				ev.throwf(pos, "integer overflow in subtracting %d - %d", a, b)
+			}
+			return intVal(res)
+		case opMul:
+			if a != 0 && b != 0 {
+				res := a * b
+				if res/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+					ev.throwf(pos, "integer overflow in multiplying %d * %d", a, b)
+				}
+				return intVal(res)
+			}
+			return intVal(0)
+		case opDiv:
+			if b == 0 {
+				ev.throwf(pos, "division by zero")
+			}
+			if a == math.MinInt64 && b == -1 {
+				ev.throwf(pos, "integer overflow in dividing %d / %d", a, b)
+			}
+			return intVal(a / b)
+		}
+	}
+	lf, lok := numAsFloat(l)
+	rf, rok := numAsFloat(r)
+	if !lok {
+		ev.throwf(pos, "expected a float but found %s: %s", showType(l), ev.showShort(l))
+	}
+	if !rok {
+		ev.throwf(pos, "expected a float but found %s: %s", showType(r), ev.showShort(r))
+	}
+	switch op {
+	case opSub:
+		return floatVal(lf - rf)
+	case opMul:
+		return floatVal(lf * rf)
+	default:
+		if rf == 0 {
+			ev.throwf(pos, "division by zero")
+		}
+		return floatVal(lf / rf)
+	}
+}
+
+func numAsFloat(v Value) (float64, bool) {
+	switch x := v.(type) {
+	case intVal:
+		return float64(x), true
+	case floatVal:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func (ev *Evaluator) add(l, r Value, pos Pos) Value {
+	li, lInt := l.(intVal)
+	ri, rInt := r.(intVal)
+	if lInt && rInt {
+		a, b := int64(li), int64(ri)
+		res := a + b
+		if (b > 0 && res < a) || (b < 0 && res > a) {
+			ev.throwf(pos, "integer overflow in adding %d + %d", a, b)
+		}
+		return intVal(res)
+	}
+	lf, lok := numAsFloat(l)
+	rf, rok := numAsFloat(r)
+	if lok && rok {
+		return floatVal(lf + rf)
+	}
+	if lok {
+		ev.throwf(pos, "cannot add %s to %s", showType(r), showType(l))
+	}
+	return nil
+}
+
+func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
+	if x.isPlus {
+		l := x.parts[0].eval(ev, en)
+		r := x.parts[1].eval(ev, en)
+		switch lv := l.(type) {
+		case intVal, floatVal:
+			return ev.add(l, r, x.pos)
+		case pathVal:
+			var s string
+			switch rv := r.(type) {
+			case pathVal:
+				s = string(rv)
+			case *strVal:
+				s = rv.s
+			default:
+				s = ev.coerceToString(r, x.pos, false, false)
+			}
+			return pathVal(canonPath(string(lv) + s))
+		}
+		ls := ev.coerceToString(l, x.pos, false, true)
+		rs := ev.coerceToString(r, x.pos, false, true)
+		return &strVal{s: ls + rs, hasCtx: hasCtx(l) || hasCtx(r)}
+	}
+	var b strings.Builder
+	ctx := false
+	if x.isPath {
+		b.WriteString(string(x.parts[0].(*ExprConst).v.(pathVal)))
+		for _, p := range x.parts[1:] {
+			v := p.eval(ev, en)
+			switch s := v.(type) {
+			case *strVal:
+				b.WriteString(s.s)
+			case pathVal:
+				b.WriteString(string(s))
+			default:
+				b.WriteString(ev.coerceToString(v, p.P(), false, false))
+			}
+		}
+		return pathVal(canonPath(b.String()))
+	}
+	for _, p := range x.parts {
+		v := p.eval(ev, en)
+		if s, ok := v.(*strVal); ok {
+			b.WriteString(s.s)
+			ctx = ctx || s.hasCtx
+			continue
+		}
+		b.WriteString(ev.coerceToString(v, p.P(), false, true))
+		ctx = ctx || hasCtx(v)
+	}
+	return &strVal{s: b.String(), hasCtx: ctx}
+}
+
+func hasCtx(v Value) bool {
+	s, ok := v.(*strVal)
+	return ok && s.hasCtx
+}
+
+// coerceToString converts v to a string as Nix's coerceToString does.
+// coerceMore also accepts null, booleans, numbers and lists (toString).
+func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bool) string {
+	v = ev.force(v)
+	switch x := v.(type) {
+	case *strVal:
+		return x.s
+	case pathVal:
+		return string(x)
+	case *attrsVal:
+		if f, ok := x.m["__toString"]; ok {
+			r := ev.call(f.v, []Value{x}, pos)
+			return ev.coerceToString(r, pos, coerceMore, copyToStore)
+		}
+		if o, ok := x.m["outPath"]; ok {
+			return ev.coerceToString(o.v, pos, coerceMore, copyToStore)
+		}
+	}
+	if coerceMore {
+		switch x := v.(type) {
+		case nullVal:
+			return ""
+		case boolVal:
+			if x {
+				return "1"
+			}
+			return ""
+		case intVal:
+			return strconv.FormatInt(int64(x), 10)
+		case floatVal:
+			return fmt.Sprintf("%f", float64(x))
+		case *listVal:
+			var b strings.Builder
+			for i, e := range x.elems {
+				b.WriteString(ev.coerceToString(e, pos, coerceMore, copyToStore))
+				if i < len(x.elems)-1 {
+					if l, ok := ev.force(e).(*listVal); !ok || len(l.elems) != 0 {
+						b.WriteByte(' ')
+					}
+				}
+			}
+			return b.String()
+		}
+	}
+	ev.throwf(pos, "cannot coerce %s to a string: %s", showType(v), ev.showShort(v))
+	return ""
+}
+
+// --- calls ---
+
+func lambdaName(l *Lambda) string {
+	if l.name != "" {
+		return "function '" + l.name + "'"
+	}
+	return "anonymous function"
+}
+
+func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
+	for len(args) > 0 {
+		f := ev.force(fn)
+		switch x := f.(type) {
+		case *lambdaVal:
+			fn = ev.callLambda(x, args[0], pos)
+			args = args[1:]
+		case *primop:
+			if len(args) < x.arity {
+				return &primopApp{x, append([]Value(nil), args...)}
+			}
+			fn = ev.callPrimop(x, args[:x.arity], pos)
+			args = args[x.arity:]
+		case *primopApp:
+			all := make([]Value, 0, len(x.args)+len(args))
+			all = append(append(all, x.args...), args...)
+			if len(all) < x.op.arity {
+				return &primopApp{x.op, all}
+			}
+			fn = ev.callPrimop(x.op, all[:x.op.arity], pos)
+			args = all[x.op.arity:]
+		case *attrsVal:
+			if fv, ok := x.m["__functor"]; ok {
+				g := ev.call(fv.v, []Value{x}, pos)
+				fn = ev.call(g, args[:1], pos)
+				args = args[1:]
+				continue
+			}
+			ev.throwf(pos, "attempt to call something which is not a function but %s: %s", showType(f), ev.showShort(f))
+		default:
+			ev.throwf(pos, "attempt to call something which is not a function but %s: %s", showType(f), ev.showShort(f))
+		}
+	}
+	return ev.force(fn)
+}
+
+func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
+	ev.depth++
+	if ev.depth > ev.maxDepth {
+		ev.depth = 0
+		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
+	}
+	var r Value
+	if op.fn != nil {
+		r = op.fn(ev, pos, args)
+	} else {
+		v, err := op.ext(ev, args)
+		if err != nil {
+			panic(asEvalError(err))
+		}
+		r = v
+	}
+	ev.depth--
+	return r
+}
+
+func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
+	l := f.fn
+	ev.depth++
+	if ev.depth > ev.maxDepth {
+		ev.depth = 0
+		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
+	}
+	var ne *env
+	if !l.hasFormals {
+		ne = &env{up: f.env, vals: []Value{arg}}
+	} else {
+		off := 0
+		if l.arg != "" {
+			off = 1
+		}
+		ne = &env{up: f.env, vals: make([]Value, off+len(l.formals))}
+		if off == 1 {
+			ne.vals[0] = arg
+		}
+		a := ev.force(arg)
+		as, ok := a.(*attrsVal)
+		if !ok {
+			ev.throwf(pos, "expected a set but found %s: %s", showType(a), ev.showShort(a))
+		}
+		used := 0
+		for i, fm := range l.formals {
+			if at, ok := as.m[fm.name]; ok {
+				ne.vals[off+i] = at.v
+				used++
+			} else if fm.def != nil {
+				ne.vals[off+i] = mkThunk(fm.def, ne)
+			} else {
+				ev.throwf(pos, "%s called without required argument '%s'", lambdaName(l), fm.name)
+			}
+		}
+		if !l.ellipsis && used < len(as.m) {
+			for _, k := range as.names() {
+				found := false
+				for _, fm := range l.formals {
+					if fm.name == k {
+						found = true
+						break
+					}
+				}
+				if !found {
+					ev.throwf(pos, "%s called with unexpected argument '%s'", lambdaName(l), k)
+				}
+			}
+		}
+	}
+	ev.stack = append(ev.stack, frame{pos, "while calling " + lambdaName(l)})
+	r := l.body.eval(ev, ne)
+	ev.stack = ev.stack[:len(ev.stack)-1]
+	ev.depth--
+	return r
+}
+
+// --- equality and ordering ---
+
+func (ev *Evaluator) eq(a, b Value, pos Pos) bool {
+	a = ev.force(a)
+	b = ev.force(b)
+	switch x := a.(type) {
+	case intVal:
+		switch y := b.(type) {
+		case intVal:
+			return x == y
+		case floatVal:
+			return float64(x) == float64(y)
+		}
+		return false
+	case floatVal:
+		switch y := b.(type) {
+		case intVal:
+			return float64(x) == float64(y)
+		case floatVal:
+			return x == y
+		}
+		return false
+	case *strVal:
+		y, ok := b.(*strVal)
+		return ok && x.s == y.s
+	case pathVal:
+		y, ok := b.(pathVal)
+		return ok && x == y
+	case nullVal:
+		_, ok := b.(nullVal)
+		return ok
+	case boolVal:
+		y, ok := b.(boolVal)
+		return ok && x == y
+	case *listVal:
+		y, ok := b.(*listVal)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		if len(x.elems) != len(y.elems) {
+			return false
+		}
+		for i := range x.elems {
+			if x.elems[i] == y.elems[i] {
+				continue
+			}
+			if !ev.eq(x.elems[i], y.elems[i], pos) {
+				return false
+			}
+		}
+		return true
+	case *attrsVal:
+		y, ok := b.(*attrsVal)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		if ev.isDerivation(x) && ev.isDerivation(y) {
+			xo, ok1 := x.m["outPath"]
+			yo, ok2 := y.m["outPath"]
+			if ok1 && ok2 {
+				return ev.eq(xo.v, yo.v, pos)
+			}
+		}
+		if len(x.m) != len(y.m) {
+			return false
+		}
+		for _, k := range x.names() {
+			yv, ok := y.m[k]
+			if !ok {
+				return false
+			}
+			xv := x.m[k]
+			if xv.v == yv.v {
+				continue
+			}
+			if !ev.eq(xv.v, yv.v, pos) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (ev *Evaluator) isDerivation(a *attrsVal) bool {
+	t, ok := a.m["type"]
+	if !ok {
+		return false
+	}
+	s, ok := ev.force(t.v).(*strVal)
+	return ok && s.s == "derivation"
+}
+
+func (ev *Evaluator) lessThan(a, b Value, pos Pos) bool {
+	a = ev.force(a)
+	b = ev.force(b)
+	switch x := a.(type) {
+	case intVal:
+		switch y := b.(type) {
+		case intVal:
+			return x < y
+		case floatVal:
+			return float64(x) < float64(y)
+		}
+	case floatVal:
+		switch y := b.(type) {
+		case intVal:
+			return float64(x) < float64(y)
+		case floatVal:
+			return x < y
+		}
+	case *strVal:
+		if y, ok := b.(*strVal); ok {
+			return x.s < y.s
+		}
+	case pathVal:
+		if y, ok := b.(pathVal); ok {
+			return x < y
+		}
+	case *listVal:
+		if y, ok := b.(*listVal); ok {
+			for i := 0; ; i++ {
+				if i == len(y.elems) {
+					return false
+				}
+				if i == len(x.elems) {
+					return true
+				}
+				if !ev.eq(x.elems[i], y.elems[i], pos) {
+					return ev.lessThan(x.elems[i], y.elems[i], pos)
+				}
+			}
+		}
+	}
+	ev.throwf(pos, "cannot compare %s with %s", showType(a), showType(b))
+	return false
+}

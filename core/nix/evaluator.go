@@ -1,0 +1,224 @@
+package nix
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// guard runs f, turning evaluation errors and any unexpected panic into an
+// error, and restores the evaluator's bookkeeping.
+func (ev *Evaluator) guard(f func() Value) (v Value, err error) {
+	depth, fdepth, stack := ev.depth, ev.forceDepth, len(ev.stack)
+	defer func() {
+		if r := recover(); r != nil {
+			ev.depth, ev.forceDepth, ev.stack = depth, fdepth, ev.stack[:stack]
+			err = panicToError(r)
+			v = nil
+		}
+	}()
+	return f(), nil
+}
+
+func panicToError(r any) error {
+	switch x := r.(type) {
+	case *EvalError:
+		return x
+	case thrownError:
+		return x.EvalError
+	case *parseError:
+		return &EvalError{Pos: x.pos, Msg: x.msg}
+	case runtime.Error:
+		return &EvalError{Msg: "internal evaluator error: " + x.Error()}
+	case error:
+		return &EvalError{Msg: x.Error()}
+	}
+	return &EvalError{Msg: fmt.Sprint(r)}
+}
+
+// parse parses src (from file, with relative paths against baseDir) and
+// resolves its variables against the global scope.
+func (ev *Evaluator) parse(src, file, baseDir string) (e Expr, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e = nil
+			err = panicToError(r)
+		}
+	}()
+	p := &parseCtx{lx: newLexer(file, src), baseDir: baseDir, home: ev.home, ev: ev}
+	e = p.parseFile()
+	p.bind(e, ev.baseScope)
+	return e, nil
+}
+
+// Parse parses an expression without evaluating it (for --parse).
+func (ev *Evaluator) Parse(src, filename string) (Expr, error) {
+	abs := filename
+	if !filepath.IsAbs(abs) {
+		abs, _ = filepath.Abs(filename)
+	}
+	return ev.parse(src, filename, filepath.Dir(abs))
+}
+
+// EvalFile parses path and returns its (lazy) value; imports are cached.
+func (ev *Evaluator) EvalFile(path string) (Value, error) {
+	return ev.guard(func() Value { return ev.importFile(path, Pos{}) })
+}
+
+// EvalString parses src as if read from filename and returns its value.
+func (ev *Evaluator) EvalString(src, filename string) (Value, error) {
+	abs := filename
+	if !filepath.IsAbs(abs) {
+		abs, _ = filepath.Abs(filename)
+	}
+	e, err := ev.parse(src, filename, filepath.Dir(abs))
+	if err != nil {
+		return nil, err
+	}
+	return ev.guard(func() Value { return e.eval(ev, ev.base) })
+}
+
+// evalExprString is EvalString with an explicit base directory.
+func (ev *Evaluator) evalExprString(src, filename, baseDir string) (Value, error) {
+	e, err := ev.parse(src, filename, baseDir)
+	if err != nil {
+		return nil, err
+	}
+	return ev.guard(func() Value { return e.eval(ev, ev.base) })
+}
+
+// Force evaluates v to weak head normal form.
+func (ev *Evaluator) Force(v Value) (Value, error) {
+	return ev.guard(func() Value { return ev.force(v) })
+}
+
+// ForceDeep evaluates v and everything inside it.
+func (ev *Evaluator) ForceDeep(v Value) error {
+	_, err := ev.guard(func() Value { ev.deepForce(v, Pos{}); return nullV })
+	return err
+}
+
+// Call applies fn to arg and forces the result to weak head normal form.
+func (ev *Evaluator) Call(fn, arg Value) (Value, error) {
+	return ev.guard(func() Value { return ev.call(fn, []Value{arg}, Pos{}) })
+}
+
+// ToGo converts v deeply to plain Go data.
+func (ev *Evaluator) ToGo(v Value) (any, error) {
+	var out any
+	_, err := ev.guard(func() Value { out = ev.toGo(v); return nullV })
+	return out, err
+}
+
+func (ev *Evaluator) toGo(v Value) any {
+	v = ev.force(v)
+	switch x := v.(type) {
+	case nullVal:
+		return nil
+	case boolVal:
+		return bool(x)
+	case intVal:
+		return int64(x)
+	case floatVal:
+		return float64(x)
+	case *strVal:
+		return x.s
+	case pathVal:
+		return string(x)
+	case *listVal:
+		l := make([]any, len(x.elems))
+		for i, e := range x.elems {
+			l[i] = ev.toGo(e)
+		}
+		return l
+	case *attrsVal:
+		m := make(map[string]any, len(x.m))
+		for k, a := range x.m {
+			m[k] = ev.toGo(a.v)
+		}
+		return m
+	}
+	ev.throwf(Pos{}, "cannot convert %s to plain data", showType(v))
+	return nil
+}
+
+func (ev *Evaluator) deepForce(v Value, pos Pos) {
+	seen := map[any]bool{}
+	var rec func(v Value, depth int)
+	rec = func(v Value, depth int) {
+		if depth > maxForceDepth {
+			ev.throwf(pos, "stack overflow (possible infinite recursion)")
+		}
+		v = ev.force(v)
+		switch x := v.(type) {
+		case *listVal:
+			if seen[x] {
+				return
+			}
+			seen[x] = true
+			for _, e := range x.elems {
+				rec(e, depth+1)
+			}
+		case *attrsVal:
+			if seen[x] {
+				return
+			}
+			seen[x] = true
+			for _, k := range x.names() {
+				ev.withFrame(x.m[k].pos, "while evaluating the attribute '"+k+"'", func() { rec(x.m[k].v, depth+1) })
+			}
+		}
+	}
+	rec(v, 0)
+}
+
+func (ev *Evaluator) withFrame(pos Pos, what string, f func()) {
+	ev.stack = append(ev.stack, frame{pos, what})
+	f()
+	ev.stack = ev.stack[:len(ev.stack)-1]
+}
+
+// resolveImportPath maps a directory to its default.nix.
+func resolveImportPath(p string) string {
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return filepath.Join(p, "default.nix")
+	}
+	return p
+}
+
+func (ev *Evaluator) importFile(path string, pos Pos) Value {
+	if !filepath.IsAbs(path) {
+		abs, err := filepath.Abs(path)
+		if err == nil {
+			path = abs
+		}
+	}
+	path = resolveImportPath(path)
+	if v, ok := ev.imports[path]; ok {
+		return v
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		ev.throwf(pos, "getting status of '%s': %s", path, errText(err))
+	}
+	e, perr := ev.parse(string(data), path, filepath.Dir(path))
+	if perr != nil {
+		panic(perr)
+	}
+	t := &thunk{expr: e, env: ev.base}
+	ev.imports[path] = t
+	return t
+}
+
+func errText(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		err = pe.Err
+	}
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

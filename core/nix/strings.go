@@ -1,0 +1,375 @@
+package nix
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"hash"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+func registerStrings(reg func(string, int, primFn)) {
+	reg("toString", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		v := ev.force(a[0])
+		return &strVal{s: ev.coerceToString(v, pos, true, false), hasCtx: hasCtx(v)}
+	})
+	reg("stringLength", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		return intVal(len(ev.coerceToString(a[0], pos, false, false)))
+	})
+	reg("substring", 3, func(ev *Evaluator, pos Pos, a []Value) Value {
+		start := ev.forceInt(a[0], pos)
+		n := ev.forceInt(a[1], pos)
+		s := ev.coerceToString(a[2], pos, false, false)
+		if start < 0 {
+			ev.throwf(pos, "negative start position in 'substring'")
+		}
+		if start >= int64(len(s)) {
+			return mkStr("")
+		}
+		end := int64(len(s))
+		if n >= 0 && start+n < end {
+			end = start + n
+		}
+		return mkStr(s[start:end])
+	})
+	reg("concatStringsSep", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		sep := ev.coerceToString(a[0], pos, false, false)
+		l := ev.forceList(a[1], pos)
+		parts := make([]string, len(l.elems))
+		for i, e := range l.elems {
+			parts[i] = ev.coerceToString(e, pos, false, true)
+		}
+		return mkStr(strings.Join(parts, sep))
+	})
+	reg("replaceStrings", 3, func(ev *Evaluator, pos Pos, a []Value) Value {
+		from := ev.forceList(a[0], pos)
+		to := ev.forceList(a[1], pos)
+		if len(from.elems) != len(to.elems) {
+			ev.throwf(pos, "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
+		}
+		s := ev.coerceToString(a[2], pos, false, false)
+		fs := make([]string, len(from.elems))
+		for i, e := range from.elems {
+			fs[i] = ev.forceString(e, pos)
+		}
+		tos := make([]*string, len(to.elems))
+		var b strings.Builder
+		for i := 0; i <= len(s); {
+			matched := false
+			for j, f := range fs {
+				if strings.HasPrefix(s[i:], f) {
+					if tos[j] == nil {
+						t := ev.coerceToString(to.elems[j], pos, false, false)
+						tos[j] = &t
+					}
+					b.WriteString(*tos[j])
+					matched = true
+					if f == "" {
+						if i < len(s) {
+							b.WriteByte(s[i])
+						}
+						i++
+					} else {
+						i += len(f)
+					}
+					break
+				}
+			}
+			if !matched {
+				if i < len(s) {
+					b.WriteByte(s[i])
+				}
+				i++
+			}
+		}
+		return mkStr(b.String())
+	})
+	reg("match", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		re := ev.compileRegex(ev.forceString(a[0], pos), pos, true)
+		s := ev.coerceToString(a[1], pos, false, false)
+		m := re.FindStringSubmatchIndex(s)
+		if m == nil {
+			return nullV
+		}
+		out := make([]Value, 0, len(m)/2-1)
+		for i := 2; i < len(m); i += 2 {
+			if m[i] < 0 {
+				out = append(out, nullV)
+			} else {
+				out = append(out, mkStr(s[m[i]:m[i+1]]))
+			}
+		}
+		return &listVal{out}
+	})
+	reg("split", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		re := ev.compileRegex(ev.forceString(a[0], pos), pos, false)
+		s := ev.coerceToString(a[1], pos, false, false)
+		ms := re.FindAllStringSubmatchIndex(s, -1)
+		var out []Value
+		last := 0
+		for _, m := range ms {
+			out = append(out, mkStr(s[last:m[0]]))
+			groups := make([]Value, 0, len(m)/2-1)
+			for i := 2; i < len(m); i += 2 {
+				if m[i] < 0 {
+					groups = append(groups, nullV)
+				} else {
+					groups = append(groups, mkStr(s[m[i]:m[i+1]]))
+				}
+			}
+			out = append(out, &listVal{groups})
+			last = m[1]
+		}
+		out = append(out, mkStr(s[last:]))
+		return &listVal{out}
+	})
+	reg("splitVersion", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		s := ev.coerceToString(a[0], pos, false, false)
+		var out []Value
+		for _, c := range splitVersion(s) {
+			out = append(out, mkStr(c))
+		}
+		return &listVal{out}
+	})
+	reg("compareVersions", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		return intVal(compareVersions(ev.forceString(a[0], pos), ev.forceString(a[1], pos)))
+	})
+	reg("parseDrvName", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		s := ev.coerceToString(a[0], pos, false, false)
+		name, version := s, ""
+		for i := 0; i+1 < len(s); i++ {
+			if s[i] == '-' && !(s[i+1] >= 'a' && s[i+1] <= 'z' || s[i+1] >= 'A' && s[i+1] <= 'Z') {
+				name, version = s[:i], s[i+1:]
+				break
+			}
+		}
+		r := newAttrs(2)
+		r.set("name", mkStr(name), Pos{})
+		r.set("version", mkStr(version), Pos{})
+		return r
+	})
+	reg("hashString", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		h := ev.hasher(ev.forceString(a[0], pos), pos)
+		h.Write([]byte(ev.coerceToString(a[1], pos, false, false)))
+		return mkStr(hex.EncodeToString(h.Sum(nil)))
+	})
+	reg("hashFile", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		h := ev.hasher(ev.forceString(a[0], pos), pos)
+		p := ev.realPath(a[1], pos)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			ev.throwf(pos, "opening file '%s': %s", p, errText(err))
+		}
+		h.Write(data)
+		return mkStr(hex.EncodeToString(h.Sum(nil)))
+	})
+}
+
+func (ev *Evaluator) hasher(name string, pos Pos) hash.Hash {
+	switch name {
+	case "md5":
+		return md5.New()
+	case "sha1":
+		return sha1.New()
+	case "sha256":
+		return sha256.New()
+	case "sha512":
+		return sha512.New()
+	}
+	ev.throwf(pos, "unknown hash algorithm '%s', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'", name)
+	return nil
+}
+
+func sha256Sum(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// hashBase32 is Nix's base-32 encoding (omitting e, o, u, t).
+func hashBase32(h []byte) string {
+	const chars = "0123456789abcdfghijklmnpqrsvwxyz"
+	n := (len(h)*8-1)/5 + 1
+	out := make([]byte, n)
+	for i := n - 1; i >= 0; i-- {
+		b := uint(i * 5)
+		j, k := b/8, b%8
+		c := uint(h[j]) >> k
+		if int(j)+1 < len(h) {
+			c |= uint(h[j+1]) << (8 - k)
+		}
+		out[n-1-i] = chars[c&0x1f]
+	}
+	return string(out)
+}
+
+// splitVersion splits a version into components as Nix does: runs of
+// digits, runs of other characters; '.' and '-' separate.
+func splitVersion(s string) []string {
+	var out []string
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c == '.' || c == '-' {
+			i++
+			continue
+		}
+		j := i
+		if isDigit(c) {
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+		} else {
+			for j < len(s) && !isDigit(s[j]) && s[j] != '.' && s[j] != '-' {
+				j++
+			}
+		}
+		out = append(out, s[i:j])
+		i = j
+	}
+	return out
+}
+
+func componentLess(a, b string) bool {
+	ai, aerr := strconv.ParseUint(a, 10, 64)
+	bi, berr := strconv.ParseUint(b, 10, 64)
+	aNum, bNum := aerr == nil && a != "", berr == nil && b != ""
+	switch {
+	case aNum && bNum:
+		return ai < bi
+	case a == "" && bNum:
+		return true
+	case a == "pre" && b != "pre":
+		return true
+	case b == "pre":
+		return false
+	case bNum:
+		return true
+	case aNum:
+		return false
+	}
+	return a < b
+}
+
+func compareVersions(a, b string) int {
+	ca, cb := splitVersion(a), splitVersion(b)
+	for i := 0; i < len(ca) || i < len(cb); i++ {
+		x, y := "", ""
+		if i < len(ca) {
+			x = ca[i]
+		}
+		if i < len(cb) {
+			y = cb[i]
+		}
+		if componentLess(x, y) {
+			return -1
+		}
+		if componentLess(y, x) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// compileRegex translates a POSIX extended regular expression to Go's
+// syntax (leftmost-longest matching, whole-string for match).
+func (ev *Evaluator) compileRegex(pat string, pos Pos, whole bool) *regexp.Regexp {
+	key := pat
+	if whole {
+		key = "^" + pat
+	}
+	if ev.regexCache == nil {
+		ev.regexCache = map[string]*regexp.Regexp{}
+	}
+	if re, ok := ev.regexCache[key]; ok {
+		return re
+	}
+	tr := translateERE(pat)
+	if whole {
+		tr = "^(?:" + tr + ")$"
+	}
+	re, err := regexp.Compile(tr)
+	if err != nil {
+		ev.throwf(pos, "invalid regular expression '%s'", pat)
+	}
+	re.Longest()
+	ev.regexCache[key] = re
+	return re
+}
+
+// translateERE rewrites the POSIX ERE constructs RE2 reads differently:
+// inside brackets a backslash is literal, and a ']' first is literal.
+func translateERE(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch c {
+		case '[':
+			j := i + 1
+			b.WriteByte('[')
+			if j < len(p) && p[j] == '^' {
+				b.WriteByte('^')
+				j++
+			}
+			if j < len(p) && p[j] == ']' {
+				b.WriteString(`\]`)
+				j++
+			}
+			for j < len(p) && p[j] != ']' {
+				if p[j] == '[' && j+1 < len(p) && (p[j+1] == ':' || p[j+1] == '=' || p[j+1] == '.') {
+					end := strings.Index(p[j+2:], string(p[j+1])+"]")
+					if end >= 0 {
+						b.WriteString(p[j : j+2+end+2])
+						j += 2 + end + 2
+						continue
+					}
+				}
+				switch p[j] {
+				case '\\':
+					b.WriteString(`\\`)
+				case '[':
+					b.WriteString(`\[`)
+				default:
+					b.WriteByte(p[j])
+				}
+				j++
+			}
+			if j < len(p) {
+				b.WriteByte(']')
+			}
+			i = j
+		case '\\':
+			if i+1 < len(p) {
+				b.WriteByte('\\')
+				b.WriteByte(p[i+1])
+				i++
+			} else {
+				b.WriteString(`\\`)
+			}
+		case '{':
+			// a '{' not starting a valid interval is literal in POSIX
+			j := i + 1
+			for j < len(p) && (isDigit(p[j]) || p[j] == ',') {
+				j++
+			}
+			if j < len(p) && p[j] == '}' && j > i+1 {
+				b.WriteString(p[i : j+1])
+				i = j
+			} else {
+				b.WriteString(`\{`)
+			}
+		default:
+			if c >= utf8.RuneSelf {
+				b.WriteByte(c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	return b.String()
+}
