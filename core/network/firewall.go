@@ -39,7 +39,8 @@ const (
 )
 
 // ApplyFirewall replaces the container's firewall in one nftables batch, so
-// the change is atomic and takes effect at once:
+// the change is atomic and takes effect at once (connections already
+// established stay up):
 //
 //	table inet nixcsh-firewall {
 //	  chain input { type filter hook input priority filter; policy drop;
@@ -68,23 +69,42 @@ func ApplyFirewall(nsPath string, fw Firewall) error {
 		return core.Errorf(core.Failed, "cannot program the firewall in %s: %w", nsPath, err)
 	}
 	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: FirewallTable}
-	// add + delete + add in one batch: the old rules vanish and the new ones
-	// appear in the same transaction, whether or not a table existed.
-	c.AddTable(t)
-	c.DelTable(t)
-	if fw.Enable {
-		c.AddTable(t)
-		drop := nftables.ChainPolicyDrop
-		in := c.AddChain(&nftables.Chain{Name: "input", Table: t, Type: nftables.ChainTypeFilter,
-			Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &drop})
-		for _, e := range firewallRules(fw) {
-			c.AddRule(&nftables.Rule{Table: t, Chain: in, Exprs: append(e, &expr.Verdict{Kind: expr.VerdictAccept})})
+	if !fw.Enable {
+		c.AddTable(t) // so that the delete succeeds when there is none
+		c.DelTable(t)
+	} else {
+		// Common case, an update: keep the table and its hooked chain and
+		// swap the rules (flush + add in one batch is atomic). Re-hooking a
+		// chain makes the kernel wait for an RCU grace period.
+		replaceFirewall(c, t, fw, false)
+		if err := c.Flush(); err == nil {
+			return nil
 		}
+		// The chain is not as nixcsh makes it (someone changed it inside
+		// the container): start over with add + delete + add.
+		c.AddTable(t)
+		c.DelTable(t)
+		replaceFirewall(c, t, fw, true)
 	}
 	if err := c.Flush(); err != nil {
 		return core.Errorf(core.Failed, "cannot program the firewall in %s: %w", nsPath, err)
 	}
 	return nil
+}
+
+// replaceFirewall queues the table, its input chain and fw's rules into c's
+// batch. Unless fresh, it flushes the chain first (it may hold old rules).
+func replaceFirewall(c *nftables.Conn, t *nftables.Table, fw Firewall, fresh bool) {
+	c.AddTable(t)
+	drop := nftables.ChainPolicyDrop
+	in := c.AddChain(&nftables.Chain{Name: "input", Table: t, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &drop})
+	if !fresh {
+		c.FlushChain(in)
+	}
+	for _, e := range firewallRules(fw) {
+		c.AddRule(&nftables.Rule{Table: t, Chain: in, Exprs: append(e, &expr.Verdict{Kind: expr.VerdictAccept})})
+	}
 }
 
 // firewallRules are the matches of the input chain's accept rules, in order.

@@ -98,17 +98,22 @@ func dnatExprs(f PortForward, local []byte) []expr.Any {
 	}
 }
 
-// removeForwards deletes the container's nat table if it exists.
+// removeForwards deletes the container's nat table if it exists. It looks
+// first: a listing is cheap, while every committed nftables batch waits for
+// the kernel's RCU grace period (several milliseconds).
 func removeForwards(table string) error {
 	c, err := nftables.New()
 	if err != nil {
 		return err
 	}
-	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: table}
-	// Adding then deleting in one batch deletes whether or not it existed.
-	c.AddTable(t)
-	c.DelTable(t)
-	if err := c.Flush(); err != nil {
+	if _, err := c.ListTableOfFamily(table, nftables.TableFamilyIPv4); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return fmt.Errorf("looking for nftables table ip %s: %w", table, err)
+	}
+	c.DelTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: table})
+	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("removing nftables table ip %s: %w", table, err)
 	}
 	return nil
