@@ -1,0 +1,96 @@
+// Package runtime runs one nixcsh container with systemd-nspawn: the nspawn
+// command line, the root dir skeleton that does not come from a generation,
+// the per-container supervisor (cgroups, readiness, reboot, clean stop), the
+// runtime state other processes read, and entering a running container
+// (run, root-login, login).
+package runtime
+
+import (
+	"strings"
+	"time"
+)
+
+// Bind is an extra bind mount into the container.
+type Bind struct {
+	Source, Target string // Target "" means the same path as Source
+	ReadOnly       bool
+}
+
+// Spec is everything needed to boot one container.
+type Spec struct {
+	Name         string   // container name (may contain '_'; see MachineName)
+	Root         string   // the container's root dir
+	Binds        []Bind   // extra binds; the host's /usr read-only is always there
+	NetNSPath    string   // "" shares the host's network; else --network-namespace-path
+	PrivateUsers string   // PRIVATE_USERS: "", no, identity, pick, or a number
+	ExtraFlags   []string // EXTRA_NSPAWN_FLAGS, already split into words
+	LogFile      string   // console + supervisor log (appended)
+	RunDir       string   // runtime state; removed when the container is down
+	StopTimeout  time.Duration
+}
+
+// DefaultStopTimeout is how long a clean poweroff may take before SIGKILL.
+const DefaultStopTimeout = 10 * time.Second
+
+func (s Spec) stopTimeout() time.Duration {
+	if s.StopTimeout > 0 {
+		return s.StopTimeout
+	}
+	return DefaultStopTimeout
+}
+
+// NspawnPath is the systemd-nspawn binary (Debian package systemd-container).
+const NspawnPath = "/usr/bin/systemd-nspawn"
+
+// MachineName maps a container name to the machine name nspawn accepts.
+// nixos-container names match ^[a-zA-Z0-9_-]+$ but nspawn refuses '_'
+// ("Invalid machine name"), so every '_' becomes '-'. The mapping is
+// deterministic; two names differing only in '_' versus '-' (a_b, a-b) share
+// a machine name, which matters only for the hostname nspawn sets and for the
+// cgroup name (which also carries a random suffix), never for state paths.
+func MachineName(name string) string {
+	return strings.ReplaceAll(name, "_", "-")
+}
+
+// Args is the full systemd-nspawn command line (argv[0] included) for s.
+//
+// --register=no --keep-unit: there is no machined or system bus on a host
+// where systemd is not PID 1, and nspawn then refuses to start without them;
+// --keep-unit also makes nspawn create its payload/ and supervisor/ cgroups
+// below the cgroup it was started in, which the supervisor makes per container.
+func Args(s Spec) []string {
+	args := []string{NspawnPath,
+		"-q", "--register=no", "--keep-unit",
+		"-M", MachineName(s.Name),
+		"-D", s.Root,
+		"--bind-ro=/usr",
+		"--notify-ready=yes",
+		"--kill-signal=SIGRTMIN+3",
+	}
+	for _, b := range s.Binds {
+		flag := "--bind="
+		if b.ReadOnly {
+			flag = "--bind-ro="
+		}
+		spec := escapeBindPath(b.Source)
+		if b.Target != "" && b.Target != b.Source {
+			spec += ":" + escapeBindPath(b.Target)
+		}
+		args = append(args, flag+spec)
+	}
+	if s.NetNSPath != "" {
+		args = append(args, "--network-namespace-path="+s.NetNSPath)
+	}
+	if s.PrivateUsers != "" {
+		args = append(args, "--private-users="+s.PrivateUsers)
+	}
+	args = append(args, s.ExtraFlags...)
+	return append(args, "-b")
+}
+
+// escapeBindPath escapes what nspawn's --bind SRC:DST syntax treats
+// specially: ':' separates source, target and options, '\' escapes.
+func escapeBindPath(p string) string {
+	p = strings.ReplaceAll(p, `\`, `\\`)
+	return strings.ReplaceAll(p, ":", `\:`)
+}

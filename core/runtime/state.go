@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// Files the supervisor keeps in Spec.RunDir.
+const (
+	stateFileName     = "state.json" // State, rewritten atomically
+	notifyFileName    = "notify"     // nspawn's NOTIFY_SOCKET (unix datagram)
+	terminateFileName = "terminate"  // marker: the next nspawn exit is a terminate, not a crash
+)
+
+// State is a running container's runtime state, as another process (the CLI's
+// stop, run, login, status) reads it from the RunDir.
+type State struct {
+	Leader     int       // the container's init, as seen from the host (0 while nspawn is starting)
+	Supervisor int       // the supervisor process
+	Started    time.Time // when the current boot began
+	Machine    string    // nspawn's machine name
+	Ready      bool      // READY=1 arrived: multi-user.target reached (status "up")
+	Cgroups    []string  // the container's cgroup dirs, one per hierarchy
+}
+
+// stateFile is State on disk, with the start times that identify its pids.
+type stateFile struct {
+	State
+	LeaderStart     uint64
+	SupervisorStart uint64
+}
+
+func writeState(runDir string, st State) error {
+	f := stateFile{State: st}
+	var err error
+	if f.SupervisorStart, err = procStartTime(st.Supervisor); err != nil {
+		return err
+	}
+	if st.Leader > 0 {
+		if f.LeaderStart, err = procStartTime(st.Leader); err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(runDir, stateFileName), b, 0o644)
+}
+
+// ReadState reads the runtime state in runDir. running is true only when the
+// recorded supervisor and leader are both alive and are the very processes
+// the file names (pid and start time); a RunDir whose supervisor is gone is
+// stale and is removed. A supervisor that is alive while its leader is not
+// (booting, rebooting) reports not running but keeps its files.
+// State.Ready tells a container that is up from one that is still booting.
+func ReadState(runDir string) (State, bool, error) {
+	b, err := os.ReadFile(filepath.Join(runDir, stateFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return State{}, false, nil
+	}
+	if err != nil {
+		return State{}, false, core.Errorf(core.Failed, "cannot read container state %s: %w", runDir, err)
+	}
+	var f stateFile
+	if err := json.Unmarshal(b, &f); err != nil || f.Supervisor <= 0 {
+		// A torn or foreign file: never trusted; atomic writes make this rare.
+		os.Remove(filepath.Join(runDir, stateFileName))
+		return State{}, false, nil
+	}
+	if !sameProcess(f.Supervisor, f.SupervisorStart) {
+		removeStaleRunDir(runDir)
+		return State{}, false, nil
+	}
+	if f.Leader <= 0 || !sameProcess(f.Leader, f.LeaderStart) {
+		return f.State, false, nil
+	}
+	return f.State, true, nil
+}
+
+// removeStaleRunDir removes what a dead supervisor left in runDir: its own
+// files, then the dir if nothing else is in it.
+func removeStaleRunDir(runDir string) {
+	for _, n := range []string{stateFileName, notifyFileName, terminateFileName} {
+		os.Remove(filepath.Join(runDir, n))
+	}
+	os.Remove(runDir)
+}
+
+// writeFileAtomic writes a temp file beside path, syncs it and renames it
+// over path, so readers see the old or the new content, never a mix.
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

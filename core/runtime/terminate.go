@@ -1,0 +1,41 @@
+package runtime
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// Terminate kills the container whose state is in runDir at once (the
+// `terminate` verb): SIGKILL to its init and everything in its cgroups, then
+// it waits until the leader is gone. Its supervisor sees the marker file and
+// treats the exit as a stop (no error, no reboot), cleaning up as usual.
+// A container that is not running is not an error.
+func Terminate(ctx context.Context, runDir string) error {
+	st, _, err := ReadState(runDir)
+	if err != nil {
+		return err
+	}
+	if st.Supervisor == 0 {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(runDir, terminateFileName), nil, 0o644); err != nil {
+		return core.Errorf(core.Failed, "cannot terminate container %s: %w", st.Machine, err)
+	}
+	if st.Leader > 0 {
+		syscall.Kill(st.Leader, syscall.SIGKILL)
+	}
+	cg := &cgroupSet{dirs: st.Cgroups}
+	for _, p := range cg.pids() {
+		syscall.Kill(p, syscall.SIGKILL)
+	}
+	if st.Leader > 0 {
+		if err := waitPidGone(ctx, st.Leader); err != nil {
+			return core.Errorf(core.Failed, "container %s: its init (pid %d) did not die: %w", st.Machine, st.Leader, err)
+		}
+	}
+	return nil
+}
