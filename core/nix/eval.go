@@ -3,8 +3,8 @@ package nix
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -43,6 +43,7 @@ type Evaluator struct {
 	maxSteps   int64
 	pureEval   bool
 	regexCache map[string]*regexp.Regexp
+	warnOut    io.Writer
 }
 
 type searchEntry struct{ prefix, path string }

@@ -371,7 +371,7 @@ func (lx *lexer) lexStringText() (string, string) {
 }
 
 // lexIndText scans one piece of an indented string: literal text (indent
-// true), an escape (indent false), or reports "${" / "''" (end).
+// true), an escape (indent false), or reports "${" / "”" (end).
 func (lx *lexer) lexIndText() (text string, kind string) {
 	s := lx.src
 	i := lx.off

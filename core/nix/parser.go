@@ -99,9 +99,9 @@ type lexState struct {
 	hasTok bool
 }
 
-func (p *parseCtx) save() lexState       { return lexState{p.lx.off, p.tok, p.hasTok} }
-func (p *parseCtx) restore(s lexState)   { p.lx.off, p.tok, p.hasTok = s.off, s.tok, s.hasTok }
-func (p *parseCtx) tokPos(t token) Pos   { return p.pos(t.off) }
+func (p *parseCtx) save() lexState        { return lexState{p.lx.off, p.tok, p.hasTok} }
+func (p *parseCtx) restore(s lexState)    { p.lx.off, p.tok, p.hasTok = s.off, s.tok, s.hasTok }
+func (p *parseCtx) tokPos(t token) Pos    { return p.pos(t.off) }
 func mkConst(pos Pos, v Value) *ExprConst { return &ExprConst{node{pos}, v} }
 
 func (p *parseCtx) parseExpr() Expr {
@@ -181,7 +181,6 @@ func (p *parseCtx) parseExpr() Expr {
 	}
 	return p.parseIf()
 }
-
 
 func (p *parseCtx) looksLikeFormals() bool {
 	st := p.save()

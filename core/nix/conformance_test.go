@@ -1,0 +1,154 @@
+package nix
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// langTestsDir finds the Nix project's language test vectors: $NIX_LANG_TESTS,
+// else ../shared/nix-lang-tests beside the repository root.
+func langTestsDir() string {
+	if d := os.Getenv("NIX_LANG_TESTS"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs("../../../shared/nix-lang-tests")
+	return d
+}
+
+// skipped are vectors outside nixcsh's scope, each with its reason.
+var skipped = map[string]string{}
+
+// knownFailures are in-scope vectors that do not pass yet.
+var knownFailures = map[string]string{}
+
+func readMaybe(p string) (string, bool) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+func TestNixLang(t *testing.T) {
+	dir := langTestsDir()
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("Nix language test vectors not found at %s (set NIX_LANG_TESTS)", dir)
+	}
+	work := t.TempDir()
+	if err := os.Symlink(dir, filepath.Join(work, "lang")); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TEST_VAR": "foo", "NIX_PATH": "lang/dir3:lang/dir4", "HOME": "/fake-home"}
+	getenv := func(k string) string { return env[k] }
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		n := e.Name()
+		if strings.HasSuffix(n, ".nix") && (strings.HasPrefix(n, "eval-") || strings.HasPrefix(n, "parse-")) {
+			names = append(names, strings.TrimSuffix(n, ".nix"))
+		}
+	}
+	sort.Strings(names)
+	var passed, failed, skippedN, known int
+	var stderrMismatch []string
+	for _, name := range names {
+		name := name
+		ok := t.Run(name, func(t *testing.T) {
+			if r, ok := skipped[name]; ok {
+				skippedN++
+				t.Skip(r)
+			}
+			base := filepath.Join(dir, name)
+			flags := []string{}
+			if f, ok := readMaybe(base + ".flags"); ok {
+				flags = strings.Fields(f)
+			}
+			run := func(args []string, stdin string) (int, string, string) {
+				var out, errb bytes.Buffer
+				code := Instantiate(args, strings.NewReader(stdin), &out, &errb, getenv, work)
+				norm := func(s string) string { return strings.ReplaceAll(s, work, "/pwd") }
+				return code, norm(out.String()), norm(errb.String())
+			}
+			file := "lang/" + name + ".nix"
+			switch {
+			case strings.HasPrefix(name, "eval-okay-"):
+				exp, hasExp := readMaybe(base + ".exp")
+				if !hasExp {
+					if _, dis := readMaybe(base + ".exp-disabled"); dis {
+						skippedN++
+						t.Skip("disabled upstream (.exp-disabled)")
+					}
+				}
+				if hasExp {
+					code, out, errs := run(append(append([]string{}, flags...), "--eval", "--strict", file), "")
+					if code != 0 {
+						t.Fatalf("exit %d\nstderr:\n%s", code, errs)
+					}
+					if out != exp {
+						t.Fatalf("output differs\n got: %q\nwant: %q\nstderr: %s", out, exp, errs)
+					}
+					if e, ok := readMaybe(base + ".err.exp"); ok && e != errs {
+						stderrMismatch = append(stderrMismatch, name)
+						t.Logf("stderr differs\n got: %q\nwant: %q", errs, e)
+					}
+				}
+				if expXML, ok := readMaybe(base + ".exp.xml"); ok {
+					code, out, errs := run(append(append([]string{}, flags...), "--eval", "--xml", "--no-location", "--strict", file), "")
+					if code != 0 {
+						t.Fatalf("xml: exit %d\nstderr:\n%s", code, errs)
+					}
+					if out != expXML {
+						t.Fatalf("xml output differs\n got: %q\nwant: %q", out, expXML)
+					}
+				}
+			case strings.HasPrefix(name, "eval-fail-"):
+				args := flags
+				if len(args) == 0 {
+					args = []string{"--eval", "--strict", "--show-trace"}
+				}
+				code, out, errs := run(append(append([]string{}, args...), file), "")
+				if code != 1 {
+					t.Fatalf("expected exit 1, got %d\nstdout: %s\nstderr: %s", code, out, errs)
+				}
+				if !strings.HasPrefix(errs, "error:") {
+					t.Fatalf("stderr does not start with error:\n%s", errs)
+				}
+			case strings.HasPrefix(name, "parse-okay-"):
+				src, _ := readMaybe(base + ".nix")
+				code, out, errs := run([]string{"--parse", "-"}, src)
+				if code != 0 {
+					t.Fatalf("parse failed: %s", errs)
+				}
+				if exp, ok := readMaybe(base + ".exp"); ok && out != exp {
+					t.Logf("AST print differs\n got: %q\nwant: %q", out, exp)
+				}
+			case strings.HasPrefix(name, "parse-fail-"):
+				src, _ := readMaybe(base + ".nix")
+				code, out, _ := run([]string{"--parse", "-"}, src)
+				if code == 0 {
+					t.Fatalf("parsed but should not: %s", out)
+				}
+			}
+		})
+		switch {
+		case ok && skipped[name] == "":
+			passed++
+		case !ok:
+			if _, k := knownFailures[name]; k {
+				known++
+			}
+			failed++
+		}
+	}
+	t.Logf("nix-lang: %d passed, %d failed, %d skipped", passed, failed, skippedN)
+	if len(stderrMismatch) > 0 {
+		t.Logf("eval-okay stderr differs for: %s", strings.Join(stderrMismatch, " "))
+	}
+}

@@ -1,0 +1,393 @@
+package nix
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// instOpts are the parsed nix-instantiate flags.
+type instOpts struct {
+	strict, json, xml, noLocation, showTrace, parseOnly bool
+	search                                              []string
+	autoArgs                                            []autoArg
+	attrPaths                                           []string
+	exprs                                               []string
+	files                                               []string
+	maxDepth                                            int
+	lintURL, lintShort, lintAbs                         string
+}
+
+type autoArg struct {
+	name  string
+	value string
+	isStr bool
+}
+
+// Instantiate is a nix-instantiate work-alike (`nixcsh eval ARGS...`).
+// Without a store, every invocation evaluates (as with --eval). It returns
+// the exit code: 0 on success, 1 on an evaluation or parse error, 2 on bad
+// usage.
+func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, workDir string) int {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	var o instOpts
+	need := func(i int, flag string) (string, bool) {
+		if i+1 >= len(args) {
+			fmt.Fprintf(stderr, "error: flag '%s' requires an argument\n", flag)
+			return "", false
+		}
+		return args[i+1], true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch a {
+		case "--eval", "--read-write-mode", "--readonly-mode", "--impure", "--pure-eval=false":
+		case "--strict":
+			o.strict = true
+		case "--json":
+			o.json = true
+		case "--xml":
+			o.xml = true
+		case "--no-location":
+			o.noLocation = true
+		case "--show-trace":
+			o.showTrace = true
+		case "--parse":
+			o.parseOnly = true
+		case "-I", "--include":
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			o.search = append(o.search, v)
+			i++
+		case "--arg", "--argstr":
+			if i+2 >= len(args) {
+				fmt.Fprintf(stderr, "error: flag '%s' requires two arguments\n", a)
+				return 2
+			}
+			o.autoArgs = append(o.autoArgs, autoArg{args[i+1], args[i+2], a == "--argstr"})
+			i += 2
+		case "-A", "--attr":
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			o.attrPaths = append(o.attrPaths, v)
+			i++
+		case "-E", "--expr":
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			o.exprs = append(o.exprs, v)
+			i++
+		case "--file", "-f":
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			o.files = append(o.files, v)
+			i++
+		case "--max-call-depth":
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				fmt.Fprintf(stderr, "error: invalid value '%s' for --max-call-depth\n", v)
+				return 2
+			}
+			o.maxDepth = n
+			i++
+		case "--lint-url-literals", "--lint-short-path-literals", "--lint-absolute-path-literals":
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			switch a {
+			case "--lint-url-literals":
+				o.lintURL = v
+			case "--lint-short-path-literals":
+				o.lintShort = v
+			default:
+				o.lintAbs = v
+			}
+			i++
+		default:
+			if strings.HasPrefix(a, "-") && a != "-" {
+				fmt.Fprintf(stderr, "error: unrecognised flag '%s'\n", a)
+				return 2
+			}
+			o.files = append(o.files, a)
+		}
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) || strings.Contains(p, "://") {
+			return p
+		}
+		return filepath.Join(workDir, p)
+	}
+	var sp []string
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if i := strings.IndexByte(s, '='); i >= 0 {
+			sp = append(sp, s[:i]+"="+abs(s[i+1:]))
+		} else {
+			sp = append(sp, abs(s))
+		}
+	}
+	for _, s := range o.search {
+		add(s)
+	}
+	for _, s := range strings.Split(getenv("NIX_PATH"), ":") {
+		add(s)
+	}
+	ev := NewEvaluator(Options{SearchPath: sp, Getenv: getenv, Trace: stderr, MaxCallDepth: o.maxDepth})
+	ev.lintURL, ev.lintShort, ev.lintAbs = o.lintURL, o.lintShort, o.lintAbs
+	ev.warnOut = stderr
+
+	fail := func(err error) int {
+		fmt.Fprint(stderr, ev.FormatError(err, o.showTrace))
+		return 1
+	}
+
+	type source struct{ src, name, dir string }
+	var srcs []source
+	for _, e := range o.exprs {
+		srcs = append(srcs, source{e, "«string»", workDir})
+	}
+	for _, f := range o.files {
+		if f == "-" {
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return fail(err)
+			}
+			srcs = append(srcs, source{string(data), "«stdin»", workDir})
+			continue
+		}
+		p := resolveImportPath(abs(f))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fail(&EvalError{Msg: fmt.Sprintf("getting status of '%s': %s", p, errText(err))})
+		}
+		srcs = append(srcs, source{string(data), p, filepath.Dir(p)})
+	}
+	if len(srcs) == 0 {
+		if len(o.exprs) == 0 {
+			p := abs("default.nix")
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return fail(&EvalError{Msg: fmt.Sprintf("getting status of '%s': %s", p, errText(err))})
+			}
+			srcs = append(srcs, source{string(data), p, workDir})
+		}
+	}
+
+	// --arg values are expressions evaluated lazily in the working directory
+	var auto *attrsVal
+	if len(o.autoArgs) > 0 {
+		auto = newAttrs(len(o.autoArgs))
+		for _, a := range o.autoArgs {
+			if a.isStr {
+				auto.set(a.name, mkStr(a.value), Pos{})
+				continue
+			}
+			e, err := ev.parse(a.value, "«string»", workDir)
+			if err != nil {
+				return fail(err)
+			}
+			auto.set(a.name, &thunk{expr: e, env: ev.base}, Pos{})
+		}
+	} else {
+		auto = emptyAttrs
+	}
+
+	for _, s := range srcs {
+		e, err := ev.parse(s.src, s.name, s.dir)
+		if err != nil {
+			return fail(err)
+		}
+		if o.parseOnly {
+			fmt.Fprintln(stdout, showExpr(e))
+			continue
+		}
+		paths := o.attrPaths
+		if len(paths) == 0 {
+			paths = []string{""}
+		}
+		for _, ap := range paths {
+			var out string
+			_, err := ev.guard(func() Value {
+				root := e.eval(ev, ev.base)
+				v := ev.findAlongAttrPath(root, ap, auto)
+				v = ev.autoCall(v, auto)
+				switch {
+				case o.xml:
+					if o.strict {
+						ev.deepForce(v, Pos{})
+					}
+					var b strings.Builder
+					ev.toXML(&b, v, Pos{}, !o.noLocation)
+					out = b.String()
+				case o.json:
+					var b strings.Builder
+					ev.toJSON(&b, v, Pos{})
+					out = b.String() + "\n"
+				default:
+					if o.strict {
+						ev.deepForce(v, Pos{})
+					}
+					out = printValue(v) + "\n"
+				}
+				return nullV
+			})
+			if err != nil {
+				return fail(err)
+			}
+			io.WriteString(stdout, out)
+		}
+	}
+	return 0
+}
+
+// autoCall calls a function with set patterns using the --arg values.
+func (ev *Evaluator) autoCall(v Value, auto *attrsVal) Value {
+	v = ev.force(v)
+	if a, ok := v.(*attrsVal); ok {
+		if f, ok := a.m["__functor"]; ok {
+			v2 := ev.call(f.v, []Value{a}, Pos{})
+			return ev.autoCall(v2, auto)
+		}
+		return v
+	}
+	l, ok := v.(*lambdaVal)
+	if !ok || !l.fn.hasFormals {
+		return v
+	}
+	args := newAttrs(len(l.fn.formals))
+	for _, f := range l.fn.formals {
+		if a, ok := auto.m[f.name]; ok {
+			args.m[f.name] = a
+		} else if f.def == nil {
+			ev.throwf(l.fn.pos, "cannot evaluate a function that has an argument without a value ('%s')\nNix attempted to evaluate a function as a top level expression; in this case it must have its arguments supplied either by default values, or passed explicitly with '--arg' or '--argstr'. See https://nixos.org/manual/nix/stable/language/constructs.html#functions.", f.name)
+		}
+	}
+	if l.fn.ellipsis {
+		for k, a := range auto.m {
+			args.m[k] = a
+		}
+	}
+	return ev.call(l, []Value{args}, Pos{})
+}
+
+// findAlongAttrPath follows -A's path (names, or list indices).
+func (ev *Evaluator) findAlongAttrPath(v Value, path string, auto *attrsVal) Value {
+	if path == "" {
+		return v
+	}
+	for _, part := range splitAttrPath(path) {
+		v = ev.autoCall(v, auto)
+		if n, err := strconv.Atoi(part); err == nil {
+			l, ok := v.(*listVal)
+			if !ok {
+				ev.throwf(Pos{}, "the expression selected by the selection path '%s' should be a list but is %s", path, showType(v))
+			}
+			if n < 0 || n >= len(l.elems) {
+				ev.throwf(Pos{}, "list index %d in selection path '%s' is out of range", n, path)
+			}
+			v = ev.force(l.elems[n])
+			continue
+		}
+		a, ok := v.(*attrsVal)
+		if !ok {
+			ev.throwf(Pos{}, "the expression selected by the selection path '%s' should be a set but is %s", path, showType(v))
+		}
+		at, ok := a.m[part]
+		if !ok {
+			ev.throwf(Pos{}, "attribute '%s' in selection path '%s' not found", part, path)
+		}
+		v = ev.force(at.v)
+	}
+	return v
+}
+
+func splitAttrPath(s string) []string {
+	var out []string
+	var cur strings.Builder
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '.' && !inQuote:
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(out, cur.String())
+}
+
+// FormatError renders an error as Nix prints it: the message, where it
+// happened with a source excerpt, and (showTrace) the call trace.
+func (ev *Evaluator) FormatError(err error, showTrace bool) string {
+	ee, ok := err.(*EvalError)
+	if !ok {
+		return "error: " + err.Error() + "\n"
+	}
+	var b strings.Builder
+	if showTrace && len(ee.Trace) > 0 {
+		b.WriteString("error:\n")
+		for i := len(ee.Trace) - 1; i >= 0; i-- {
+			b.WriteString("       … " + ee.Trace[i] + "\n\n")
+		}
+		b.WriteString("       error: " + ee.Msg + "\n")
+	} else {
+		b.WriteString("error: " + ee.Msg + "\n")
+	}
+	if ee.Pos.IsValid() {
+		b.WriteString(posSnippet(ee.Pos, "       "))
+	}
+	return b.String()
+}
+
+// posSnippet renders "at file:line:col:" and the surrounding source lines.
+func posSnippet(p Pos, indent string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%sat %s:\n", indent, p)
+	data, err := os.ReadFile(p.File)
+	if err != nil {
+		return b.String()
+	}
+	lines := strings.Split(string(data), "\n")
+	if p.Line > len(lines) {
+		return b.String()
+	}
+	first, last := p.Line-1, p.Line+1
+	if first < 1 {
+		first = 1
+	}
+	if last > len(lines) {
+		last = len(lines)
+	}
+	w := len(strconv.Itoa(last))
+	pad := indent + "     "
+	for n := first; n <= last; n++ {
+		fmt.Fprintf(&b, "%s%*d| %s\n", pad, w, n, lines[n-1])
+		if n == p.Line {
+			fmt.Fprintf(&b, "%s%*s| %s^\n", pad, w, "", strings.Repeat(" ", max(p.Col-1, 0)))
+		}
+	}
+	return strings.ReplaceAll(b.String(), "| \n", "|\n")
+}
