@@ -366,6 +366,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return &listVal{out}
 	})
 	reg("sort", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		l := ev.forceList(a[1], pos)
 		out := append([]Value(nil), l.elems...)
 		for _, e := range out {
@@ -559,12 +560,17 @@ func registerFiles(reg func(string, int, primFn)) {
 		if err != nil {
 			ev.throwf(pos, "getting status of '%s': %s", p, errText(err))
 		}
-		// the extra names act as a `with` around the file
-		s2 := &scope{up: ev.baseScope, with: true}
+		// the scope's names shadow the global ones, statically
+		s2 := &scope{up: ev.baseScope, names: make(map[string]int, len(sc.m))}
+		en := &env{up: ev.base, vals: make([]Value, 0, len(sc.m))}
+		for _, k := range sc.names() {
+			s2.names[k] = len(en.vals)
+			en.vals = append(en.vals, sc.m[k].v)
+		}
 		pc := &parseCtx{lx: newLexer(p, string(data)), baseDir: filepath.Dir(p), home: ev.home, ev: ev}
 		e := pc.parseFile()
 		pc.bind(e, s2)
-		return e.eval(ev, &env{up: ev.base, with: sc})
+		return e.eval(ev, en)
 	})
 	reg("readFile", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		p := ev.realPath(a[0], pos)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -62,6 +63,9 @@ func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
 		}
 		return floatVal(f)
 	case string:
+		if strings.IndexByte(t, 0) >= 0 {
+			ev.throwf(pos, "while decoding a JSON string: string contains a null byte")
+		}
 		return mkStr(t)
 	case []any:
 		out := make([]Value, len(t))
@@ -72,6 +76,9 @@ func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
 	case map[string]any:
 		r := newAttrs(len(t))
 		for k, e := range t {
+			if strings.IndexByte(k, 0) >= 0 {
+				ev.throwf(pos, "while decoding a JSON string: key contains a null byte")
+			}
 			r.set(k, ev.fromJSONValue(e, pos), Pos{})
 		}
 		return r
@@ -106,12 +113,22 @@ func (ev *Evaluator) fromTOMLValue(x any, pos Pos) Value {
 	case map[string]any:
 		r := newAttrs(len(t))
 		for k, e := range t {
+			if strings.IndexByte(k, 0) >= 0 {
+				ev.throwf(pos, "while parsing TOML: key contains a null byte")
+			}
 			r.set(k, ev.fromTOMLValue(e, pos), Pos{})
 		}
 		return r
 	}
 	ev.throwf(pos, "while parsing TOML: unsupported value %v", x)
 	return nil
+}
+
+func (ev *Evaluator) jsonStr(b *strings.Builder, s string, pos Pos) {
+	if !utf8.ValidString(s) {
+		ev.throwf(pos, "JSON serialization error: invalid UTF-8 in string")
+	}
+	jsonString(b, s)
 }
 
 func jsonString(b *strings.Builder, s string) {
@@ -165,7 +182,7 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 		}
 	case *strVal:
-		jsonString(b, x.s)
+		ev.jsonStr(b, x.s, pos)
 	case pathVal:
 		jsonString(b, string(x))
 	case *listVal:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -170,7 +171,9 @@ func mkThunk(e Expr, en *env) Value {
 			for i := x.level; i > 0; i-- {
 				s = s.up
 			}
-			return s.vals[x.idx]
+			if v := s.vals[x.idx]; v != nil {
+				return v
+			}
 		}
 	case *Lambda:
 		return &lambdaVal{x, en}
@@ -386,6 +389,16 @@ func (x *ExprAttrs) eval(ev *Evaluator, en *env) Value {
 			inner.vals[i] = v
 		}
 		a.m[b.name] = attr{v, b.pos}
+	}
+	if x.rec {
+		if ov, ok := a.m["__overrides"]; ok {
+			for k, v := range ev.forceAttrs(ov.v, x.pos, "").m {
+				if i, ok := x.index[k]; ok {
+					inner.vals[i] = v.v
+				}
+				a.m[k] = v
+			}
+		}
 	}
 	for _, d := range x.dyn {
 		name, ok := ev.attrName(AttrName{expr: d.name}, inner)
@@ -729,6 +742,11 @@ func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bo
 	case *strVal:
 		return x.s
 	case pathVal:
+		if copyToStore {
+			if _, err := os.Lstat(string(x)); err != nil {
+				ev.throwf(pos, "path '%s' does not exist", string(x))
+			}
+		}
 		return string(x)
 	case *attrsVal:
 		if f, ok := x.m["__toString"]; ok {

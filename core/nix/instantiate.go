@@ -391,3 +391,12 @@ func posSnippet(p Pos, indent string) string {
 	}
 	return strings.ReplaceAll(b.String(), "| \n", "|\n")
 }
+
+// warnAt prints a Nix-style warning with a source excerpt.
+func (ev *Evaluator) warnAt(pos Pos, msg string) {
+	w := ev.warnOut
+	if w == nil {
+		w = ev.opts.Trace
+	}
+	fmt.Fprintf(w, "warning: %s\n%s", msg, posSnippet(pos, "         "))
+}

@@ -176,6 +176,7 @@ func (p *parseCtx) parseExpr() Expr {
 			panic(&parseError{b.pos, "dynamic attributes not allowed in let"})
 		}
 		p.expectKW("in")
+		a.rec = true
 		body := p.parseExpr()
 		return &ExprLet{node{p.tokPos(t)}, a, body}
 	}
@@ -470,6 +471,7 @@ func (p *parseCtx) parseSimple() Expr {
 		}
 		return mkConst(pos, floatVal(f))
 	case tPATH:
+		p.lintPath(t.s, pos)
 		return mkConst(pos, pathVal(p.absPath(t.s)))
 	case tHPATH:
 		return mkConst(pos, pathVal(p.homePath(t.s)))
@@ -482,7 +484,10 @@ func (p *parseCtx) parseSimple() Expr {
 		return &ExprCall{node{pos}, fp, []Expr{np, mkConst(pos, mkStr(name))}}
 	case tURI:
 		if p.ev != nil && p.ev.lintURL == "fatal" {
-			panic(&parseError{pos, "URL literal '" + t.s + "' is deprecated"})
+			panic(&parseError{pos, "URL literal '" + t.s + "' is deprecated (lint-url-literals)"})
+		}
+		if p.ev != nil && p.ev.lintURL == "warn" {
+			p.ev.warnAt(pos, "URL literals are discouraged. Consider using a string literal \""+t.s+"\" instead (lint-url-literals)")
 		}
 		return mkConst(pos, mkStr(t.s))
 	case tDQUOTE:
@@ -530,6 +535,32 @@ func (p *parseCtx) parseSimple() Expr {
 	}
 	p.unexpected(t)
 	return nil
+}
+
+// lintPath applies --lint-short-path-literals and --lint-absolute-path-literals.
+func (p *parseCtx) lintPath(s string, pos Pos) {
+	if p.ev == nil {
+		return
+	}
+	if strings.HasPrefix(s, "/") {
+		if p.ev.lintAbs == "fatal" {
+			panic(&parseError{pos, "absolute path literal '" + s + "' is not allowed (lint-absolute-path-literals)"})
+		}
+		if p.ev.lintAbs == "warn" {
+			p.ev.warnAt(pos, "absolute path literal '"+s+"' is discouraged (lint-absolute-path-literals)")
+		}
+		return
+	}
+	if strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
+		return
+	}
+	msg := "relative path literal '" + s + "' should be prefixed with '.' for clarity: './" + s + "' (lint-short-path-literals)"
+	switch p.ev.lintShort {
+	case "fatal":
+		panic(&parseError{pos, msg})
+	case "warn":
+		p.ev.warnAt(pos, msg)
+	}
 }
 
 func (p *parseCtx) absPath(s string) string {
