@@ -202,7 +202,7 @@ DirectoryIndex index.html
 		// Apache itself accepts the configuration.
 		run := t.TempDir()
 		cmd := filepath.Join(run, "check.conf")
-		os.WriteFile(cmd, []byte(strings.NewReplacer("/run/httpd", run,"TypesConfig /etc/mime.types", "TypesConfig "+sp+"/etc/mime.types",
+		os.WriteFile(cmd, []byte(strings.NewReplacer("/run/httpd", run, "TypesConfig /etc/mime.types", "TypesConfig "+sp+"/etc/mime.types",
 			"ErrorLog /var/log/httpd/error.log", "ErrorLog /dev/null", "CustomLog /var/log/httpd/access.log common", "").Replace(conf)), 0o644)
 		if out, err := runCmd("/usr/sbin/apache2", "-t", "-f", cmd); err != nil {
 			t.Errorf("apache2 -t rejects the config: %v\n%s", err, out)
