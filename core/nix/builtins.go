@@ -28,6 +28,7 @@ func (ev *Evaluator) initBuiltins() {
 	registerStrings(reg)
 	registerFiles(reg)
 	registerData(reg)
+	registerHashes(reg)
 
 	b.set("true", trueV, Pos{})
 	b.set("false", falseV, Pos{})
@@ -162,7 +163,12 @@ func registerCore(reg func(string, int, primFn)) {
 	}
 	arith("sub", opSub)
 	arith("mul", opMul)
-	arith("div", opDiv)
+	reg("div", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		if ev.forceFloat(a[1], pos) == 0 {
+			ev.throwf(pos, "division by zero")
+		}
+		return ev.arith(opDiv, ev.force(a[0]), ev.force(a[1]), pos)
+	})
 	reg("lessThan", 2, func(ev *Evaluator, pos Pos, a []Value) Value { return mkBool(ev.lessThan(a[0], a[1], pos)) })
 	bit := func(name string, f func(x, y int64) int64) {
 		reg(name, 2, func(ev *Evaluator, pos Pos, a []Value) Value {
@@ -232,6 +238,7 @@ func genericClosure(ev *Evaluator, pos Pos, a []Value) Value {
 	if !ok {
 		ev.throwf(pos, "attribute 'operator' missing")
 	}
+	ev.forceFunction(op.v, pos)
 	work := append([]Value(nil), ev.forceList(sv.v, pos).elems...)
 	var res []Value
 	var seen []Value
@@ -283,6 +290,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return &listVal{out}
 	})
 	reg("filter", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		l := ev.forceList(a[1], pos)
 		var out []Value
 		for _, e := range l.elems {
@@ -359,6 +367,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return &listVal{out}
 	})
 	reg("concatMap", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		var out []Value
 		for _, e := range ev.forceList(a[1], pos).elems {
 			out = append(out, ev.forceList(ev.call(a[0], []Value{e}, pos), pos).elems...)
@@ -378,6 +387,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return &listVal{out}
 	})
 	reg("all", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		for _, e := range ev.forceList(a[1], pos).elems {
 			if !ev.forceBool(ev.call(a[0], []Value{e}, pos), pos) {
 				return falseV
@@ -386,6 +396,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return trueV
 	})
 	reg("any", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		for _, e := range ev.forceList(a[1], pos).elems {
 			if ev.forceBool(ev.call(a[0], []Value{e}, pos), pos) {
 				return trueV
@@ -394,6 +405,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return falseV
 	})
 	reg("partition", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		var right, wrong []Value
 		for _, e := range ev.forceList(a[1], pos).elems {
 			if ev.forceBool(ev.call(a[0], []Value{e}, pos), pos) {
@@ -408,6 +420,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return r
 	})
 	reg("groupBy", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		groups := map[string][]Value{}
 		for _, e := range ev.forceList(a[1], pos).elems {
 			k := ev.forceString(ev.call(a[0], []Value{e}, pos), pos)
@@ -451,6 +464,7 @@ func registerLists(reg func(string, int, primFn)) {
 		return &listVal{out}
 	})
 	reg("zipAttrsWith", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		ev.forceFunction(a[0], pos)
 		acc := map[string][]Value{}
 		for _, e := range ev.forceList(a[1], pos).elems {
 			ea := ev.forceAttrs(e, pos, "")
@@ -612,6 +626,9 @@ func registerFiles(reg func(string, int, primFn)) {
 	reg("readDir", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		p := ev.realPath(a[0], pos)
 		ents, err := os.ReadDir(p)
+		if os.IsNotExist(err) {
+			ev.throwf(pos, "path '%s' does not exist", p)
+		}
 		if err != nil {
 			ev.throwf(pos, "reading directory '%s': %s", p, errText(err))
 		}
@@ -719,6 +736,9 @@ func (ev *Evaluator) findFile(sp *listVal, name string, pos Pos) Value {
 		if _, err := os.Stat(full); err == nil {
 			return pathVal(canonPath(full))
 		}
+	}
+	if name == "nix/fetchurl.nix" {
+		return pathVal(corepkgsFetchurl)
 	}
 	ev.throwf(pos, "file '%s' was not found in the Nix search path (add it using $NIX_PATH or -I)", name)
 	return nil

@@ -64,7 +64,7 @@ func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
 		return floatVal(f)
 	case string:
 		if strings.IndexByte(t, 0) >= 0 {
-			ev.throwf(pos, "while decoding a JSON string: string contains a null byte")
+			ev.throwf(pos, "input string '%s' cannot be represented as Nix string because it contains null bytes", strings.ReplaceAll(t, "\x00", "␀"))
 		}
 		return mkStr(t)
 	case []any:
@@ -77,7 +77,7 @@ func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
 		r := newAttrs(len(t))
 		for k, e := range t {
 			if strings.IndexByte(k, 0) >= 0 {
-				ev.throwf(pos, "while decoding a JSON string: key contains a null byte")
+				ev.throwf(pos, "input string '%s' cannot be represented as Nix string because it contains null bytes", strings.ReplaceAll(k, "\x00", "␀"))
 			}
 			r.set(k, ev.fromJSONValue(e, pos), Pos{})
 		}
@@ -114,7 +114,7 @@ func (ev *Evaluator) fromTOMLValue(x any, pos Pos) Value {
 		r := newAttrs(len(t))
 		for k, e := range t {
 			if strings.IndexByte(k, 0) >= 0 {
-				ev.throwf(pos, "while parsing TOML: key contains a null byte")
+				ev.throwf(pos, "while parsing TOML: error: input string '%s' cannot be represented as Nix string because it contains null bytes", strings.ReplaceAll(k, "\x00", "␀"))
 			}
 			r.set(k, ev.fromTOMLValue(e, pos), Pos{})
 		}
@@ -195,7 +195,13 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 		}
 		b.WriteByte(']')
 	case *attrsVal:
-		if _, ok := x.m["__toString"]; ok {
+		if f, ok := x.m["__toString"]; ok {
+			r := ev.call(f.v, []Value{x}, pos)
+			switch r.(type) {
+			case *strVal, pathVal:
+			default:
+				ev.throwf(pos, "`__toString` should return a string, but got %s: %s", showType(r), ev.showShort(r))
+			}
 			jsonString(b, ev.coerceToString(x, pos, false, true))
 			return
 		}

@@ -192,7 +192,6 @@ func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
 
 func (ev *Evaluator) typeErr(v Value, want string, pos Pos, ctx string) {
 	msg := fmt.Sprintf("expected %s but found %s: %s", want, showType(v), ev.showShort(v))
-	msg = fmt.Sprintf("value is %s while %s was expected", showType(v), want)
 	if ctx != "" {
 		ev.throwf(pos, "%s", msg)
 	}
@@ -481,6 +480,9 @@ func (x *ExprAssert) eval(ev *Evaluator, en *env) Value {
 		ev.throwf(x.cond.P(), "expected a Boolean but found %s: %s", showType(c), ev.showShort(c))
 	}
 	if !b {
+		if op, ok := x.cond.(*ExprBinOp); ok && op.op == opEq {
+			ev.explainNotEqual(op.l.eval(ev, en), op.r.eval(ev, en), x.pos)
+		}
 		panic(thrownError{ev.mkErr(x.pos, fmt.Sprintf("assertion '%s' failed", showExpr(x.cond)))})
 	}
 	return x.body.eval(ev, en)
@@ -626,10 +628,10 @@ func (ev *Evaluator) arith(op binOp, l, r Value, pos Pos) Value {
 	lf, lok := numAsFloat(l)
 	rf, rok := numAsFloat(r)
 	if !lok {
-		ev.throwf(pos, "expected a float but found %s: %s", showType(l), ev.showShort(l))
+		ev.throwf(pos, "expected an integer but found %s: %s", showType(l), ev.showShort(l))
 	}
 	if !rok {
-		ev.throwf(pos, "expected a float but found %s: %s", showType(r), ev.showShort(r))
+		ev.throwf(pos, "expected an integer but found %s: %s", showType(r), ev.showShort(r))
 	}
 	switch op {
 	case opSub:
@@ -793,7 +795,7 @@ func lambdaName(l *Lambda) string {
 	if l.name != "" {
 		return "function '" + l.name + "'"
 	}
-	return "anonymous function"
+	return "function 'anonymous lambda'"
 }
 
 func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
@@ -1049,6 +1051,68 @@ func (ev *Evaluator) lessThan(a, b Value, pos Pos) bool {
 			}
 		}
 	}
-	ev.throwf(pos, "cannot compare %s with %s", showType(a), showType(b))
+	if typeName(a) == typeName(b) {
+		ev.throwf(pos, "cannot compare %s with %s; values of that type are incomparable (values are %s and %s)", showType(a), showType(b), ev.showShort(a), ev.showShort(b))
+	}
+	ev.throwf(pos, "cannot compare %s with %s; values are %s and %s", showType(a), showType(b), ev.showShort(a), ev.showShort(b))
 	return false
+}
+
+// explainNotEqual throws a message saying where two values differ (used
+// when `assert a == b` fails), as Nix does.
+func (ev *Evaluator) explainNotEqual(a, b Value, pos Pos) {
+	a, b = ev.force(a), ev.force(b)
+	fail := func(format string, args ...any) {
+		panic(thrownError{ev.mkErr(pos, fmt.Sprintf(format, args...))})
+	}
+	if ev.eq(a, b, pos) {
+		return
+	}
+	_, aNum := numAsFloat(a)
+	_, bNum := numAsFloat(b)
+	if aNum && bNum {
+		fail("%s with value '%s' is not equal to %s with value '%s'", showType(a), printValue(a), showType(b), printValue(b))
+	}
+	if typeName(a) != typeName(b) {
+		fail("%s of value '%s' is not equal to %s of value '%s'", showType(a), ev.showShort(a), showType(b), ev.showShort(b))
+	}
+	switch x := a.(type) {
+	case *strVal:
+		fail("string '%s' is not equal to string '%s'", quoteString(x.s), quoteString(b.(*strVal).s))
+	case boolVal:
+		fail("boolean '%v' is not equal to boolean '%v'", bool(x), bool(b.(boolVal)))
+	case pathVal:
+		fail("path '%s' is not equal to path '%s'", string(x), string(b.(pathVal)))
+	case *listVal:
+		y := b.(*listVal)
+		if len(x.elems) != len(y.elems) {
+			fail("list of size '%d' is not equal to list of size '%d', left hand side is '%s', right hand side is '%s'", len(x.elems), len(y.elems), ev.showShort(x), ev.showShort(y))
+		}
+		for i := range x.elems {
+			ev.explainNotEqual(x.elems[i], y.elems[i], pos)
+		}
+	case *attrsVal:
+		y := b.(*attrsVal)
+		if ev.isDerivation(x) && ev.isDerivation(y) {
+			xo, ok1 := x.m["outPath"]
+			yo, ok2 := y.m["outPath"]
+			if ok1 && ok2 {
+				ev.explainNotEqual(xo.v, yo.v, pos)
+			}
+		}
+		same := len(x.m) == len(y.m)
+		for k := range x.m {
+			if _, ok := y.m[k]; !ok {
+				same = false
+			}
+		}
+		if !same {
+			fail("attribute names of attribute set '%s' differs from attribute set '%s'", ev.showShort(x), ev.showShort(y))
+		}
+		for _, k := range x.names() {
+			ev.explainNotEqual(x.m[k].v, y.m[k].v, pos)
+		}
+	case *lambdaVal, *primop, *primopApp:
+		fail("distinct functions and immediate comparisons of identical functions compare as unequal")
+	}
 }

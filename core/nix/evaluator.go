@@ -195,6 +195,12 @@ func (ev *Evaluator) importFile(path string, pos Pos) Value {
 			path = abs
 		}
 	}
+	if path == corepkgsFetchurl {
+		return &primop{name: "fetchurl", arity: 1, fn: func(ev *Evaluator, pos Pos, a []Value) Value {
+			ev.throwf(pos, "<nix/fetchurl.nix> needs a Nix store, which nixcsh does not have")
+			return nil
+		}}
+	}
 	path = resolveImportPath(path)
 	if v, ok := ev.imports[path]; ok {
 		return v
@@ -222,3 +228,6 @@ func errText(err error) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// corepkgsFetchurl stands for Nix's built-in <nix/fetchurl.nix>.
+const corepkgsFetchurl = "/__corepkgs__/fetchurl.nix"

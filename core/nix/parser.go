@@ -301,6 +301,9 @@ func (p *parseCtx) parseBinary(minPrec int) Expr {
 		if t.kind != tOP {
 			return lhs
 		}
+		if t.s == "|>" || t.s == "<|" {
+			panic(&parseError{p.tokPos(t), "experimental Nix feature 'pipe-operators' is disabled; add '--extra-experimental-features pipe-operators' to enable it"})
+		}
 		info, ok := binOps[t.s]
 		if !ok || info.prec < minPrec {
 			return lhs
@@ -484,7 +487,7 @@ func (p *parseCtx) parseSimple() Expr {
 		return &ExprCall{node{pos}, fp, []Expr{np, mkConst(pos, mkStr(name))}}
 	case tURI:
 		if p.ev != nil && p.ev.lintURL == "fatal" {
-			panic(&parseError{pos, "URL literal '" + t.s + "' is deprecated (lint-url-literals)"})
+			panic(&parseError{pos, "URL literals are disallowed. Consider using a string literal \"" + t.s + "\" instead (lint-url-literals)"})
 		}
 		if p.ev != nil && p.ev.lintURL == "warn" {
 			p.ev.warnAt(pos, "URL literals are discouraged. Consider using a string literal \""+t.s+"\" instead (lint-url-literals)")
@@ -544,10 +547,10 @@ func (p *parseCtx) lintPath(s string, pos Pos) {
 	}
 	if strings.HasPrefix(s, "/") {
 		if p.ev.lintAbs == "fatal" {
-			panic(&parseError{pos, "absolute path literal '" + s + "' is not allowed (lint-absolute-path-literals)"})
+			panic(&parseError{pos, "absolute path literals are not portable. Consider replacing path literal '" + s + "' by a string, relative path, or parameter (lint-absolute-path-literals)"})
 		}
 		if p.ev.lintAbs == "warn" {
-			p.ev.warnAt(pos, "absolute path literal '"+s+"' is discouraged (lint-absolute-path-literals)")
+			p.ev.warnAt(pos, "absolute path literals are not portable. Consider replacing path literal '"+s+"' by a string, relative path, or parameter (lint-absolute-path-literals)")
 		}
 		return
 	}
@@ -637,7 +640,9 @@ func mkStringExpr(pos Pos, parts []Expr) Expr {
 	}
 	if len(parts) == 1 {
 		if c, ok := parts[0].(*ExprConst); ok {
-			return mkConst(pos, c.v)
+			if _, isStr := c.v.(*strVal); isStr {
+				return mkConst(pos, c.v)
+			}
 		}
 	}
 	return &ExprConcat{node: node{pos}, parts: parts}

@@ -53,11 +53,11 @@ func registerStrings(reg func(string, int, primFn)) {
 		if len(from.elems) != len(to.elems) {
 			ev.throwf(pos, "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
 		}
-		s := ev.coerceToString(a[2], pos, false, false)
 		fs := make([]string, len(from.elems))
 		for i, e := range from.elems {
 			fs[i] = ev.forceString(e, pos)
 		}
+		s := ev.forceString(a[2], pos)
 		tos := make([]*string, len(to.elems))
 		var b strings.Builder
 		for i := 0; i <= len(s); {
@@ -92,7 +92,7 @@ func registerStrings(reg func(string, int, primFn)) {
 	})
 	reg("match", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		re := ev.compileRegex(ev.forceString(a[0], pos), pos, true)
-		s := ev.coerceToString(a[1], pos, false, false)
+		s := ev.forceString(a[1], pos)
 		m := re.FindStringSubmatchIndex(s)
 		if m == nil {
 			return nullV
@@ -109,7 +109,7 @@ func registerStrings(reg func(string, int, primFn)) {
 	})
 	reg("split", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		re := ev.compileRegex(ev.forceString(a[0], pos), pos, false)
-		s := ev.coerceToString(a[1], pos, false, false)
+		s := ev.forceString(a[1], pos)
 		ms := re.FindAllStringSubmatchIndex(s, -1)
 		var out []Value
 		last := 0
@@ -156,7 +156,7 @@ func registerStrings(reg func(string, int, primFn)) {
 	})
 	reg("hashString", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		h := ev.hasher(ev.forceString(a[0], pos), pos)
-		h.Write([]byte(ev.coerceToString(a[1], pos, false, false)))
+		h.Write([]byte(ev.forceString(a[1], pos)))
 		return mkStr(hex.EncodeToString(h.Sum(nil)))
 	})
 	reg("hashFile", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
@@ -289,7 +289,7 @@ func (ev *Evaluator) compileRegex(pat string, pos Pos, whole bool) *regexp.Regex
 	if re, ok := ev.regexCache[key]; ok {
 		return re
 	}
-	tr := translateERE(pat)
+	tr := "(?s)" + translateERE(pat)
 	if whole {
 		tr = "^(?:" + tr + ")$"
 	}
