@@ -97,7 +97,6 @@ func registerCore(reg func(string, int, primFn)) {
 		if s, ok := v.(*strVal); ok {
 			fmt.Fprintf(ev.opts.Trace, "trace: %s\n", s.s)
 		} else {
-			ev.deepForce(v, pos)
 			fmt.Fprintf(ev.opts.Trace, "trace: %s\n", printValue(v))
 		}
 		return ev.force(a[1])
@@ -105,7 +104,11 @@ func registerCore(reg func(string, int, primFn)) {
 	reg("traceVerbose", 2, func(ev *Evaluator, pos Pos, a []Value) Value { return ev.force(a[1]) })
 	reg("warn", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		msg := ev.forceString(a[0], pos)
-		fmt.Fprintf(ev.opts.Trace, "evaluation warning: %s\n", msg)
+		sep := " "
+		if strings.HasPrefix(msg, "\n") {
+			sep = ""
+		}
+		fmt.Fprintf(ev.opts.Trace, "evaluation warning:%s%s\n", sep, msg)
 		return ev.force(a[1])
 	})
 	reg("throw", 1, func(ev *Evaluator, pos Pos, a []Value) Value {

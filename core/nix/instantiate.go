@@ -400,3 +400,11 @@ func (ev *Evaluator) warnAt(pos Pos, msg string) {
 	}
 	fmt.Fprintf(w, "warning: %s\n%s", msg, posSnippet(pos, "         "))
 }
+
+func (ev *Evaluator) warnPlain(msg string) {
+	w := ev.warnOut
+	if w == nil {
+		w = ev.opts.Trace
+	}
+	fmt.Fprintf(w, "warning: %s\n", msg)
+}

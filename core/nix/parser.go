@@ -1,6 +1,7 @@
 package nix
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"sort"
@@ -376,21 +377,10 @@ func (p *parseCtx) startsSimple(t token) bool {
 }
 
 func (p *parseCtx) parseApp() Expr {
-	fn := p.parseSelect()
+	fn := p.parseSelect(true)
 	var args []Expr
-	for {
-		t := p.peek()
-		if p.startsSimple(t) {
-			args = append(args, p.parseSelect())
-			continue
-		}
-		if t.kind == tKW && t.s == "or" {
-			// `or` used as a variable in argument position (backwards compatibility)
-			p.nextTok()
-			args = append(args, &ExprVar{node: node{p.tokPos(t)}, name: "or"})
-			continue
-		}
-		break
+	for p.startsSimple(p.peek()) {
+		args = append(args, p.parseSelect(false))
 	}
 	if len(args) == 0 {
 		return fn
@@ -398,8 +388,20 @@ func (p *parseCtx) parseApp() Expr {
 	return &ExprCall{node{fn.P()}, fn, args}
 }
 
-func (p *parseCtx) parseSelect() Expr {
+// parseSelect parses e.a.b, e.a.b or default, and the backwards-compatible
+// `e or` (a call of e with the variable `or`), which Nix warns about unless
+// it heads an application.
+func (p *parseCtx) parseSelect(head bool) Expr {
+	start := p.peek().off
 	e := p.parseSimple()
+	if p.isKW("or") {
+		ot := p.nextTok()
+		call := &ExprCall{node{p.pos(start)}, e, []Expr{&ExprVar{node: node{p.tokPos(ot)}, name: "or"}}}
+		if !head && p.ev != nil {
+			p.ev.warnPlain(fmt.Sprintf("at %s: This expression uses `or` as an identifier in a way that will change in a future Nix release.\nWrap this entire expression in parentheses to preserve its current meaning:\n    %s\nGive feedback at https://github.com/NixOS/nix/pull/11121", p.pos(start), "("+p.lx.src[start:ot.end]+")"))
+		}
+		return call
+	}
 	if !p.isOp(".") {
 		return e
 	}
@@ -409,7 +411,7 @@ func (p *parseCtx) parseSelect() Expr {
 	sel.pos = e.P()
 	if p.isKW("or") {
 		p.nextTok()
-		sel.def = p.parseSelect()
+		sel.def = p.parseSelect(false)
 	}
 	return sel
 }
@@ -530,7 +532,7 @@ func (p *parseCtx) parseSimple() Expr {
 					l.elems = append(l.elems, &ExprVar{node: node{p.tokPos(ot)}, name: "or"})
 					continue
 				}
-				l.elems = append(l.elems, p.parseSelect())
+				l.elems = append(l.elems, p.parseSelect(false))
 			}
 			p.nextTok()
 			return l

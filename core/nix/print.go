@@ -223,8 +223,9 @@ func showTo(b *strings.Builder, e Expr) {
 	case *ExprList:
 		b.WriteString("[ ")
 		for _, el := range x.elems {
+			b.WriteString("(")
 			showTo(b, el)
-			b.WriteString(" ")
+			b.WriteString(") ")
 		}
 		b.WriteString("]")
 	case *Lambda:
