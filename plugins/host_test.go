@@ -378,6 +378,11 @@ func TestPluginDiesWithKilledHost(t *testing.T) {
 	if !alive(pid) {
 		t.Fatalf("plugin %d is not running", pid)
 	}
+	t.Cleanup(func() { // should the plugin have survived, do not leave it behind
+		if alive(pid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
