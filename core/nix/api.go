@@ -226,6 +226,9 @@ type EvalError struct {
 	Pos   Pos
 	Msg   string
 	Trace []string // outermost first: "while calling 'f' at file:line:col"
+
+	frames []frame
+	elided int // outer frames not kept
 }
 
 func (e *EvalError) Error() string {

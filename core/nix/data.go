@@ -36,6 +36,9 @@ func registerData(reg func(string, int, primFn)) {
 		s := ev.forceString(a[0], pos)
 		var x map[string]any
 		if _, err := toml.Decode(s, &x); err != nil {
+			if strings.Contains(err.Error(), "out of range for int64") {
+				ev.throwf(pos, "while parsing TOML: [error] toml::parse_dec_integer: too large integer: current max digits = 2^63")
+			}
 			ev.throwf(pos, "while parsing TOML: %s", err)
 		}
 		return ev.fromTOMLValue(x, pos)
@@ -126,7 +129,15 @@ func (ev *Evaluator) fromTOMLValue(x any, pos Pos) Value {
 
 func (ev *Evaluator) jsonStr(b *strings.Builder, s string, pos Pos) {
 	if !utf8.ValidString(s) {
-		ev.throwf(pos, "JSON serialization error: invalid UTF-8 in string")
+		i := 0
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		ev.throwf(pos, "JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index %d: 0x%02X", i, s[i])
 	}
 	jsonString(b, s)
 }

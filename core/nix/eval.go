@@ -89,15 +89,19 @@ func (ev *Evaluator) mkErr(pos Pos, msg string) *EvalError {
 	e := &EvalError{Pos: pos, Msg: msg}
 	n := len(ev.stack)
 	start := 0
-	if n > 20 {
-		start = n - 20
+	if n > maxTraceFrames {
+		start = n - maxTraceFrames
+		e.elided = start
 	}
-	for i := n - 1; i >= start; i-- {
-		f := ev.stack[i]
+	e.frames = append([]frame(nil), ev.stack[start:]...)
+	for _, f := range e.frames {
 		e.Trace = append(e.Trace, f.what+" at "+f.pos.String())
 	}
 	return e
 }
+
+// maxTraceFrames bounds the frames an error keeps (the innermost ones).
+const maxTraceFrames = 40
 
 func (ev *Evaluator) throwf(pos Pos, format string, args ...any) {
 	panic(ev.mkErr(pos, fmt.Sprintf(format, args...)))
@@ -199,11 +203,7 @@ func (ev *Evaluator) typeErr(v Value, want string, pos Pos, ctx string) {
 }
 
 func (ev *Evaluator) showShort(v Value) string {
-	s := printValue(v)
-	if len(s) > 100 {
-		s = s[:100] + "…"
-	}
-	return s
+	return printLimited(v)
 }
 
 func (ev *Evaluator) forceList(v Value, pos Pos) *listVal {
@@ -798,6 +798,13 @@ func lambdaName(l *Lambda) string {
 	return "function 'anonymous lambda'"
 }
 
+func lambdaCallName(l *Lambda) string {
+	if l.name != "" {
+		return "'" + l.name + "'"
+	}
+	return "anonymous lambda"
+}
+
 func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
 	for len(args) > 0 {
 		f := ev.force(fn)
@@ -841,6 +848,8 @@ func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
 	}
 	var r Value
+	ev.stack = append(ev.stack, frame{pos, "while calling the '" + op.name + "' builtin"})
+	defer func() { ev.stack = ev.stack[:len(ev.stack)-1] }()
 	if op.fn != nil {
 		r = op.fn(ev, pos, args)
 	} else {
@@ -886,7 +895,8 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 			} else if fm.def != nil {
 				ne.vals[off+i] = mkThunk(fm.def, ne)
 			} else {
-				ev.throwf(pos, "%s called without required argument '%s'", lambdaName(l), fm.name)
+				ev.stack = append(ev.stack, frame{pos, "from call site"})
+				ev.throwf(l.pos, "%s called without required argument '%s'", lambdaName(l), fm.name)
 			}
 		}
 		if !l.ellipsis && used < len(as.m) {
@@ -899,14 +909,15 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 					}
 				}
 				if !found {
-					ev.throwf(pos, "%s called with unexpected argument '%s'", lambdaName(l), k)
+					ev.stack = append(ev.stack, frame{pos, "from call site"})
+					ev.throwf(l.pos, "%s called with unexpected argument '%s'", lambdaName(l), k)
 				}
 			}
 		}
 	}
-	ev.stack = append(ev.stack, frame{pos, "while calling " + lambdaName(l)})
+	ev.stack = append(ev.stack, frame{pos, "from call site"}, frame{l.pos, "while calling " + lambdaCallName(l)})
 	r := l.body.eval(ev, ne)
-	ev.stack = ev.stack[:len(ev.stack)-1]
+	ev.stack = ev.stack[:len(ev.stack)-2]
 	ev.depth--
 	return r
 }

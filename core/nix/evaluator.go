@@ -30,6 +30,8 @@ func panicToError(r any) error {
 		return x.EvalError
 	case *parseError:
 		return &EvalError{Pos: x.pos, Msg: x.msg}
+	case string:
+		return &EvalError{Msg: "internal evaluator error: " + x}
 	case runtime.Error:
 		return &EvalError{Msg: "internal evaluator error: " + x.Error()}
 	case error:

@@ -339,31 +339,50 @@ func splitAttrPath(s string) []string {
 	return append(out, cur.String())
 }
 
-// FormatError renders an error as Nix prints it: the message, where it
-// happened with a source excerpt, and (showTrace) the call trace.
+// FormatError renders an error as Nix prints it: the trace of where the
+// failing value was needed (outermost first; only the innermost few unless
+// showTrace), then the message and its position with a source excerpt.
 func (ev *Evaluator) FormatError(err error, showTrace bool) string {
+	return FormatError(err, showTrace)
+}
+
+// FormatError is Evaluator.FormatError for errors from any evaluator.
+func FormatError(err error, showTrace bool) string {
 	ee, ok := err.(*EvalError)
 	if !ok {
 		return "error: " + err.Error() + "\n"
 	}
+	frames := ee.frames
+	truncated := ee.elided > 0
+	if !showTrace && len(frames) > 3 {
+		frames = frames[len(frames)-3:]
+		truncated = true
+	}
 	var b strings.Builder
-	if showTrace && len(ee.Trace) > 0 {
+	if len(frames) == 0 {
+		b.WriteString("error: " + ee.Msg + "\n")
+	} else {
 		b.WriteString("error:\n")
-		for i := len(ee.Trace) - 1; i >= 0; i-- {
-			b.WriteString("       … " + ee.Trace[i] + "\n\n")
+		if truncated && !showTrace {
+			b.WriteString("       … (stack trace truncated; use '--show-trace' to show the full, detailed trace)\n\n")
+		}
+		for _, f := range frames {
+			b.WriteString("       … " + f.what + "\n")
+			if f.pos.IsValid() {
+				b.WriteString(posSnippet(f.pos, "         ", "            "))
+			}
+			b.WriteString("\n")
 		}
 		b.WriteString("       error: " + ee.Msg + "\n")
-	} else {
-		b.WriteString("error: " + ee.Msg + "\n")
 	}
 	if ee.Pos.IsValid() {
-		b.WriteString(posSnippet(ee.Pos, "       "))
+		b.WriteString(posSnippet(ee.Pos, "       ", "            "))
 	}
 	return b.String()
 }
 
 // posSnippet renders "at file:line:col:" and the surrounding source lines.
-func posSnippet(p Pos, indent string) string {
+func posSnippet(p Pos, indent, pad string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sat %s:\n", indent, p)
 	data, err := os.ReadFile(p.File)
@@ -382,7 +401,6 @@ func posSnippet(p Pos, indent string) string {
 		last = len(lines)
 	}
 	w := len(strconv.Itoa(last))
-	pad := indent + "     "
 	for n := first; n <= last; n++ {
 		fmt.Fprintf(&b, "%s%*d| %s\n", pad, w, n, lines[n-1])
 		if n == p.Line {
@@ -398,7 +416,7 @@ func (ev *Evaluator) warnAt(pos Pos, msg string) {
 	if w == nil {
 		w = ev.opts.Trace
 	}
-	fmt.Fprintf(w, "warning: %s\n%s", msg, posSnippet(pos, "         "))
+	fmt.Fprintf(w, "warning: %s\n%s", msg, posSnippet(pos, "         ", "              "))
 }
 
 func (ev *Evaluator) warnPlain(msg string) {

@@ -18,6 +18,25 @@ func printValue(v Value) string {
 type printer struct {
 	b    *strings.Builder
 	seen map[any]bool
+	// limits for values shown inside error messages (0: unlimited)
+	maxDepth, maxAttrs, maxList, maxString int
+	attrsPrinted, listPrinted, depth         int
+}
+
+// printLimited renders v as Nix shows values inside error messages: at
+// most 10 levels, 10 attributes, 10 list items and 1024 bytes of a string.
+func printLimited(v Value) string {
+	var b strings.Builder
+	pr := printer{b: &b, seen: map[any]bool{}, maxDepth: 10, maxAttrs: 10, maxList: 10, maxString: 1024}
+	pr.print(v)
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func (pr *printer) print(slot Value) {
@@ -43,12 +62,20 @@ func (pr *printer) print(slot Value) {
 	case floatVal:
 		pr.b.WriteString(formatFloat(float64(x)))
 	case *strVal:
+		if pr.maxString > 0 && len(x.s) > pr.maxString {
+			pr.b.WriteString(quoteString(x.s[:pr.maxString]) + "«" + plural(len(x.s)-pr.maxString, "byte", "bytes") + " elided»")
+			return
+		}
 		pr.b.WriteString(quoteString(x.s))
 	case pathVal:
 		pr.b.WriteString(string(x))
 	case *listVal:
 		if len(x.elems) == 0 {
 			pr.b.WriteString("[ ]")
+			return
+		}
+		if pr.maxDepth > 0 && pr.depth >= pr.maxDepth {
+			pr.b.WriteString("[ ... ]")
 			return
 		}
 		// Nix stores lists of up to two elements inside the value itself,
@@ -63,14 +90,25 @@ func (pr *printer) print(slot Value) {
 		}
 		pr.seen[key] = true
 		pr.b.WriteString("[ ")
-		for _, e := range x.elems {
+		pr.depth++
+		for i, e := range x.elems {
+			if pr.maxList > 0 && pr.listPrinted >= pr.maxList {
+				pr.b.WriteString("«" + plural(len(x.elems)-i, "item", "items") + " elided» ")
+				break
+			}
 			pr.print(e)
+			pr.listPrinted++
 			pr.b.WriteByte(' ')
 		}
+		pr.depth--
 		pr.b.WriteString("]")
 	case *attrsVal:
 		if len(x.m) == 0 {
 			pr.b.WriteString("{ }")
+			return
+		}
+		if pr.maxDepth > 0 && pr.depth >= pr.maxDepth {
+			pr.b.WriteString("{ ... }")
 			return
 		}
 		if pr.seen[x] {
@@ -79,12 +117,19 @@ func (pr *printer) print(slot Value) {
 		}
 		pr.seen[x] = true
 		pr.b.WriteString("{ ")
-		for _, k := range x.names() {
+		pr.depth++
+		for i, k := range x.names() {
+			if pr.maxAttrs > 0 && pr.attrsPrinted >= pr.maxAttrs {
+				pr.b.WriteString("«" + plural(len(x.m)-i, "attribute", "attributes") + " elided» ")
+				break
+			}
 			pr.b.WriteString(attrNameString(k))
 			pr.b.WriteString(" = ")
 			pr.print(x.m[k].v)
+			pr.attrsPrinted++
 			pr.b.WriteString("; ")
 		}
+		pr.depth--
 		pr.b.WriteString("}")
 	case *lambdaVal:
 		pr.b.WriteString("<LAMBDA>")
