@@ -20,7 +20,7 @@ type printer struct {
 	seen map[any]bool
 	// limits for values shown inside error messages (0: unlimited)
 	maxDepth, maxAttrs, maxList, maxString int
-	attrsPrinted, listPrinted, depth         int
+	attrsPrinted, listPrinted, depth       int
 }
 
 // printLimited renders v as Nix shows values inside error messages: at
