@@ -28,11 +28,24 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return engine.SuperviseMain(words[1:], stderr)
 	}
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: newManager}
+	// The shell: no action on a terminal, lines from a pipe, or -c.
+	if globals, rest, ok := leadingGlobals(words); ok && (len(rest) == 0 || rest[0] == "-c") {
+		if code, ran := env.shellMode(globals, rest); ran {
+			return code
+		}
+	}
+	if len(words) > 0 && words[0] == completeVerb {
+		return env.completeMain(context.Background(), words[1:])
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(words) == 0 {
 		io.WriteString(stderr, Usage(progName))
 		return 1
+	}
+	if len(words) == 2 && words[0] == "help" && words[1] == "--man" {
+		io.WriteString(stdout, ManPage())
+		return 0
 	}
 	if words[0] == "help" && len(words) <= 2 {
 		cmd := &Command{Help: true}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/verbs"
@@ -26,6 +27,11 @@ type Env struct {
 	// NewManager wires a Manager for the given global options (--root,
 	// --backend, --plugin-dir) and output stream.
 	NewManager func(globals map[string]string, stderr io.Writer) (*core.Manager, error)
+	// Lua runs the shell's lua and source builtins; nil: Lua is not available.
+	Lua LuaRunner
+	// OptionPaths lists NixOS option paths for completion inside --config
+	// (core/options.Paths("")); nil completes none.
+	OptionPaths func() []string
 }
 
 // Execute runs one parsed command and prints its result. It returns the exit
@@ -45,6 +51,7 @@ func (e *Env) Execute(ctx context.Context, cmd *Command) int {
 	}
 	inv := cmd.Inv
 	inv.Stdio = core.Stdio{In: e.Stdin, Out: e.Stdout, Err: e.Stderr, TTY: isTerminal(e.Stdin)}
+	began := time.Now()
 	res, err := cmd.Verb.Do(ctx, m, &inv)
 	if err != nil {
 		// status prints "gone" for a missing container, and fails.
@@ -52,6 +59,10 @@ func (e *Env) Execute(ctx context.Context, cmd *Command) int {
 			fmt.Fprintln(e.Stdout, s)
 		}
 		return e.fail(err)
+	}
+	e.afterVerb(cmd.Verb, time.Since(began))
+	if !inv.Switch("json") && isTerminal(e.Stdout) {
+		res = forTerminal(res)
 	}
 	if err := PrintResult(e.Stdout, res, inv.Switch("json")); err != nil {
 		return e.fail(err)
@@ -68,7 +79,7 @@ func (e *Env) fail(err error) int {
 		if errors.Is(err, context.Canceled) {
 			msg = "interrupted"
 		}
-		fmt.Fprintln(e.Stderr, strings.TrimRight(msg, "\n"))
+		fmt.Fprintln(e.Stderr, e.errorText(strings.TrimRight(msg, "\n")))
 	}
 	return core.ExitCode(err)
 }
