@@ -15,22 +15,30 @@ import (
 	"github.com/nixcsh/nixcsh/core"
 )
 
-// Port forwards live in one `ip` family nat table per container, named
-// nixcsh-NAME, on the host. A table of our own per container means
-// containers never touch each other's rules, and other tools' tables (such as
-// podman's netavark) are never touched at all:
+// Port forwards live in nat tables of nixcsh's own on the host, one per
+// container and address family, named nixcsh-NAME. Tables of our own mean
+// containers never touch each other's rules, and other tools' tables (such
+// as podman's netavark) are never touched at all:
 //
 //	table ip nixcsh-NAME {
 //	  chain prerouting  { type nat hook prerouting priority dstnat; fib daddr type local tcp dport H dnat to LOCAL:C }
 //	  chain output      { type nat hook output priority dstnat;     fib daddr type local tcp dport H dnat to LOCAL:C }
 //	  chain postrouting { type nat hook postrouting priority srcnat; ip saddr 127.0.0.0/8 ip daddr LOCAL masquerade }
 //	}
+//	table ip6 nixcsh-NAME { the same prerouting and output chains to [LOCAL_ADDRESS6]:C }
 //
 // The output chain serves connections from the host itself; those to
 // 127.0.0.1 leave the host with a loopback source, which needs
-// route_localnet and the masquerade.
+// route_localnet and the masquerade. IPv6 has no such thing: ::1 never
+// leaves the host, so IPv6 forwards answer on the host's other addresses,
+// and from other machines only if the host already forwards IPv6 (nixcsh
+// does not switch net.ipv6.conf.all.forwarding on: that would stop the host
+// from accepting router advertisements).
 
-// forwardSysctls are switched on while any forward exists on the host.
+// forwardFamilies are the families of the forward tables.
+var forwardFamilies = []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6}
+
+// forwardSysctls are switched on while any IPv4 forward exists on the host.
 var forwardSysctls = []string{"net/ipv4/ip_forward", "net/ipv4/conf/all/route_localnet"}
 
 // savedSysctls records the values forwardSysctls had before nixcsh changed
@@ -42,45 +50,58 @@ func addForwards(p *plan) error {
 	if err != nil {
 		return err
 	}
-	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: p.table}
-	// CreateTable fails if the table exists: a table of that name is someone
-	// else's (or a leftover to tear down first), never ours to take over.
-	c.CreateTable(t)
-	chain := func(name string, hook *nftables.ChainHook, prio *nftables.ChainPriority) *nftables.Chain {
-		return c.AddChain(&nftables.Chain{Name: name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio})
-	}
-	pre := chain("prerouting", nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest)
-	out := chain("output", nftables.ChainHookOutput, nftables.ChainPriorityNATDest)
-	post := chain("postrouting", nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource)
-	local := p.local4.ip.AsSlice()
-	for _, f := range p.ports {
-		for _, ch := range []*nftables.Chain{pre, out} {
-			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: dnatExprs(f, local)})
+	for _, local := range []*addr{p.local4, p.local6} {
+		if local == nil {
+			continue
 		}
+		fam, nfproto := nftables.TableFamilyIPv4, uint32(unix.NFPROTO_IPV4)
+		if local.ip.Is6() {
+			fam, nfproto = nftables.TableFamilyIPv6, unix.NFPROTO_IPV6
+		}
+		t := &nftables.Table{Family: fam, Name: p.table}
+		// CreateTable fails if the table exists: a table of that name is
+		// someone else's (or a leftover to tear down first), never ours
+		// to take over.
+		c.CreateTable(t)
+		chain := func(name string, hook *nftables.ChainHook, prio *nftables.ChainPriority) *nftables.Chain {
+			return c.AddChain(&nftables.Chain{Name: name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio})
+		}
+		pre := chain("prerouting", nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest)
+		out := chain("output", nftables.ChainHookOutput, nftables.ChainPriorityNATDest)
+		to := local.ip.AsSlice()
+		for _, f := range p.ports {
+			for _, ch := range []*nftables.Chain{pre, out} {
+				c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: dnatExprs(f, to, nfproto)})
+			}
+		}
+		if fam != nftables.TableFamilyIPv4 {
+			continue
+		}
+		post := chain("postrouting", nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource)
+		c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: []expr.Any{
+			// ip saddr 127.0.0.0/8
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: []byte{255, 0, 0, 0}, Xor: []byte{0, 0, 0, 0}},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{127, 0, 0, 0}},
+			// ip daddr LOCAL
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: to},
+			&expr.Masq{},
+		}})
 	}
-	c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: []expr.Any{
-		// ip saddr 127.0.0.0/8
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: []byte{255, 0, 0, 0}, Xor: []byte{0, 0, 0, 0}},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{127, 0, 0, 0}},
-		// ip daddr LOCAL
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: local},
-		&expr.Masq{},
-	}})
 	if err := c.Flush(); err != nil {
 		if errors.Is(err, unix.EEXIST) {
 			return core.Errorf(core.Exists,
-				"cannot set up the port forwards of container '%s': nftables table ip %s already exists on the host; nixcsh will not take it over",
+				"cannot set up the port forwards of container '%s': an nftables table %s already exists on the host; nixcsh will not take it over",
 				p.container, p.table)
 		}
-		return fmt.Errorf("nftables table ip %s: %w", p.table, err)
+		return fmt.Errorf("nftables tables %s: %w", p.table, err)
 	}
 	return nil
 }
 
 // dnatExprs is `fib daddr type local <proto> dport H dnat to LOCAL:C`.
-func dnatExprs(f PortForward, local []byte) []expr.Any {
+func dnatExprs(f PortForward, local []byte, nfproto uint32) []expr.Any {
 	proto := byte(unix.IPPROTO_TCP)
 	if f.Proto == "udp" {
 		proto = unix.IPPROTO_UDP
@@ -94,11 +115,11 @@ func dnatExprs(f PortForward, local []byte) []expr.Any {
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(f.HostPort)},
 		&expr.Immediate{Register: 1, Data: local},
 		&expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(f.ContainerPort)},
-		&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegProtoMin: 2, Specified: true},
+		&expr.NAT{Type: expr.NATTypeDestNAT, Family: nfproto, RegAddrMin: 1, RegProtoMin: 2, Specified: true},
 	}
 }
 
-// removeForwards deletes the container's nat table if it exists. It looks
+// removeForwards deletes the container's nat tables that exist. It looks
 // first: a listing is cheap, while every committed nftables batch waits for
 // the kernel's RCU grace period (several milliseconds).
 func removeForwards(table string) error {
@@ -106,26 +127,33 @@ func removeForwards(table string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.ListTableOfFamily(table, nftables.TableFamilyIPv4); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
+	found := false
+	for _, fam := range forwardFamilies {
+		if _, err := c.ListTableOfFamily(table, fam); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue
+			}
+			return fmt.Errorf("looking for nftables table %s: %w", table, err)
 		}
-		return fmt.Errorf("looking for nftables table ip %s: %w", table, err)
+		c.DelTable(&nftables.Table{Family: fam, Name: table})
+		found = true
 	}
-	c.DelTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: table})
+	if !found {
+		return nil
+	}
 	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("removing nftables table ip %s: %w", table, err)
+		return fmt.Errorf("removing nftables table %s: %w", table, err)
 	}
 	return nil
 }
 
-// forwardTables lists nixcsh's nat tables on the host.
-func forwardTables() ([]string, error) {
+// forwardTables lists nixcsh's nat tables of one family on the host.
+func forwardTables(fam nftables.TableFamily) ([]string, error) {
 	c, err := nftables.New()
 	if err != nil {
 		return nil, err
 	}
-	tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
+	tables, err := c.ListTablesOfFamily(fam)
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "cannot list the host's nftables tables: %w", err)
 	}
@@ -139,6 +167,11 @@ func forwardTables() ([]string, error) {
 }
 
 func sysctlPath(key string) string { return filepath.Join("/proc/sys", key) }
+
+// writeSysctl sets a sysctl of the caller's network namespace (the host's).
+func writeSysctl(key, value string) error {
+	return os.WriteFile(sysctlPath(key), []byte(value+"\n"), 0o644)
+}
 
 // enableForwardSysctls switches forwardSysctls on, first remembering their
 // values unless nixcsh already holds them (the saved file exists).
@@ -157,7 +190,7 @@ func enableForwardSysctls() error {
 		}
 	}
 	for _, k := range forwardSysctls {
-		if err := os.WriteFile(sysctlPath(k), []byte("1\n"), 0o644); err != nil {
+		if err := writeSysctl(k, "1"); err != nil {
 			return fmt.Errorf("setting sysctl %s=1: %w", k, err)
 		}
 	}
@@ -165,7 +198,7 @@ func enableForwardSysctls() error {
 }
 
 // restoreSysctlsIfLast puts the saved sysctl values back when no nixcsh
-// forward remains on the host. The caller holds the host lock.
+// IPv4 forward remains on the host. The caller holds the host lock.
 func restoreSysctlsIfLast() error {
 	saved, err := os.ReadFile(savedSysctls())
 	if errors.Is(err, os.ErrNotExist) {
@@ -174,7 +207,7 @@ func restoreSysctlsIfLast() error {
 	if err != nil {
 		return err
 	}
-	tables, err := forwardTables()
+	tables, err := forwardTables(nftables.TableFamilyIPv4)
 	if err != nil || len(tables) > 0 {
 		return err
 	}
@@ -183,7 +216,7 @@ func restoreSysctlsIfLast() error {
 		if !ok || !isForwardSysctl(k) {
 			continue // only ever write the keys we changed
 		}
-		if err := os.WriteFile(sysctlPath(k), []byte(v+"\n"), 0o644); err != nil {
+		if err := writeSysctl(k, v); err != nil {
 			return fmt.Errorf("restoring sysctl %s=%s: %w", k, v, err)
 		}
 	}

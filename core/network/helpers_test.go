@@ -16,6 +16,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Test addresses come from 10.250.0.0/16 and fd7e:5a1e::/32, away from
@@ -95,8 +96,10 @@ func assertGone(t testing.TB, container string) {
 	if _, err := os.Lstat(NamespacePath(container)); err == nil {
 		t.Errorf("namespace %s still exists", NamespacePath(container))
 	}
-	if hasTable(t, nftables.TableFamilyIPv4, forwardTableName(container)) {
-		t.Errorf("nftables table ip %s still exists", forwardTableName(container))
+	for _, fam := range forwardFamilies {
+		if hasTable(t, fam, forwardTableName(container)) {
+			t.Errorf("nftables table %s %s still exists", familyName(fam), forwardTableName(container))
+		}
 	}
 }
 
@@ -173,16 +176,22 @@ func serveHello(t testing.TB, nsPath, network, addr string) net.Addr {
 	return l.Addr()
 }
 
-// dialTimeout is how long a connection attempt may take before it counts as
-// blocked (a dropped SYN never answers).
-const dialTimeout = 700 * time.Millisecond
+// blockedTimeout is how long a connection attempt that should be blocked
+// may take before it counts as blocked (a dropped SYN never answers).
+// openTimeout bounds one that should succeed: it returns as soon as it
+// does, so a long bound costs nothing and survives a lost first SYN (TCP
+// retransmits after one second) on a loaded machine.
+const (
+	blockedTimeout = 700 * time.Millisecond
+	openTimeout    = 5 * time.Second
+)
 
 // hello connects to addr (from inside nsPath when it is not "") and reads the
-// greeting; it returns an error if it cannot.
-func hello(t testing.TB, nsPath, network, addr string) error {
+// greeting; it returns an error if it cannot within timeout.
+func hello(t testing.TB, nsPath, network, addr string, timeout time.Duration) error {
 	t.Helper()
 	var c net.Conn
-	dial := func() (err error) { c, err = net.DialTimeout(network, addr, dialTimeout); return err }
+	dial := func() (err error) { c, err = net.DialTimeout(network, addr, timeout); return err }
 	var err error
 	if nsPath == "" {
 		err = dial()
@@ -206,14 +215,14 @@ func hello(t testing.TB, nsPath, network, addr string) error {
 
 func mustHello(t testing.TB, nsPath, network, addr string) {
 	t.Helper()
-	if err := hello(t, nsPath, network, addr); err != nil {
+	if err := hello(t, nsPath, network, addr, openTimeout); err != nil {
 		t.Fatalf("connect to %s (from %q): %v", addr, nsPath, err)
 	}
 }
 
 func mustNotHello(t testing.TB, nsPath, network, addr string) {
 	t.Helper()
-	if err := hello(t, nsPath, network, addr); err == nil {
+	if err := hello(t, nsPath, network, addr, blockedTimeout); err == nil {
 		t.Fatalf("connect to %s (from %q) succeeded, want it blocked", addr, nsPath)
 	}
 }
@@ -237,6 +246,28 @@ func hostAddress4(t testing.TB) string {
 		return a.IP.String()
 	}
 	t.Skip("the host has no non-loopback IPv4 address to test forwards with")
+	return ""
+}
+
+// hostAddress6 is one of the host's own global IPv6 addresses on a link
+// that is not ours.
+func hostAddress6(t testing.TB) string {
+	t.Helper()
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if !a.IP.IsGlobalUnicast() || a.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0 {
+			continue
+		}
+		l, err := netlink.LinkByIndex(a.LinkIndex)
+		if err != nil || l.Attrs().Alias != "" || l.Attrs().OperState != netlink.OperUp {
+			continue
+		}
+		return a.IP.String()
+	}
+	t.Skip("the host has no global IPv6 address to test forwards with")
 	return ""
 }
 

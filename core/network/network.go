@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -216,22 +217,30 @@ func (s Spec) plan() (*plan, error) {
 			return nil, core.Errorf(core.Invalid, "container '%s': invalid port forward %s: expected tcp or udp and ports 1-65535", s.Container, f)
 		}
 	}
-	if len(s.Ports) > 0 && p.local4 == nil {
-		return nil, core.Errorf(core.Invalid, "container '%s': HOST_PORT needs LOCAL_ADDRESS (port forwards go to the container's IPv4 address)", s.Container)
+	if len(s.Ports) > 0 && p.local4 == nil && p.local6 == nil {
+		return nil, core.Errorf(core.Invalid, "container '%s': HOST_PORT needs LOCAL_ADDRESS or LOCAL_ADDRESS6 (port forwards go to the container's address)", s.Container)
 	}
 	return p, nil
 }
 
 // Leftover is one piece of some container's network found on the host.
 type Leftover struct {
-	Kind  string // "link", "namespace" or "nft-table"
-	Name  string // link name, namespace name or table name
-	Owner string // for links: the alias nixcsh gave it (container:owner)
+	Kind   string // "link", "namespace" or "nft-table"
+	Name   string // link name, namespace name or table name
+	Owner  string // for links: the alias nixcsh gave it (container:owner)
+	Family string // for nft tables: "ip" or "ip6"
+}
+
+func familyName(f nftables.TableFamily) string {
+	if f == nftables.TableFamilyIPv6 {
+		return "ip6"
+	}
+	return "ip"
 }
 
 // Leftovers lists every piece of nixcsh networking present on the host: host
 // links carrying nixcsh's alias, namespaces under /run/netns named nixcsh-*,
-// and host nat tables named nixcsh-*. The runtime compares it with the
+// and host nat tables (ip and ip6) named nixcsh-*. The runtime compares it with the
 // containers it knows to be running and tears down the rest.
 func Leftovers() ([]Leftover, error) {
 	var out []Leftover
@@ -253,12 +262,14 @@ func Leftovers() ([]Leftover, error) {
 			out = append(out, Leftover{Kind: "namespace", Name: e.Name()})
 		}
 	}
-	tables, err := forwardTables()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range tables {
-		out = append(out, Leftover{Kind: "nft-table", Name: t})
+	for _, fam := range forwardFamilies {
+		tables, err := forwardTables(fam)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tables {
+			out = append(out, Leftover{Kind: "nft-table", Name: t, Family: familyName(fam)})
+		}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -134,6 +135,16 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if err := netlink.LinkSetAlias(host, ownerAlias(p.container, p.owner)); err != nil {
 		return "", step("marking "+p.hostLink+" as nixcsh's", err)
 	}
+	if p.host6 != nil || p.local6 != nil {
+		// The host side's link-local address must not wait for duplicate
+		// address detection: the kernel sends neighbour solicitations for
+		// packets from other host addresses (port forwards from the host's
+		// own address) from the link-local one, and sends none while it
+		// is tentative, stalling them for about two seconds.
+		if err := writeSysctl("net/ipv6/conf/"+p.hostLink+"/accept_dad", "0"); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", step("switching off DAD on "+p.hostLink, err)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return "", step("cancelled", err)
 	}
@@ -171,14 +182,25 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if err := configureSide(inside, eth, p.local6, p.host6, true); err != nil {
 		return "", step("configuring eth0 inside", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return "", step("cancelled", err)
+	// Wait until both ends carry traffic, so that the first packets to and
+	// from the container are not lost (see waitReady).
+	var host6 *addr
+	if bridge == nil {
+		host6 = p.host6
+	}
+	if err := waitReady(ctx, &netlink.Handle{}, host, host6); err != nil {
+		return "", step("waiting for "+p.hostLink+" to come up", err)
+	}
+	if err := waitReady(ctx, inside, eth, p.local6); err != nil {
+		return "", step("waiting for eth0 inside to come up", err)
 	}
 
 	if len(p.ports) > 0 {
-		made.sysctls = true // they may change even if the table fails
-		if err := enableForwardSysctls(); err != nil {
-			return "", step("switching on forwarding sysctls", err)
+		if p.local4 != nil {
+			made.sysctls = true // they may change even if the table fails
+			if err := enableForwardSysctls(); err != nil {
+				return "", step("switching on forwarding sysctls", err)
+			}
 		}
 		if err := addForwards(p); err != nil {
 			return "", step("adding port forwards", err)
@@ -217,6 +239,58 @@ func configureSide(h *netlink.Handle, link netlink.Link, own, peer *addr, defaul
 		}
 	}
 	return nil
+}
+
+// readyWait bounds how long Setup waits for a veth end to be ready. It is
+// ready within microseconds to milliseconds; one that is not is reported.
+const readyWait = 3 * time.Second
+
+// waitReady waits until link carries traffic:
+//   - a veth end drops what it is asked to send until the kernel's link
+//     watcher has activated it (operational state up);
+//   - an IPv6 address, even one without DAD, becomes local (its local route,
+//     and the solicited-node group neighbour discovery needs) only when the
+//     kernel's addrconf work queue has run; until then packets to it are
+//     dropped and the first connection stalls for a second.
+//
+// Both normally hold at the first look; otherwise it polls with a growing
+// pause (a netlink subscription would need a socket in the namespace whose
+// reader cannot be stopped cleanly).
+func waitReady(ctx context.Context, h *netlink.Handle, link netlink.Link, v6 *addr) error {
+	deadline := time.Now().Add(readyWait)
+	pause := 50 * time.Microsecond
+	for {
+		l, err := h.LinkByIndex(link.Attrs().Index)
+		if err != nil {
+			return err
+		}
+		missing := ""
+		if state := l.Attrs().OperState; state != netlink.OperUp {
+			missing = "link " + state.String()
+		} else if v6 != nil {
+			routes, err := h.RouteGet(v6.ip.AsSlice())
+			if err != nil {
+				return err
+			}
+			if len(routes) == 0 || routes[0].Type != unix.RTN_LOCAL {
+				missing = "address " + v6.ip.String() + " not yet usable"
+			}
+		}
+		if missing == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s after %v", missing, readyWait)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 10*time.Millisecond)
+	}
 }
 
 // linkTaken is the error for a host link that exists and that this Setup did

@@ -117,7 +117,7 @@ func TestSetupReachability(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertGone(t, name)
-	if err := hello(t, "", "tcp4", inside.String()); err == nil {
+	if err := hello(t, "", "tcp4", inside.String(), blockedTimeout); err == nil {
 		t.Errorf("container still reachable after Teardown")
 	}
 	if err := Teardown(s); err != nil { // idempotent
@@ -277,7 +277,7 @@ func TestPortForward(t *testing.T) {
 	assertGone(t, name)
 	mustNotHello(t, "", "tcp4", "127.0.0.1:"+hp_)
 	mustNotHello(t, "", "tcp4", net.JoinHostPort(hostIP, hp_))
-	others, err := forwardTables()
+	others, err := forwardTables(nftables.TableFamilyIPv4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,4 +492,33 @@ func TestLeftovers(t *testing.T) {
 			t.Errorf("Leftovers misses %s (got %v)", k, left)
 		}
 	}
+}
+
+func TestPortForwardIPv6(t *testing.T) {
+	requireRoot(t)
+	name, n := uniqueName(t), nextSubnet()
+	hostIP := hostAddress6(t)
+	hp := freePort(t)
+	v4Before, err := forwardTables(nftables.TableFamilyIPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Spec{Container: name, HostAddress6: n.host6, LocalAddress6: n.local6, Ports: []PortForward{{"tcp", hp, 8080}}}
+	ns := setupT(t, s)
+	serveHello(t, ns, "tcp6", "[::]:8080")
+	if !hasTable(t, nftables.TableFamilyIPv6, "nixcsh-"+name) || hasTable(t, nftables.TableFamilyIPv4, "nixcsh-"+name) {
+		t.Errorf("want an ip6 table nixcsh-%s and no ip table", name)
+	}
+	if len(v4Before) == 0 {
+		if _, err := os.Stat(savedSysctls()); err == nil {
+			t.Errorf("an IPv6-only forward switched the IPv4 sysctls on")
+		}
+	}
+	target := net.JoinHostPort(hostIP, strconv.Itoa(int(hp)))
+	mustHello(t, "", "tcp6", target)
+	if err := Teardown(s); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, name)
+	mustNotHello(t, "", "tcp6", target)
 }
