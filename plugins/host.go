@@ -79,20 +79,22 @@ type Host struct {
 	spawner *spawner // made on the first start
 	log     hclog.Logger
 	logFile *os.File
+	cacheMu sync.Mutex // serializes this Host's writes of the info cache
 }
 
 // plugin is one discovered plugin and what this session knows of it.
 type plugin struct {
 	name, path string
 	refused    string            // set by discovery: never started
+	stamp      string            // the file's identity when discovered (see fileStamp)
 	settings   map[string]string // what Configure gets
 	timeout    time.Duration
 
-	mu       sync.Mutex // serializes starting and stopping
-	info     *proto.GetInfoResponse
-	proc     *process // non-nil while running
-	disabled string   // why it was disabled for the session
-	retired  bool     // Reload or Close replaced it: it never starts again
+	mu       sync.Mutex             // serializes starting and stopping
+	info     *proto.GetInfoResponse // from GetInfo, or the info cache until it runs
+	proc     *process               // non-nil while running
+	disabled string                 // why it was disabled for the session
+	retired  bool                   // Reload or Close replaced it: it never starts again
 }
 
 // NewHost discovers the plugins in cfg.Dirs and reads their settings; it
@@ -119,6 +121,7 @@ func (h *Host) discover() []*plugin {
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("plugins: ignoring the settings file: %v", err))
 	}
+	cache := loadCache(h.cfg.Root)
 	var out []*plugin
 	for _, f := range found {
 		settings := map[string]string{}
@@ -134,7 +137,12 @@ func (h *Host) discover() []*plugin {
 		}
 		settings[proto.SettingTimeout] = timeout.String()
 		settings[proto.SettingRoot] = h.cfg.Root
-		out = append(out, &plugin{name: f.name, path: f.path, refused: f.refused, settings: settings, timeout: timeout})
+		p := &plugin{name: f.name, path: f.path, refused: f.refused, settings: settings, timeout: timeout}
+		if p.refused == "" {
+			p.stamp = fileStamp(p.path)
+			p.info = cached(cache, p.path, p.stamp)
+		}
+		out = append(out, p)
 	}
 	for _, w := range warnings {
 		h.warn(w)
@@ -293,6 +301,9 @@ func (h *Host) ensureRunning(ctx context.Context, p *plugin, event string) (*pro
 		return nil, h.disable(p, proc, why)
 	}
 	p.info = info
+	if err := h.remember(p.path, p.stamp, info); err != nil {
+		log.Warn("cannot update the plugin info cache", "file", cacheFile(h.cfg.Root), "error", err)
+	}
 	if !proto.Subscribes(info.GetEvents(), event) {
 		// The plugin had to run to say what it wants; it starts again on its
 		// first event.

@@ -316,6 +316,10 @@ func TestCloseKillsEveryPlugin(t *testing.T) {
 		if pid == 0 || !alive(pid) {
 			t.Fatalf("plugin processes %v not all running", pids)
 		}
+		// Out of the terminal's signals: not in nixcsh's process group.
+		if pgid, err := syscall.Getpgid(pid); err != nil || pgid == syscall.Getpgrp() {
+			t.Errorf("plugin %d is in nixcsh's process group %d (%v)", pid, pgid, err)
+		}
 	}
 	h.Close()
 	for _, pid := range pids {
@@ -413,5 +417,50 @@ func TestPluginLogsStayOffTheTerminal(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("plugins.log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// TestInfoCache: a later session knows what a plugin wants from the info
+// cache, and does not start it for events it does not want; a replaced
+// plugin file is asked again.
+func TestInfoCache(t *testing.T) {
+	root := t.TempDir()
+	dir := pluginDir(t, "destroyonly")
+	first := newHost(t, Config{Root: root, Dirs: []string{dir}})
+	if err := fire(first, core.PreStart, "web", nil); err != nil { // runs it once, to ask
+		t.Fatal(err)
+	}
+	first.Close()
+	logPath := filepath.Join(root, "var/log/nixcsh/plugins.log")
+	starts := func() int { return strings.Count(string(readFile(t, logPath)), "nixcsh.destroyonly: starting: path=") }
+	if n := starts(); n != 1 {
+		t.Fatalf("first session started destroyonly %d times, want 1", n)
+	}
+
+	second := newHost(t, Config{Root: root, Dirs: []string{dir}})
+	i := second.List()[0]
+	if i.State != "not started" || i.Version != "0.0.1-destroyonly" || !reflect.DeepEqual(i.Events, []string{core.PreDestroy}) {
+		t.Fatalf("second session lists %+v before any event", i)
+	}
+	if err := fire(second, core.PreStart, "web", nil); err != nil {
+		t.Fatal(err)
+	}
+	second.Close()
+	if n := starts(); n != 1 {
+		t.Errorf("second session started destroyonly for pre-start (%d starts)", n)
+	}
+
+	// Replace the file (as a rebuild does): the cache no longer speaks for it.
+	path := filepath.Join(dir, FilePrefix+"destroyonly")
+	data := readFile(t, path)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	third := newHost(t, Config{Root: root, Dirs: []string{dir}})
+	if i := third.List()[0]; i.Version != "" || i.Events != nil {
+		t.Errorf("a replaced plugin file is listed from the cache: %+v", i)
 	}
 }

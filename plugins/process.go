@@ -77,9 +77,15 @@ func (s *spawner) close() { s.once.Do(func() { close(s.stop) }) }
 // the handshake. On error the process is gone and stderr holds what it said.
 func launch(sp *spawner, path string, startTimeout time.Duration, log hclog.Logger) (*process, error) {
 	cmd := exec.Command(path)
-	// The plugin dies with nixcsh even when nixcsh is killed with SIGKILL and
-	// gets no chance to clean up (go-plugin's Kill covers every other exit).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		// The plugin dies with nixcsh even when nixcsh is killed with SIGKILL
+		// and gets no chance to clean up (go-plugin's Kill covers every other
+		// exit).
+		Pdeathsig: syscall.SIGKILL,
+		// Its own process group: Ctrl-C at the REPL cancels the verb in
+		// nixcsh and must not reach (and kill) the plugins too.
+		Setpgid: true,
+	}
 	p := &process{cmd: cmd, stderr: newTail(16, 4096)}
 	synced := &lineLogger{log: log, tail: p.stderr}
 	p.client = goplugin.NewClient(&goplugin.ClientConfig{
