@@ -41,6 +41,9 @@ type Options struct {
 	Trace io.Writer
 	// MaxCallDepth bounds nested function calls (0: 10000).
 	MaxCallDepth int
+	// MaxSteps bounds the function calls of the evaluator's lifetime, so an
+	// untrusted expression cannot run forever (0: unlimited).
+	MaxSteps int64
 }
 
 // Value is a Nix value, possibly an unevaluated thunk. Use Force to get its

@@ -132,7 +132,12 @@ func registerCore(reg func(string, int, primFn)) {
 		}
 		return r
 	})
-	reg("addErrorContext", 2, func(ev *Evaluator, pos Pos, a []Value) Value { return ev.force(a[1]) })
+	reg("addErrorContext", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
+		msg := ev.coerceToString(a[0], pos, false, false)
+		var r Value
+		ev.withFrame(Pos{}, msg, func() { r = ev.force(a[1]) })
+		return r
+	})
 	reg("break", 1, func(ev *Evaluator, pos Pos, a []Value) Value { return ev.force(a[0]) })
 	reg("functionArgs", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		f := ev.force(a[0])
@@ -322,9 +327,7 @@ func registerLists(reg func(string, int, primFn)) {
 		if n < 0 {
 			ev.throwf(pos, "cannot create list of size %d", n)
 		}
-		if n > 1<<26 {
-			ev.throwf(pos, "list of size %d is too large", n)
-		}
+		ev.checkListLen(int(min(n, 1<<40)), pos)
 		out := make([]Value, n)
 		for i := range out {
 			out[i] = &thunk{fn: lazyCall(ev, a[0], intVal(i), pos)}
@@ -366,6 +369,7 @@ func registerLists(reg func(string, int, primFn)) {
 		var out []Value
 		for _, e := range ev.forceList(a[0], pos).elems {
 			out = append(out, ev.forceList(e, pos).elems...)
+			ev.checkListLen(len(out), pos)
 		}
 		return &listVal{out}
 	})

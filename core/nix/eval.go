@@ -44,6 +44,8 @@ type Evaluator struct {
 	maxSteps   int64
 	pureEval   bool
 	regexCache map[string]*regexp.Regexp
+	maxStrLen  int
+	maxListLen int
 	warnOut    io.Writer
 }
 
@@ -55,6 +57,8 @@ const maxForceDepth = 30000
 func NewEvaluator(opts Options) *Evaluator {
 	ev := &Evaluator{opts: opts, imports: map[string]Value{}, parsed: map[string]Expr{}, warned: map[string]bool{}}
 	ev.maxDepth = opts.MaxCallDepth
+	ev.maxSteps = opts.MaxSteps
+	ev.maxStrLen, ev.maxListLen = 1<<28, 1<<26
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = 10000
 	}
@@ -107,6 +111,28 @@ func (ev *Evaluator) throwf(pos Pos, format string, args ...any) {
 	panic(ev.mkErr(pos, fmt.Sprintf(format, args...)))
 }
 
+// step counts a unit of work against Options.MaxSteps.
+func (ev *Evaluator) step(pos Pos) {
+	ev.steps++
+	if ev.maxSteps > 0 && ev.steps > ev.maxSteps {
+		ev.throwf(pos, "evaluation aborted: step budget of %d exceeded", ev.maxSteps)
+	}
+}
+
+// checkLen refuses strings and lists beyond the evaluator's size limits,
+// so that runaway expressions end in an error rather than exhausting memory.
+func (ev *Evaluator) checkStrLen(n int, pos Pos) {
+	if n > ev.maxStrLen {
+		ev.throwf(pos, "string of %d bytes exceeds the limit of %d bytes", n, ev.maxStrLen)
+	}
+}
+
+func (ev *Evaluator) checkListLen(n int, pos Pos) {
+	if n > ev.maxListLen {
+		ev.throwf(pos, "list of %d elements exceeds the limit of %d elements", n, ev.maxListLen)
+	}
+}
+
 // catchable errors: throw and assertion failures can be caught by tryEval
 type thrownError struct{ *EvalError }
 
@@ -129,7 +155,6 @@ func (ev *Evaluator) force(v Value) Value {
 	}
 	ev.forceDepth++
 	if ev.forceDepth > maxForceDepth {
-		ev.forceDepth = 0
 		var p Pos
 		if t.expr != nil {
 			p = t.expr.P()
@@ -552,6 +577,7 @@ func (x *ExprBinOp) eval(ev *Evaluator, en *env) Value {
 		if len(b.elems) == 0 {
 			return a
 		}
+		ev.checkListLen(len(a.elems)+len(b.elems), x.pos)
 		n := make([]Value, 0, len(a.elems)+len(b.elems))
 		return &listVal{append(append(n, a.elems...), b.elems...)}
 	case opSub, opMul, opDiv:
@@ -699,6 +725,7 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 		}
 		ls := ev.coerceToString(l, x.pos, false, true)
 		rs := ev.coerceToString(r, x.pos, false, true)
+		ev.checkStrLen(len(ls)+len(rs), x.pos)
 		return &strVal{s: ls + rs, hasCtx: hasCtx(l) || hasCtx(r)}
 	}
 	var b strings.Builder
@@ -721,6 +748,7 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 	for _, p := range x.parts {
 		v := p.eval(ev, en)
 		if s, ok := v.(*strVal); ok {
+			ev.checkStrLen(b.Len()+len(s.s), x.pos)
 			b.WriteString(s.s)
 			ctx = ctx || s.hasCtx
 			continue
@@ -844,9 +872,9 @@ func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
 func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 	ev.depth++
 	if ev.depth > ev.maxDepth {
-		ev.depth = 0
 		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
 	}
+	ev.step(pos)
 	var r Value
 	ev.stack = append(ev.stack, frame{pos, "while calling the '" + op.name + "' builtin"})
 	defer func() { ev.stack = ev.stack[:len(ev.stack)-1] }()
@@ -867,9 +895,9 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 	l := f.fn
 	ev.depth++
 	if ev.depth > ev.maxDepth {
-		ev.depth = 0
 		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
 	}
+	ev.step(pos)
 	var ne *env
 	if !l.hasFormals {
 		ne = &env{up: f.env, vals: []Value{arg}}

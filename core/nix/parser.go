@@ -601,6 +601,7 @@ func (p *parseCtx) parseInterpPath(t token) Expr {
 		}
 	}
 	parts = append(parts, mkConst(pos, pathVal(first)))
+	p.expectOp("${")
 	for {
 		e := p.parseExpr()
 		p.expectOp("}")

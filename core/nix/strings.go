@@ -42,8 +42,11 @@ func registerStrings(reg func(string, int, primFn)) {
 		sep := ev.coerceToString(a[0], pos, false, false)
 		l := ev.forceList(a[1], pos)
 		parts := make([]string, len(l.elems))
+		total := 0
 		for i, e := range l.elems {
 			parts[i] = ev.coerceToString(e, pos, false, true)
+			total += len(parts[i]) + len(sep)
+			ev.checkStrLen(total, pos)
 		}
 		return mkStr(strings.Join(parts, sep))
 	})

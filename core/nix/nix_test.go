@@ -1,0 +1,345 @@
+package nix
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// evalStrict evaluates src deeply and prints it as nix-instantiate does.
+func evalStrict(t *testing.T, src string) (string, error) {
+	t.Helper()
+	ev := NewEvaluator(Options{Getenv: func(k string) string {
+		if k == "HOME" {
+			return "/home/u"
+		}
+		return ""
+	}})
+	v, err := ev.EvalString(src, "/src/test.nix")
+	if err != nil {
+		return "", err
+	}
+	if err := ev.ForceDeep(v); err != nil {
+		return "", err
+	}
+	return Print(v), nil
+}
+
+func TestEvalExpressions(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{`1 + 2 * 3`, `7`},
+		{`(1 + 2) * 3`, `9`},
+		{`10 - 2 - 3`, `5`},
+		{`7 / 2`, `3`},
+		{`7 / 2.0`, `3.5`},
+		{`-3 + 1`, `-2`},
+		{`1.5e2`, `150`},
+		{`0.1 + 0.2`, `0.3`},
+		{`"a" + "b"`, `"ab"`},
+		{`[ 1 ] ++ [ 2 3 ]`, `[ 1 2 3 ]`},
+		{`{ a = 1; } // { b = 2; a = 3; }`, `{ a = 3; b = 2; }`},
+		{`!true || false && true`, `false`},
+		{`false -> true`, `true`},
+		{`1 < 2 && "a" < "b" && [ 1 2 ] < [ 1 3 ]`, `true`},
+		{`1 == 1.0`, `true`},
+		{`{ a = [ 1 { b = 2; } ]; } == { a = [ 1 { b = 2; } ]; }`, `true`},
+		{`let x = 1; y = x + 1; in y`, `2`},
+		{`rec { a = b; b = 2; }`, `{ a = 2; b = 2; }`},
+		{`let a.b.c = 1; a.b.d = 2; in a`, `{ b = { c = 1; d = 2; }; }`},
+		{`{ a = { x = 1; }; a.y = 2; }`, `{ a = { x = 1; y = 2; }; }`},
+		{`let n = "k"; in { ${n} = 1; "q r" = 2; }`, `{ k = 1; "q r" = 2; }`},
+		{`{ ${null} = 1; b = 2; }`, `{ b = 2; }`},
+		{`with { a = 1; }; let b = 2; in a + b`, `3`},
+		{`let a = 1; in with { a = 2; }; a`, `1`},
+		{`with { a = 1; }; with { a = 2; }; a`, `2`},
+		{`let s = { a = 1; b = 2; }; in { inherit (s) a b; c = 3; }`, `{ a = 1; b = 2; c = 3; }`},
+		{`let x = 5; in { inherit x; }`, `{ x = 5; }`},
+		{`if 1 > 2 then "y" else "n"`, `"n"`},
+		{`assert 1 == 1; "ok"`, `"ok"`},
+		{`(x: y: x - y) 5 3`, `2`},
+		{`({ a, b ? a * 2, ... }: b) { a = 4; z = 0; }`, `8`},
+		{`(args@{ a, ... }: args) { a = 1; b = 2; }`, `{ a = 1; b = 2; }`},
+		{`({ a, ... }@args: args.b) { a = 1; b = 2; }`, `2`},
+		{`{ a.b = 1; }.a.b`, `1`},
+		{`{ }.a or "d"`, `"d"`},
+		{`{ a = 1; } ? a`, `true`},
+		{`{ a.b = 1; } ? a.c`, `false`},
+		{`let x = "w"; in "h ${x} ${toString 3}"`, `"h w 3"`},
+		{`"a\nb\t\"q\" \${x} $${y}"`, `"a\nb\t\"q\" \${x} $\${y}"`},
+		{"''\n  a\n    b\n  c\n''", `"a\n  b\nc\n"`},
+		{"''\n  x ''${y} '''q ''\\n\n''", `"x \${y} ''q \n\n"`},
+		{"let v = \"V\"; in ''\n  ${v}\n    z\n''", `"V\n  z\n"`},
+		{`./a/../b`, `/src/b`},
+		{`/abs/path`, `/abs/path`},
+		{`~/x`, `/home/u/x`},
+		{`let d = "q"; in ./dir/${d}.nix`, `/src/dir/q.nix`},
+		{`./a + "/b"`, `/src/a/b`},
+		{`http://example.org/x?y=1`, `"http://example.org/x?y=1"`},
+		{`# comment
+		  /* block */ 42`, `42`},
+		{`builtins.typeOf (x: x)`, `"lambda"`},
+		{`map (x: x * 2) [ 1 2 3 ]`, `[ 2 4 6 ]`},
+		{`builtins.foldl' (a: b: a + b) 0 [ 1 2 3 ]`, `6`},
+		{`builtins.sort (a: b: a < b) [ 3 1 2 ]`, `[ 1 2 3 ]`},
+		{`builtins.match "a(b*)c" "abbc"`, `[ "bb" ]`},
+		{`builtins.match "a" "ba"`, `null`},
+		{`builtins.split "(a)|b" "xaybz"`, `[ "x" [ "a" ] "y" [ null ] "z" ]`},
+		{`builtins.replaceStrings [ "a" "b" ] [ "1" "2" ] "abc"`, `"12c"`},
+		{`builtins.substring 1 2 "hello"`, `"el"`},
+		{`builtins.compareVersions "1.2.3" "1.10"`, `-1`},
+		{`builtins.splitVersion "1.2pre3"`, `[ "1" "2" "pre" "3" ]`},
+		{`builtins.parseDrvName "hello-2.1"`, `{ name = "hello"; version = "2.1"; }`},
+		{`builtins.toJSON { a = [ 1 "x" null true 1.5 ]; }`, `"{\"a\":[1,\"x\",null,true,1.5]}"`},
+		{`builtins.fromJSON "{\"a\": [1, 2.5, \"s\"]}"`, `{ a = [ 1 2.5 "s" ]; }`},
+		{`builtins.fromTOML "x = 1\n[s]\ny = \"z\""`, `{ s = { y = "z"; }; x = 1; }`},
+		{`builtins.hashString "sha256" "abc"`, `"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"`},
+		{`builtins.listToAttrs [ { name = "a"; value = 1; } { name = "a"; value = 2; } ]`, `{ a = 1; }`},
+		{`builtins.mapAttrs (n: v: n + v) { a = "x"; }`, `{ a = "ax"; }`},
+		{`builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; b = 3; } ]`, `{ a = [ 1 2 ]; b = [ 3 ]; }`},
+		{`builtins.groupBy (x: if x > 1 then "big" else "small") [ 1 2 3 ]`, `{ big = [ 2 3 ]; small = [ 1 ]; }`},
+		{`builtins.genList (i: i * i) 4`, `[ 0 1 4 9 ]`},
+		{`builtins.tryEval (throw "x")`, `{ success = false; value = false; }`},
+		{`builtins.tryEval (assert false; 1)`, `{ success = false; value = false; }`},
+		{`builtins.functionArgs ({ a, b ? 1 }: a)`, `{ a = false; b = true; }`},
+		{`builtins.genericClosure { startSet = [ { key = 1; } ]; operator = x: if x.key < 3 then [ { key = x.key + 1; } ] else [ ]; }`,
+			`[ { key = 1; } { key = 2; } { key = 3; } ]`},
+		{`toString [ 1 "a" null true [ ] 2.5 ]`, `"1 a  1 2.500000"`},
+		{`"${{ __toString = s: "T"; }}"`, `"T"`},
+		{`{ __functor = self: x: x + self.n; n = 1; } 2`, `3`},
+		{`builtins.seq 1 2`, `2`},
+		{`let f = { a ? 1 }: a; in f { }`, `1`},
+		{`(rec { a = 1; b = { c = a; }; }).b.c`, `1`},
+		{`let { x = 1; body = x + 1; }`, `2`},
+		{`__curPos.line`, `1`},
+		{`builtins.unsafeGetAttrPos "b" { a = 1;
+		  b = 2; }`, `{ column = 5; file = "/src/test.nix"; line = 2; }`},
+		{`let x = [ x ]; in x`, `[ [ «repeated» ] ]`},
+		{`[ (x: x) builtins.head (builtins.add 1) ]`, `[ <LAMBDA> <PRIMOP> <PRIMOP-APP> ]`},
+		{`{ "a b" = 1; "if" = 2; _c' = 3; }`, `{ _c' = 3; "a b" = 1; "if" = 2; }`},
+	}
+	for _, c := range cases {
+		got, err := evalStrict(t, c.src)
+		if err != nil {
+			t.Errorf("%s: unexpected error: %v", c.src, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s\n got: %s\nwant: %s", c.src, got, c.want)
+		}
+	}
+}
+
+func TestEvalErrors(t *testing.T) {
+	cases := []struct{ src, msg, pos string }{
+		{`x`, `undefined variable 'x'`, "/src/test.nix:1:1"},
+		{`let a = 1; in b`, `undefined variable 'b'`, "/src/test.nix:1:15"},
+		{`{ a = 1; }.b`, `attribute 'b' missing`, ""},
+		{`let x = x + 1; in x`, `infinite recursion encountered`, ""},
+		{`1 + "a"`, `cannot add a string to an integer`, ""},
+		{`"a" + 1`, `cannot coerce an integer to a string: 1`, ""},
+		{`if 1 then 2 else 3`, `expected a Boolean but found an integer: 1`, ""},
+		{`{ a = 1; }.a.b`, `expected a set but found an integer: 1`, ""},
+		{`builtins.head [ ]`, `'builtins.head' called on an empty list`, ""},
+		{`throw "boom"`, `boom`, ""},
+		{`abort "stop"`, `evaluation aborted with the following error message: 'stop'`, ""},
+		{`assert 1 == 2; 3`, `an integer with value '1' is not equal to an integer with value '2'`, ""},
+		{`({ a }: a) { }`, `function 'anonymous lambda' called without required argument 'a'`, ""},
+		{`({ a }: a) { a = 1; b = 2; }`, `function 'anonymous lambda' called with unexpected argument 'b'`, ""},
+		{`1 / 0`, `division by zero`, ""},
+		{`9223372036854775807 + 1`, `integer overflow in adding 9223372036854775807 + 1`, ""},
+		{`let f = x: f x; in f 1`, `stack overflow; max-call-depth exceeded`, ""},
+		{`{ a = 1; a = 2; }`, `attribute 'a' already defined at /src/test.nix:1:3`, ""},
+		{`{ a = 1`, `syntax error, unexpected end of file, expecting ';'`, ""},
+		{`1 +`, `syntax error, unexpected end of file`, ""},
+		{`"abc`, `syntax error, unexpected end of file, expecting '"'`, ""},
+		{`1 == 2 == 3`, `syntax error, unexpected '=='`, ""},
+		{`./foo/`, `path './foo/' has a trailing slash`, ""},
+		{`builtins.readFile /nonexistent/x`, `opening file '/nonexistent/x': No such file or directory`, ""},
+	}
+	for _, c := range cases {
+		_, err := evalStrict(t, c.src)
+		if err == nil {
+			t.Errorf("%s: expected error %q", c.src, c.msg)
+			continue
+		}
+		var ee *EvalError
+		if !errors.As(err, &ee) {
+			t.Errorf("%s: error is %T, not *EvalError", c.src, err)
+			continue
+		}
+		if ee.Msg != c.msg {
+			t.Errorf("%s\n got: %s\nwant: %s", c.src, ee.Msg, c.msg)
+		}
+		if c.pos != "" && ee.Pos.String() != c.pos {
+			t.Errorf("%s: position %s, want %s", c.src, ee.Pos, c.pos)
+		}
+		if !strings.HasPrefix(ee.Error(), "error: ") {
+			t.Errorf("%s: Error() = %q", c.src, ee.Error())
+		}
+	}
+}
+
+func TestErrorTraceNamesCallSite(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "m.nix")
+	os.WriteFile(f, []byte("let\n  get = s: s.missing;\nin\nget { }\n"), 0o644)
+	var out, errb bytes.Buffer
+	code := Instantiate([]string{"--eval", "--strict", f}, nil, &out, &errb, nil, dir)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	s := errb.String()
+	for _, want := range []string{"error:", "… from call site", f + ":4:1:", "… while calling 'get'", "error: attribute 'missing' missing", "2|   get = s: s.missing;"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestNoPanicOnHugeOrDeepInput(t *testing.T) {
+	deep := strings.Repeat("(", 200000) + "1" + strings.Repeat(")", 200000)
+	if _, err := evalStrict(t, deep); err == nil || !strings.Contains(err.Error(), "nested too deeply") {
+		t.Errorf("deeply nested parentheses: %v", err)
+	}
+	list := strings.Repeat("[", 50000) + strings.Repeat("]", 50000)
+	if _, err := evalStrict(t, list); err == nil {
+		t.Errorf("deeply nested lists parsed without a depth error")
+	}
+	// a long chain of lazily built thunks
+	chain := `let l = builtins.genList (x: x) 100000; f = builtins.foldl' (acc: x: { inherit x; prev = acc; }) { } l; in f.x`
+	if got, err := evalStrict(t, chain); err != nil || got != "99999" {
+		t.Errorf("chain: %s %v", got, err)
+	}
+	// exponential work ends at the step budget
+	ev := NewEvaluator(Options{MaxSteps: 100000})
+	v, err := ev.EvalString(`let f = n: if n == 0 then 0 else f (n - 1) + f (n - 1); in f 60`, "/x.nix")
+	if err == nil {
+		_, err = ev.Force(v)
+	}
+	if err == nil || !strings.Contains(err.Error(), "step budget") {
+		t.Errorf("step budget: %v", err)
+	}
+	// runaway string growth ends in an error, not an out-of-memory crash
+	_, err = evalStrict(t, `let d = s: s + s; in builtins.stringLength (builtins.foldl' (s: _: d s) "x" (builtins.genList (x: x) 40))`)
+	if err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Errorf("string growth: %v", err)
+	}
+}
+
+func TestAPI(t *testing.T) {
+	ev := NewEvaluator(Options{})
+	in := map[string]any{"a": int64(1), "b": []any{"x", true, nil, 2.5}, "c": map[string]any{"d": "e"}}
+	v := FromGo(in)
+	out, err := ev.ToGo(v)
+	if err != nil || !reflect.DeepEqual(out, in) {
+		t.Fatalf("round trip: %#v %v", out, err)
+	}
+	fn, err := ev.EvalString(`{ config, lib, ... }: { out = lib.double config.n; names = builtins.attrNames config; }`, "/m/module.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := Attrs(map[string]Value{"double": Builtin("double", 1, func(e *Evaluator, args []Value) (Value, error) {
+		x, err := e.Force(args[0])
+		if err != nil {
+			return nil, err
+		}
+		n, _ := AsInt(x)
+		return Int(2 * n), nil
+	})})
+	arg := Attrs(map[string]Value{"config": FromGo(map[string]any{"n": 21}), "lib": lib, "extra": Null()})
+	res, err := ev.Call(fn, arg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if TypeOf(res) != "set" || !reflect.DeepEqual(AttrNames(res), []string{"names", "out"}) {
+		t.Fatalf("result %s %v", TypeOf(res), AttrNames(res))
+	}
+	o, _ := GetAttr(res, "out")
+	o, err = ev.Force(o)
+	if n, ok := AsInt(o); err != nil || !ok || n != 42 {
+		t.Fatalf("out = %v %v", o, err)
+	}
+	if p, ok := AttrPos(res, "out"); !ok || p.String() != "/m/module.nix:1:25" {
+		t.Errorf("AttrPos = %v %v", p, ok)
+	}
+
+	// Lazy runs once and blackholes while running
+	calls := 0
+	var self Value
+	self = Lazy(func() (Value, error) { calls++; return ev.Force(self) })
+	if _, err := ev.Force(self); err == nil || !strings.Contains(err.Error(), "infinite recursion") {
+		t.Errorf("self-forcing Lazy: %v", err)
+	}
+	once := Lazy(func() (Value, error) { calls++; return String("v"), nil })
+	ev.Force(once)
+	ev.Force(once)
+	if calls != 2 {
+		t.Errorf("Lazy evaluated %d times", calls)
+	}
+	// functions are not plain data
+	if _, err := ev.ToGo(Builtin("f", 1, nil)); err == nil {
+		t.Error("ToGo of a function succeeded")
+	}
+	// Go panics inside a Builtin become errors
+	boom := Builtin("boom", 1, func(e *Evaluator, args []Value) (Value, error) { panic("kaput") })
+	if _, err := ev.Call(boom, Null()); err == nil || !strings.Contains(err.Error(), "kaput") {
+		t.Errorf("panicking builtin: %v", err)
+	}
+}
+
+func TestImportAndSearchPath(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "lib", "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "lib", "default.nix"), []byte(`{ x = import ./sub/y.nix; }`), 0o644)
+	os.WriteFile(filepath.Join(dir, "lib", "sub", "y.nix"), []byte(`"y"`), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.nix"), []byte(`(import ./lib).x + (import <mylib/sub/y.nix>) + builtins.getEnv "V"`), 0o644)
+	ev := NewEvaluator(Options{SearchPath: []string{"mylib=" + filepath.Join(dir, "lib")}, Getenv: func(k string) string { return map[string]string{"V": "!"}[k] }})
+	v, err := ev.EvalFile(filepath.Join(dir, "main.nix"))
+	if err == nil {
+		v, err = ev.Force(v)
+	}
+	if s, _ := AsString(v); err != nil || s != "yy!" {
+		t.Fatalf("got %v %v", v, err)
+	}
+}
+
+func TestInstantiateFlags(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.nix"), []byte(`{ a ? 1, b }: { sum = a + b; s = "${toString b}"; l = [ ./x ]; }`), 0o644)
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Instantiate(args, strings.NewReader("1 + 2"), &out, &errb, func(string) string { return "" }, dir)
+		return code, out.String(), errb.String()
+	}
+	if code, out, e := run("--eval", "--strict", "--arg", "b", "2", "f.nix"); code != 0 || out != "{ l = [ "+dir+"/x ]; s = \"2\"; sum = 3; }\n" {
+		t.Errorf("--arg: %d %q %s", code, out, e)
+	}
+	if code, out, _ := run("--eval", "--json", "--arg", "b", "2", "-A", "sum", "f.nix"); code != 0 || out != "3\n" {
+		t.Errorf("--json -A: %d %q", code, out)
+	}
+	if code, out, _ := run("--eval", "--argstr", "b", "x", "-A", "s", "--file", "f.nix"); code != 0 || out != "\"x\"\n" {
+		t.Errorf("--argstr: %d %q", code, out)
+	}
+	if code, out, _ := run("--eval", "-"); code != 0 || out != "3\n" {
+		t.Errorf("stdin: %d %q", code, out)
+	}
+	if code, out, _ := run("-E", "[ 1 ]", "--xml"); code != 0 || !strings.Contains(out, "<int value=\"1\" />") {
+		t.Errorf("--xml: %d %q", code, out)
+	}
+	if code, out, _ := run("--parse", "-E", "a: a.b or 1"); code != 0 || out != "(a: ((a).b or 1))\n" {
+		t.Errorf("--parse: %d %q", code, out)
+	}
+	if code, _, e := run("--eval", "f.nix"); code != 1 || !strings.Contains(e, "cannot evaluate a function that has an argument without a value ('b')") {
+		t.Errorf("missing auto arg: %d %s", code, e)
+	}
+	if code, _, e := run("--eval", "-E", "let f = x: f x; in f 1", "--max-call-depth", "50"); code != 1 || !strings.Contains(e, "max-call-depth exceeded") {
+		t.Errorf("max-call-depth: %d %s", code, e)
+	}
+	if code, _, _ := run("--bogus"); code != 2 {
+		t.Errorf("bad flag exit %d", code)
+	}
+}
