@@ -64,7 +64,8 @@ type Info struct {
 	Version    string   // empty until the plugin has run once this session
 	SDKVersion string   // the plugins/sdk it was built with; idem
 	Events     []string // what it subscribes to; idem
-	// State is "not started", "running", "disabled: WHY" or "refused: WHY".
+	// State is "not started", "running", "disabled: WHY" or "refused: WHY"
+	// (or "exited unexpectedly ..." for a plugin that died between events).
 	State string
 }
 
@@ -194,6 +195,9 @@ func (h *Host) logger(open bool) hclog.Logger {
 // rather than half of it. For a post-event every subscriber gets the event
 // and their failures come back together, to be shown as a warning.
 func (h *Host) Fire(ctx context.Context, ev core.Event) error {
+	if h == nil { // no plugin host: nothing to deliver to
+		return nil
+	}
 	h.mu.Lock()
 	plugins, closed := h.plugins, h.closed
 	h.mu.Unlock()
@@ -428,6 +432,9 @@ func startProblem(err error, timeout time.Duration) string {
 
 // List describes every discovered plugin, in discovery order.
 func (h *Host) List() []Info {
+	if h == nil {
+		return nil
+	}
 	h.mu.Lock()
 	plugins := h.plugins
 	h.mu.Unlock()
@@ -444,6 +451,8 @@ func (h *Host) List() []Info {
 			i.State = "refused: " + p.refused
 		case p.disabled != "":
 			i.State = "disabled: " + p.disabled
+		case p.proc != nil && p.proc.client.Exited():
+			i.State = "exited unexpectedly (reported at its next event)"
 		case p.proc != nil:
 			i.State = "running"
 		}
@@ -475,6 +484,9 @@ func (h *Host) Reload() error {
 // Close stops every plugin process and waits until they are gone. It is
 // idempotent; after it, Fire fails.
 func (h *Host) Close() {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()

@@ -182,6 +182,7 @@ func TestMisbehavingPlugins(t *testing.T) {
 		{"crash", nil, []string{"plugin crash: crashed during pre-start (exit status 3)", "crash: giving up on pre-start of web"}},
 		{"hang", map[string]string{"timeout": "300ms"}, []string{"plugin hang: did not answer pre-start within 300ms", "hang: stuck in pre-start"}},
 		{"garbage", nil, []string{"plugin garbage: failed its handshake: it wrote to stdout", "hello from garbage", "garbage: about to greet on stdout"}},
+		{"mute", map[string]string{"timeout": "300ms"}, []string{"plugin mute: did not finish its handshake within 300ms", "mute: waiting for nothing"}},
 		{"oldproto", nil, []string{"plugin oldproto: incompatible: it speaks another plugin protocol"}},
 		{"newhost", nil, []string{"plugin newhost: incompatible: it needs nixcsh >= 99.0, this is nixcsh " + HostVersion}},
 		{"badconf", nil, []string{"plugin badconf: rejected its settings: setting colour: must be blue"}},

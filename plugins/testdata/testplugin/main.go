@@ -7,6 +7,7 @@
 //	crash       exits with status 3 on its first event, after a last word on stderr
 //	hang        never answers an event
 //	garbage     writes to stdout before its handshake
+//	mute        never gets to its handshake
 //	oldproto    speaks another protocol version
 //	newhost     needs a nixcsh newer than any
 //	destroyonly subscribes to pre-destroy only
@@ -75,6 +76,9 @@ func main() {
 	case "garbage":
 		fmt.Fprintln(os.Stderr, "garbage: about to greet on stdout")
 		fmt.Println("hello from garbage")
+	case "mute":
+		fmt.Fprintln(os.Stderr, "mute: waiting for nothing")
+		<-make(chan struct{})
 	case "oldproto":
 		hs := proto.Handshake
 		hs.ProtocolVersion = 99
