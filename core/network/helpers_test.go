@@ -281,3 +281,48 @@ func freePort(t testing.TB) uint16 {
 	defer l.Close()
 	return uint16(l.Addr().(*net.TCPAddr).Port)
 }
+
+// serveUDPEcho answers every datagram on network/addr inside nsPath with
+// the same bytes. The socket closes at the end of the test.
+func serveUDPEcho(t testing.TB, nsPath, network, addr string) net.Addr {
+	t.Helper()
+	var pc net.PacketConn
+	err := inNamespace(t, nsPath, func() (err error) { pc, err = net.ListenPacket(network, addr); return err })
+	if err != nil {
+		t.Fatalf("listen on udp %s in %q: %v", addr, nsPath, err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	return pc.LocalAddr()
+}
+
+// udpEcho sends a datagram from the host to addr and waits for the echo.
+func udpEcho(network, addr string, timeout time.Duration) error {
+	c, err := net.Dial(network, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		return err
+	}
+	buf := make([]byte, 16)
+	n, err := c.Read(buf)
+	if err != nil {
+		return err
+	}
+	if string(buf[:n]) != "ping" {
+		return fmt.Errorf("echo %q", buf[:n])
+	}
+	return nil
+}

@@ -60,6 +60,35 @@ type Spec struct {
 	HostAddress6, LocalAddress6 string // IPv6, optional /prefix (no prefix = /128)
 	Bridge                      string // HOST_BRIDGE: host side is vb-NAME enslaved to it (no host address then)
 	Ports                       []PortForward
+	LocalMACAddress             string // LOCAL_MAC_ADDRESS: eth0's hardware address; "" lets the kernel pick
+}
+
+// SpecFromConf reads a container's network from its NAME.conf keys (get is
+// e.g. conf.File.Get): HOST_ADDRESS, LOCAL_ADDRESS, HOST_ADDRESS6,
+// LOCAL_ADDRESS6, HOST_BRIDGE, HOST_PORT, LOCAL_MAC_ADDRESS. Whether the
+// container has a private network at all (PRIVATE_NETWORK=1) is the
+// caller's decision. It checks everything Setup would, so a bad conf is
+// reported before anything is made.
+func SpecFromConf(container, owner string, get func(key string) string) (Spec, error) {
+	s := Spec{
+		Container:       container,
+		Owner:           owner,
+		HostAddress:     get("HOST_ADDRESS"),
+		LocalAddress:    get("LOCAL_ADDRESS"),
+		HostAddress6:    get("HOST_ADDRESS6"),
+		LocalAddress6:   get("LOCAL_ADDRESS6"),
+		Bridge:          strings.TrimSpace(get("HOST_BRIDGE")),
+		LocalMACAddress: strings.TrimSpace(get("LOCAL_MAC_ADDRESS")),
+	}
+	ports, err := ParsePorts(get("HOST_PORT"))
+	if err != nil {
+		return Spec{}, core.Errorf(core.Invalid, "container '%s': %w", container, err)
+	}
+	s.Ports = ports
+	if _, err := s.plan(); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
 }
 
 // PortForward is one HOST_PORT item: traffic to the host's HostPort goes to
@@ -178,6 +207,7 @@ type plan struct {
 	host4, local4    *addr
 	host6, local6    *addr
 	ports            []PortForward
+	mac              net.HardwareAddr // nil: the kernel picks
 }
 
 func (s Spec) plan() (*plan, error) {
@@ -216,6 +246,13 @@ func (s Spec) plan() (*plan, error) {
 		if f.Proto != "tcp" && f.Proto != "udp" || f.HostPort == 0 || f.ContainerPort == 0 {
 			return nil, core.Errorf(core.Invalid, "container '%s': invalid port forward %s: expected tcp or udp and ports 1-65535", s.Container, f)
 		}
+	}
+	if s.LocalMACAddress != "" {
+		mac, err := net.ParseMAC(s.LocalMACAddress)
+		if err != nil || len(mac) != 6 || mac[0]&1 != 0 {
+			return nil, core.Errorf(core.Invalid, "container '%s': invalid LOCAL_MAC_ADDRESS %q: expected a unicast Ethernet address, e.g. 02:00:00:00:00:01", s.Container, s.LocalMACAddress)
+		}
+		p.mac = mac
 	}
 	if len(s.Ports) > 0 && p.local4 == nil && p.local6 == nil {
 		return nil, core.Errorf(core.Invalid, "container '%s': HOST_PORT needs LOCAL_ADDRESS or LOCAL_ADDRESS6 (port forwards go to the container's address)", s.Container)

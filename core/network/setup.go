@@ -116,7 +116,7 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if bridge != nil {
 		attrs.MasterIndex = bridge.Attrs().Index
 	}
-	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: containerSide, PeerNamespace: netlink.NsFd(ns)}
+	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: containerSide, PeerNamespace: netlink.NsFd(ns), PeerHardwareAddr: p.mac}
 	if err := netlink.LinkAdd(veth); err != nil {
 		if errors.Is(err, unix.EEXIST) {
 			if l, lerr := netlink.LinkByName(p.hostLink); lerr == nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,6 +271,12 @@ func TestPortForward(t *testing.T) {
 	hp_ := strconv.Itoa(int(hp))
 	mustHello(t, "", "tcp4", "127.0.0.1:"+hp_)
 	mustHello(t, "", "tcp4", net.JoinHostPort(hostIP, hp_))
+	serveUDPEcho(t, ns, "udp4", "0.0.0.0:5353")
+	for _, to := range []string{"127.0.0.1:" + hp_, net.JoinHostPort(hostIP, hp_)} {
+		if err := udpEcho("udp4", to, openTimeout); err != nil {
+			t.Errorf("udp forward to %s: %v", to, err)
+		}
+	}
 
 	if err := Teardown(s); err != nil {
 		t.Fatal(err)
@@ -277,6 +284,9 @@ func TestPortForward(t *testing.T) {
 	assertGone(t, name)
 	mustNotHello(t, "", "tcp4", "127.0.0.1:"+hp_)
 	mustNotHello(t, "", "tcp4", net.JoinHostPort(hostIP, hp_))
+	if err := udpEcho("udp4", net.JoinHostPort(hostIP, hp_), blockedTimeout); err == nil {
+		t.Errorf("udp forward still answers after Teardown")
+	}
 	others, err := forwardTables(nftables.TableFamilyIPv4)
 	if err != nil {
 		t.Fatal(err)
@@ -521,4 +531,177 @@ func TestPortForwardIPv6(t *testing.T) {
 	}
 	assertGone(t, name)
 	mustNotHello(t, "", "tcp6", target)
+}
+
+func TestPrefixesAndMAC(t *testing.T) {
+	requireRoot(t)
+	name, n := uniqueName(t), nextSubnet()
+	s := Spec{Container: name, HostAddress: n.host4 + "/24", LocalAddress: n.local4 + "/24",
+		HostAddress6: n.host6 + "/64", LocalAddress6: n.local6 + "/64", LocalMACAddress: "02:00:5e:10:20:30"}
+	ns := setupT(t, s)
+	h, err := netns.GetFromPath(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	in, err := netlink.NewHandleAt(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	eth, err := in.LinkByName("eth0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eth.Attrs().HardwareAddr.String(); got != "02:00:5e:10:20:30" {
+		t.Errorf("eth0 MAC %s", got)
+	}
+	for _, a := range []struct{ network, inside, host string }{
+		{"tcp4", n.local4, n.host4}, {"tcp6", n.local6, n.host6},
+	} {
+		in := serveHello(t, ns, a.network, net.JoinHostPort(a.inside, "0"))
+		mustHello(t, "", a.network, in.String())
+		out := serveHello(t, "", a.network, net.JoinHostPort(a.host, "0"))
+		mustHello(t, ns, a.network, out.String())
+	}
+	if _, err := SpecFromConf(name, "", confMap{"LOCAL_MAC_ADDRESS": "01:00:5e:00:00:01"}.get); core.KindOf(err) != core.Invalid {
+		t.Errorf("multicast MAC: %v, want invalid", err)
+	}
+}
+
+type confMap map[string]string
+
+func (m confMap) get(k string) string { return m[k] }
+
+func TestSpecFromConf(t *testing.T) {
+	s, err := SpecFromConf("web", "/r", confMap{
+		"HOST_ADDRESS": "10.233.1.1", "LOCAL_ADDRESS": "10.233.1.2/24", "HOST_PORT": "tcp:8080:80,udp:53",
+		"LOCAL_ADDRESS6": "fc00::2", "HOST_BRIDGE": " br0 ", "LOCAL_MAC_ADDRESS": "02:00:00:00:00:01",
+	}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Spec{Container: "web", Owner: "/r", HostAddress: "10.233.1.1", LocalAddress: "10.233.1.2/24",
+		LocalAddress6: "fc00::2", Bridge: "br0", LocalMACAddress: "02:00:00:00:00:01",
+		Ports: []PortForward{{"tcp", 8080, 80}, {"udp", 53, 53}}}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("SpecFromConf = %+v\nwant %+v", s, want)
+	}
+	for _, bad := range []confMap{
+		{"HOST_PORT": "tcp:x", "LOCAL_ADDRESS": "10.0.0.2"},
+		{"LOCAL_ADDRESS": "nope"},
+		{"HOST_PORT": "80"}, // no LOCAL_ADDRESS
+		{"LOCAL_MAC_ADDRESS": "zz"},
+	} {
+		_, err := SpecFromConf("web", "", bad.get)
+		if core.KindOf(err) != core.Invalid || !strings.Contains(err.Error(), "'web'") {
+			t.Errorf("SpecFromConf(%v) = %v, want an invalid error naming the container", bad, err)
+		}
+	}
+}
+
+func TestConcurrentSetups(t *testing.T) {
+	requireRoot(t)
+	const count = 6
+	specs := make([]Spec, count)
+	for i := range specs {
+		n := nextSubnet()
+		specs[i] = Spec{Container: uniqueName(t), HostAddress: n.host4, LocalAddress: n.local4,
+			HostAddress6: n.host6, LocalAddress6: n.local6, Ports: []PortForward{{"tcp", freePort(t), 80}}}
+		cleanupNetwork(t, specs[i])
+	}
+	errs := make(chan error, count)
+	for _, s := range specs {
+		go func() {
+			_, err := Setup(context.Background(), s)
+			errs <- err
+		}()
+	}
+	for range specs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range specs {
+		in := serveHello(t, NamespacePath(s.Container), "tcp4", s.LocalAddress+":80")
+		mustHello(t, "", "tcp4", in.String())
+		mustHello(t, "", "tcp4", "127.0.0.1:"+strconv.Itoa(int(s.Ports[0].HostPort)))
+	}
+	for _, s := range specs {
+		go func() { errs <- Teardown(s) }()
+	}
+	for range specs {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestFirewallIPv6(t *testing.T) {
+	requireRoot(t)
+	name, n := uniqueName(t), nextSubnet()
+	ns := setupT(t, Spec{Container: name, HostAddress6: n.host6, LocalAddress6: n.local6})
+	web := serveHello(t, ns, "tcp6", "[::]:0")
+	port := uint16(web.(*net.TCPAddr).Port)
+	target := net.JoinHostPort(n.local6, strconv.Itoa(int(port)))
+	dns := serveUDPEcho(t, ns, "udp6", "[::]:0")
+	udpTarget := net.JoinHostPort(n.local6, strconv.Itoa(dns.(*net.UDPAddr).Port))
+
+	if err := ApplyFirewall(ns, Firewall{Enable: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Forget the neighbour, so that the next connection needs neighbour
+	// discovery through the firewall.
+	flushNeighbours(t, name)
+	mustNotHello(t, "", "tcp6", target)
+	if ping(t, n.local6) {
+		t.Errorf("ping6 answered with AllowPing=false")
+	}
+	if err := udpEcho("udp6", udpTarget, blockedTimeout); err == nil {
+		t.Errorf("udp answered with no UDP port allowed")
+	}
+	fw := Firewall{Enable: true, AllowPing: true, AllowedTCPPorts: []uint16{port}, AllowedUDPPorts: []uint16{uint16(dns.(*net.UDPAddr).Port)}}
+	if err := ApplyFirewall(ns, fw); err != nil {
+		t.Fatal(err)
+	}
+	flushNeighbours(t, name)
+	mustHello(t, "", "tcp6", target)
+	if !ping(t, n.local6) {
+		t.Errorf("ping6 not answered with AllowPing=true")
+	}
+	if err := udpEcho("udp6", udpTarget, openTimeout); err != nil {
+		t.Errorf("udp with the port allowed: %v", err)
+	}
+}
+
+// flushNeighbours empties the neighbour tables on both sides of the
+// container's veth.
+func flushNeighbours(t *testing.T, container string) {
+	t.Helper()
+	h, err := netns.GetFromPath(NamespacePath(container))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	in, err := netlink.NewHandleAt(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	for _, side := range []struct {
+		h    *netlink.Handle
+		link string
+	}{{in, "eth0"}, {&netlink.Handle{}, HostLinkName(container, false)}} {
+		l, err := side.h.LinkByName(side.link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		neighs, err := side.h.NeighList(l.Attrs().Index, netlink.FAMILY_V6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nb := range neighs {
+			side.h.NeighDel(&nb)
+		}
+	}
 }
