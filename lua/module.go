@@ -61,32 +61,46 @@ func raise(L *glua.LState, fname, format string, args ...any) {
 
 // luaUsage is a verb's Lua synopsis: nixcsh.run(name, args [, flags]).
 func luaUsage(v *verbs.Verb) string {
-	var parts []string
-	opt := 0
+	var params []string
 	for _, a := range v.Args {
-		if a.Optional {
-			parts = append(parts, "["+a.Name)
-			opt++
-		} else {
-			parts = append(parts, a.Name)
+		n := a.Name
+		if a.Optional || a.OptionalWith != "" {
+			n += "?"
 		}
+		params = append(params, n)
 	}
 	if v.Raw {
-		parts = append(parts, "words...")
+		params = append(params, "words...")
 	}
 	if v.Rest != nil {
-		parts = append(parts, v.Rest.Name)
+		params = append(params, v.Rest.Name)
 	}
-	s := strings.Join(parts, ", ")
 	if len(v.Flags) > 0 {
-		if s == "" {
-			s = "[flags]"
-		} else {
-			s += " [, flags]"
+		params = append(params, "flags?")
+	}
+	return synopsis("nixcsh."+LuaName(v.Name), params)
+}
+
+// synopsis writes a call with optional parameters (marked "x?") in
+// brackets: f(a [, b [, c]]).
+func synopsis(fname string, params []string) string {
+	s, opt := "", 0
+	for _, p := range params {
+		name, optional := strings.CutSuffix(p, "?")
+		switch {
+		case optional && s == "":
+			s += "[" + name
+			opt++
+		case optional:
+			s += " [, " + name
+			opt++
+		case s == "":
+			s = name
+		default:
+			s += ", " + name
 		}
 	}
-	s += strings.Repeat("]", opt)
-	return "nixcsh." + LuaName(v.Name) + "(" + s + ")"
+	return fname + "(" + s + strings.Repeat("]", opt) + ")"
 }
 
 // verbFunc is the Lua function of a verb: Lua arguments -> Invocation ->
@@ -132,12 +146,13 @@ func parseInvocation(L *glua.LState, v *verbs.Verb, fname string) *verbs.Invocat
 		return inv
 	}
 	for _, a := range v.Args {
-		switch val := L.Get(pos).(type) {
+		val := L.Get(pos)
+		if _, isTable := val.(*glua.LTable); isTable && len(v.Flags) > 0 && (a.Optional || a.OptionalWith != "") {
+			break // the optional arguments are left out: this is the flags table
+		}
+		switch val := val.(type) {
 		case *glua.LNilType:
-			if !a.Optional {
-				raise(L, fname, "argument #%d '%s' is missing (usage: %s)", pos, a.Name, luaUsage(v))
-			}
-			inv.Args = append(inv.Args, "")
+			inv.Args = append(inv.Args, "") // checked below, once the flags are known
 		case glua.LString:
 			inv.Args = append(inv.Args, string(val))
 		case glua.LNumber:
@@ -185,6 +200,12 @@ func parseInvocation(L *glua.LState, v *verbs.Verb, fname string) *verbs.Invocat
 	}
 	if top >= pos {
 		raise(L, fname, "too many arguments (usage: %s)", luaUsage(v))
+	}
+	for i, a := range v.Args {
+		if inv.Arg(i) != "" || a.Optional || (a.OptionalWith != "" && inv.Switch(a.OptionalWith)) {
+			continue
+		}
+		raise(L, fname, "argument #%d '%s' is missing (usage: %s)", i+1, a.Name, luaUsage(v))
 	}
 	return inv
 }

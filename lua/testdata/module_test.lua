@@ -160,3 +160,15 @@ function TestHookMayCallVerbs(t)
   assert(n.create("x"))
   t:eq(status, "down")
 end
+
+function TestOptionalNameWithFlag(t)
+  -- start's name may be left out with all_autostart; the table is then the flags.
+  local ok, err = n.start({all_autostart = true})
+  t:eq(ok, true, err) -- no container has AUTO_START=1: nothing to start
+  local ok2, err2 = pcall(n.start)
+  t:eq(ok2, false)
+  t:ok(tostring(err2):find("nixcsh.start: argument #1 'name' is missing", 1, true), err2)
+  local ok3, err3 = pcall(n.start, {})
+  t:eq(ok3, false)
+  t:ok(tostring(err3):find("argument #1 'name' is missing", 1, true), err3)
+end
