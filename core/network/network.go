@@ -7,9 +7,20 @@
 //
 // Everything a container's network consists of is named after the container:
 // host link ve-NAME (vb-NAME when bridged), namespace /run/netns/nixcsh-NAME,
-// host nat table `ip nixcsh-NAME`. The host link carries an alias naming its
+// host nat tables `ip nixcsh-NAME` and `ip6 nixcsh-NAME`. The host link carries an alias naming its
 // owner, so Teardown never removes a link that another tool or another nixcsh
 // state root made under the same name.
+//
+// The runtime's use, per start:
+//
+//	spec, err := network.SpecFromConf(name, paths.Root, conf.Get) // PRIVATE_NETWORK=1 only
+//	nsPath, err := network.Setup(ctx, spec)   // then nspawn --network-namespace-path=nsPath
+//	err = network.ApplyFirewall(nsPath, fw)   // networking.firewall; again on every update
+//	...
+//	err = network.Teardown(spec)              // after the container stopped, or its start failed
+//
+// Setup refuses (core.Exists) while a previous run's network is still there;
+// Teardown first clears it (it is idempotent). Leftovers lists what exists.
 package network
 
 import (
