@@ -35,12 +35,11 @@ type testNet struct{ host4, local4, host6, local6 string }
 
 func nextSubnet() testNet {
 	n := subnetSeq.Add(1)
-	a, b := byte(n>>8), byte(n)
 	return testNet{
-		host4:  fmt.Sprintf("10.250.%d.1", b),
-		local4: fmt.Sprintf("10.250.%d.2", b),
-		host6:  fmt.Sprintf("fd7e:5a1e:%x%02x::1", a, b),
-		local6: fmt.Sprintf("fd7e:5a1e:%x%02x::2", a, b),
+		host4:  fmt.Sprintf("10.250.%d.1", byte(n)),
+		local4: fmt.Sprintf("10.250.%d.2", byte(n)),
+		host6:  fmt.Sprintf("fd7e:5a1e:%x::1", uint16(n)),
+		local6: fmt.Sprintf("fd7e:5a1e:%x::2", uint16(n)),
 	}
 }
 

@@ -7,9 +7,9 @@
 //
 // Everything a container's network consists of is named after the container:
 // host link ve-NAME (vb-NAME when bridged), namespace /run/netns/nixcsh-NAME,
-// host nat tables `ip nixcsh-NAME` and `ip6 nixcsh-NAME`. The host link carries an alias naming its
-// owner, so Teardown never removes a link that another tool or another nixcsh
-// state root made under the same name.
+// host nat tables `ip nixcsh-NAME` and `ip6 nixcsh-NAME`. The host link
+// carries an alias naming its owner, so Teardown never removes a link that
+// another tool or another nixcsh state root made under the same name.
 //
 // The runtime's use, per start:
 //
