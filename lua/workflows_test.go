@@ -1,0 +1,130 @@
+package lua
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+const workflowDir = "../scripts/workflows"
+
+// Every saved workflow parses (a luac -p check): they need real containers
+// to run end to end, which the tests below can only partly provide.
+func TestWorkflowsParse(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(workflowDir, "*.lua"))
+	if len(files) < 3 {
+		t.Fatalf("want at least three workflows in %s, found %d", workflowDir, len(files))
+	}
+	for _, f := range files {
+		code, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := compileOnly(string(code)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// runWorkflow runs a workflow against a state root, as `nixcsh FILE.lua ARGS`.
+func runWorkflow(t *testing.T, root, name string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := RunScript(context.Background(), filepath.Join(workflowDir, name), args, Options{
+		NewManager: func(w io.Writer) (*core.Manager, error) { return core.NewManager(root, w), nil },
+		Stdout:     &out,
+		Stderr:     &errOut,
+	})
+	return code, out.String(), errOut.String()
+}
+
+// The parts of the workflows that need no running container, for real:
+// against a state root whose containers are created but down (no runtime).
+func TestFleetReport(t *testing.T) {
+	root := t.TempDir()
+	code, out, errOut := runWorkflow(t, root, "fleet-report.lua")
+	if code != 0 || out != "no containers\n" {
+		t.Fatalf("empty fleet: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	m := core.NewManager(root, io.Discard)
+	for _, n := range []string{"web", "db"} {
+		if _, err := m.Create(context.Background(), n, core.CreateOptions{AutoStart: n == "db", Port: map[string]string{"web": "tcp:8080:80"}[n]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut = runWorkflow(t, root, "fleet-report.lua")
+	want := "" +
+		"NAME  STATUS  ADDRESS     GENERATION  UPTIME  AUTOSTART  PORTS\n" +
+		"db    down    10.233.2.2  -           -       yes        -\n" +
+		"web   down    10.233.1.2  -           -       no         tcp:8080:80\n" +
+		"2 containers, 0 up\n"
+	if code != 0 || out != want {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, errOut, out, want)
+	}
+	code, out, _ = runWorkflow(t, root, "fleet-report.lua", "web", "nope")
+	if code != 1 || !strings.Contains(out, "nope  error   container 'nope' does not exist") {
+		t.Errorf("missing container: exit %d, stdout:\n%s", code, out)
+	}
+}
+
+func TestRollingUpdate(t *testing.T) {
+	root := t.TempDir()
+	m := core.NewManager(root, io.Discard)
+	for _, n := range []string{"a1", "a2"} {
+		if _, err := m.Create(context.Background(), n, core.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runWorkflow(t, root, "rolling-update.lua", "--config", "services.openssh.enable = true;")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if want := "a1           generation 0, not running: not checked\na2           generation 0, not running: not checked\n"; out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+	for _, n := range []string{"a1", "a2"} {
+		text, _ := os.ReadFile(m.Paths.ConfigNix(n))
+		if !strings.Contains(string(text), "services.openssh.enable = true;") {
+			t.Errorf("%s was not updated:\n%s", n, text)
+		}
+	}
+	code, out, errOut = runWorkflow(t, root, "rolling-update.lua", "a1", "gone", "a2")
+	if code != 1 || !strings.Contains(errOut, "gone: container 'gone' does not exist") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "a2           not updated (stopped at the first failure)") {
+		t.Errorf("stdout %q does not say a2 was left alone", out)
+	}
+	code, _, errOut = runWorkflow(t, root, "rolling-update.lua", "--port")
+	if code != 1 || !strings.Contains(errOut, "--port needs a value") {
+		t.Errorf("bad option: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// web-and-db needs a runtime; without one it must fail clearly and, with
+// --cleanup, leave nothing behind.
+func TestWebAndDBWithoutRuntime(t *testing.T) {
+	root := t.TempDir()
+	code, _, errOut := runWorkflow(t, root, "web-and-db.lua", "--cleanup")
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	fwd, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
+	if strings.HasPrefix(string(fwd), "0") {
+		if !strings.Contains(errOut, "sysctl -w net.ipv4.ip_forward=1") {
+			t.Errorf("stderr %q does not explain forwarding", errOut)
+		}
+	} else if !strings.Contains(errOut, "starting the containers:") || !strings.Contains(errOut, "no container runtime") {
+		t.Errorf("stderr %q", errOut)
+	}
+	names, _ := core.NewManager(root, io.Discard).List(context.Background())
+	if len(names) != 0 {
+		t.Errorf("left containers behind: %v", names)
+	}
+}

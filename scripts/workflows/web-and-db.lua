@@ -1,0 +1,141 @@
+-- web-and-db.lua: a web server and a database-like backend, wired by address.
+--
+--   nixcsh scripts/workflows/web-and-db.lua [WEB] [DB] [--cleanup]
+--
+-- DB runs a small record store: a systemd service answering HTTP on port 7000
+-- with the records of /etc/records/data. WEB runs Apache; its configuration
+-- gets DB's address (in /etc/records/backend) and a service that copies the
+-- records from DB into Apache's document root every few seconds. The script
+-- checks, from inside WEB, that http://127.0.0.1/records.txt serves DB's
+-- records, and prints where to look. With --cleanup it destroys both
+-- containers at the end, whatever happened.
+--
+-- WEB reaches DB through this host, which must forward IPv4
+-- (sysctl net.ipv4.ip_forward=1). Needs perl (Debian's perl-base), curl and
+-- apache2 on the host: containers run the host's /usr.
+local n = require("nixcsh")
+
+local web, db, cleanup = "web", "db", false
+local positional = {}
+for _, a in ipairs(n.args) do
+  if a == "--cleanup" then cleanup = true
+  elseif a:sub(1, 2) == "--" then error("unknown option " .. a .. " (usage: web-and-db.lua [WEB] [DB] [--cleanup])", 0)
+  else positional[#positional + 1] = a end
+end
+web, db = positional[1] or web, positional[2] or db
+local BACKEND_PORT = 7000
+
+local function readfile(path)
+  local f = io.open(path)
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+if (readfile("/proc/sys/net/ipv4/ip_forward") or "1"):match("^0") then
+  error("the web container reaches the backend through this host, which does not forward IPv4;\n" ..
+        "switch it on with: sysctl -w net.ipv4.ip_forward=1", 0)
+end
+
+-- The backend: a record store served over HTTP by a perl one-file server.
+local db_config = [==[
+  environment.etc."records/data".text = ''
+    alice  42  engineering
+    bob    17  operations
+    carol  23  research
+  '';
+  systemd.services.records = {
+    description = "record store on port 7000";
+    wantedBy = [ "multi-user.target" ];
+    script = ''
+      exec /usr/bin/perl -MIO::Socket::INET -e '
+        my $srv = IO::Socket::INET->new(LocalPort => 7000, Listen => 16, ReuseAddr => 1)
+          or die "records: cannot listen on port 7000: $!\n";
+        while (my $c = $srv->accept) {
+          while (my $line = <$c>) { last if $line =~ /^\r?\n$/ }
+          my $body = "";
+          if (open(my $f, "<", "/etc/records/data")) { local $/; $body = <$f>; close $f }
+          print $c "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " . length($body) . "\r\n\r\n" . $body;
+          close $c;
+        }'
+    '';
+  };
+  networking.firewall.allowedTCPPorts = [ 7000 ];
+]==]
+
+-- The web server: Apache, plus a service that fetches the records from the
+-- backend whose address the configuration was given.
+local function web_config(backend_ip)
+  return string.format([==[
+  services.httpd.enable = true;
+  services.httpd.adminAddr = "webmaster@example.org";
+  services.httpd.documentRoot = "/var/lib/www";
+  systemd.tmpfiles.rules = [ "d /var/lib/www 0755 root root -" ];
+  networking.firewall.allowedTCPPorts = [ 80 ];
+  environment.etc."records/backend".text = "http://%s:%d/";
+  systemd.services.records-sync = {
+    description = "copy the backend's records into the web root";
+    wantedBy = [ "multi-user.target" ];
+    script = ''
+      mkdir -p /var/lib/www
+      url=$(cat /etc/records/backend)
+      while true; do
+        if /usr/bin/curl -sf --max-time 5 "$url" -o /var/lib/www/records.txt.new; then
+          mv /var/lib/www/records.txt.new /var/lib/www/records.txt
+        fi
+        sleep 2
+      done
+    '';
+  };
+]==], backend_ip, BACKEND_PORT)
+end
+
+local made = {}
+local function finish(ok, msg)
+  if cleanup then
+    for _, name in ipairs(made) do
+      local gone, err = n.destroy(name)
+      if not gone then n.log("could not destroy " .. name .. ": " .. err) end
+    end
+  end
+  if not ok then error(msg, 0) end
+end
+
+-- Create both (ensure_unique_name: never touch a container that exists).
+local c_db, err = n.create(db, {config = db_config, ensure_unique_name = true})
+if not c_db then finish(false, "creating the backend: " .. err) end
+made[#made + 1] = c_db.name
+local c_web
+c_web, err = n.create(web, {config = web_config(c_db.localAddress), ensure_unique_name = true})
+if not c_web then finish(false, "creating the web server: " .. err) end
+made[#made + 1] = c_web.name
+db, web = c_db.name, c_web.name
+n.log(string.format("created %s (%s) and %s (%s)", db, c_db.localAddress, web, c_web.localAddress))
+
+-- Boot both at once; each is ready when its service answers.
+local ok, msg = n.parallel(
+  function() assert(n.start(db)); return n.wait_port(db, BACKEND_PORT, 60) end,
+  function() assert(n.start(web)); return n.wait_port(web, 80, 60) end)
+if not ok then finish(false, "starting the containers: " .. msg) end
+n.log("both are up; waiting for " .. web .. " to fetch the records from " .. db)
+
+-- The check: the web server serves what the backend holds.
+local served
+for _ = 1, 30 do
+  local r = n.run(web, {"/usr/bin/curl", "-sf", "http://127.0.0.1/records.txt"})
+  if r and r.code == 0 and r.stdout:find("alice", 1, true) then
+    served = r.stdout
+    break
+  end
+  n.sleep(1)
+end
+if not served then
+  finish(false, string.format("%s does not serve the records of %s at http://127.0.0.1/records.txt; " ..
+    "see: nixcsh run %s -- systemctl status records-sync", web, db, web))
+end
+
+print(string.format("%s serves http://%s/records.txt with the records of %s (%s:%d):",
+  web, c_web.localAddress, db, c_db.localAddress, BACKEND_PORT))
+io.write(served)
+finish(true)
