@@ -27,7 +27,7 @@ func userDecls() []Decl {
 		m.Opt("group", m.Str(), "", "The user's primary group (default: users for normal users, nogroup otherwise)."),
 		m.Opt("extraGroups", strList(), []any{}, "The user's auxiliary groups."),
 		m.Opt("description", m.Str(), "", "A short description of the user account (the GECOS field)."),
-		m.Opt("home", m.Path(), nil, "The user's home directory (default: /home/NAME for normal users, /root for root, /var/empty otherwise)."),
+		m.Opt("home", m.NullOr(m.Path()), nil, "The user's home directory (default: /home/NAME for normal users, /root for root, /var/empty otherwise)."),
 		m.Opt("createHome", m.Bool(), false, "Whether to create the home directory and make the user its owner (normal users always get one)."),
 		m.Opt("shell", m.NullOr(m.Either(m.Package(), m.Path())), nil, "The user's login shell: a package (its bin/NAME) or a path."),
 		m.Opt("hashedPassword", m.NullOr(m.Str()), nil, "The user's password hash (crypt(3) format), as in /etc/shadow."),

@@ -93,15 +93,31 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 	subst := func(b []byte) []byte {
 		return bytes.ReplaceAll(b, []byte(options.StorePlaceholder), []byte(final))
 	}
+	// Directories are made once each and made read-only last, children first.
+	dirs := []string{tmp}
+	made := map[string]bool{tmp: true}
+	var mkdir func(d string) error
+	mkdir = func(d string) error {
+		if made[d] {
+			return nil
+		}
+		if err := mkdir(filepath.Dir(d)); err != nil {
+			return err
+		}
+		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
+			return err
+		}
+		made[d] = true
+		dirs = append(dirs, d)
+		return nil
+	}
 	write := func(rel string, data []byte, mode os.FileMode) error {
 		full := filepath.Join(tmp, rel)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		if err := mkdir(filepath.Dir(full)); err != nil {
 			return err
 		}
-		if err := os.WriteFile(full, data, 0o600); err != nil {
-			return err
-		}
-		return os.Chmod(full, mode)
+		// Created with its final (read-only) mode: the open fd may still write.
+		return os.WriteFile(full, data, mode)
 	}
 	for _, p := range paths {
 		f := g.Files[p]
@@ -109,9 +125,9 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 		var err error
 		switch {
 		case f.Dir:
-			err = os.MkdirAll(full, 0o755)
+			err = mkdir(full)
 		case f.Link != "":
-			if err = os.MkdirAll(filepath.Dir(full), 0o755); err == nil {
+			if err = mkdir(filepath.Dir(full)); err == nil {
 				err = os.Symlink(string(subst([]byte(f.Link))), full)
 			}
 		default:
@@ -131,14 +147,6 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 	if err := write("firewall.json", append(fwJSON, '\n'), 0o444); err != nil {
 		return "", core.Errorf(core.Failed, "cannot write the firewall of %s: %w", g.Name, err)
 	}
-	// Directories become read-only last, children first.
-	var dirs []string
-	filepath.Walk(tmp, func(p string, info os.FileInfo, err error) error {
-		if err == nil && info.IsDir() {
-			dirs = append(dirs, p)
-		}
-		return nil
-	})
 	for i := len(dirs) - 1; i >= 0; i-- {
 		os.Chmod(dirs[i], 0o555)
 	}

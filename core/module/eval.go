@@ -1,0 +1,1107 @@
+// Package module is the NixOS module system over core/nix: modules
+// (attribute sets or functions of { config, lib, pkgs, options, ... }),
+// imports, option declarations with types, definitions merged across modules
+// by type and priority (mkDefault, mkForce, mkIf, mkMerge, mkBefore/mkAfter),
+// `config` visible lazily to every module (the fixpoint), assertions and
+// warnings, and NixOS's error messages.
+package module
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/nix"
+)
+
+//go:embed lib.nix
+var libSource string
+
+// Options configure an evaluation.
+type Options struct {
+	// Decls are the options the host implements (core/options.All()).
+	Decls []Decl
+	// Packages lists the names `pkgs.NAME` offers (host programs and Debian
+	// packages); it is called only if a module uses pkgs.
+	Packages func() []string
+	// SpecialArgs are extra module arguments (e.g. the container's name).
+	SpecialArgs map[string]any
+}
+
+// Config is an evaluated configuration.
+type Config struct {
+	tree map[string]any
+	// Defined lists the option paths that some module defined (not only
+	// defaulted), sorted: the "options used" of a generation's manifest.
+	Defined []string
+	// Warnings are the values of the `warnings` option.
+	Warnings []string
+	// Decls are all declarations: the host's and those of the modules.
+	Decls []Decl
+}
+
+// Tree returns the whole configuration as Go values: nested
+// map[string]any with bool, int64, float64, string, []any, nil; packages
+// are maps with name and outPath. Options without value are absent.
+func (c *Config) Tree() map[string]any { return c.tree }
+
+// Get returns the value at a dotted option path ("services.openssh.ports";
+// quote names holding dots: environment.etc."foo.conf"). "" is the whole tree.
+func (c *Config) Get(path string) (any, bool) {
+	var cur any = c.tree
+	if path == "" {
+		return cur, true
+	}
+	for _, p := range SplitPath(path) {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// SplitPath splits an option path at dots outside double quotes.
+func SplitPath(path string) []string {
+	var parts []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range path {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == '.' && !quoted:
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	return append(parts, cur.String())
+}
+
+// state is one evaluation: the evaluator, lib, pkgs and the first error of
+// the module system (kept typed: errors passing through the Nix evaluator
+// come back as *nix.EvalError with the same message).
+type state struct {
+	ctx     context.Context
+	ev      *nix.Evaluator
+	lib     nix.Value
+	pkgs    nix.Value
+	special map[string]nix.Value
+	errs    map[string]error
+	subs    map[nix.Value]*scope
+}
+
+func (st *state) fail(format string, args ...any) error {
+	err := core.Errorf(core.Invalid, format, args...)
+	st.errs[err.Error()] = err
+	return err
+}
+
+// undefinedError is an option read without any definition or default.
+type undefinedError struct{ msg string }
+
+func (e *undefinedError) Error() string { return e.msg }
+
+// unwrap turns an error that went through the evaluator back into ours, and
+// an evaluation error into a core.Error.
+func (st *state) unwrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	var ue *undefinedError
+	if errors.As(err, &ue) {
+		return core.Errorf(core.Invalid, "%s", ue.msg)
+	}
+	var ee *nix.EvalError
+	if errors.As(err, &ee) {
+		if mine, ok := st.errs[ee.Msg]; ok {
+			return mine
+		}
+		return core.Errorf(core.Invalid, "%s", ee.Error())
+	}
+	return core.Errorf(core.Invalid, "%s", err.Error())
+}
+
+// Eval evaluates the NixOS configuration in configFile against decls and
+// everything its modules declare. Errors are core.Invalid with NixOS's text.
+func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
+	abs, err := filepath.Abs(configFile)
+	if err != nil {
+		return nil, core.Errorf(core.Invalid, "cannot resolve %s: %w", configFile, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
+	}
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}}
+	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
+	}
+	st.lib = lib
+	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
+	st.special = map[string]nix.Value{}
+	for k, v := range o.SpecialArgs {
+		st.special[k] = nix.FromGo(v)
+	}
+	sc := newScope(st, "", "")
+	for _, d := range o.Decls {
+		if err := sc.declareGo(d); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.collect(nix.Path(abs), abs, map[string]bool{}); err != nil {
+		return nil, st.unwrap(err)
+	}
+	sc.finish()
+	if err := sc.checkUnknown(); err != nil {
+		return nil, st.unwrap(err)
+	}
+	cfg := &Config{}
+	if err := sc.assertions(cfg); err != nil {
+		return nil, st.unwrap(err)
+	}
+	tree, err := sc.toTree(sc.root)
+	if err != nil {
+		return nil, st.unwrap(err)
+	}
+	cfg.tree = tree
+	cfg.Defined = sc.defined()
+	cfg.Decls = sc.decls()
+	return cfg, nil
+}
+
+// makePkgs is `pkgs`: host packages stand-ins whose outPath is /usr.
+func (st *state) makePkgs(names func() []string) nix.Value {
+	m := map[string]nix.Value{"lib": st.lib, "system": nix.String("x86_64-linux")}
+	if names != nil {
+		for _, n := range names() {
+			n := n
+			m[n] = nix.Lazy(func() (nix.Value, error) {
+				return nix.FromGo(map[string]any{
+					"name": n, "pname": n, "outPath": "/usr", "type": "derivation",
+					"meta": map[string]any{"mainProgram": n},
+				}), nil
+			})
+		}
+	}
+	return nix.Attrs(m)
+}
+
+// --- scopes: one module-system evaluation (the top or a submodule) --------
+
+type node struct {
+	children map[string]*node
+	opt      *option
+}
+
+type option struct {
+	path       string
+	parts      []string
+	typ        *Type
+	def        nix.Value
+	hasDefault bool
+	file       string
+	desc       string
+	example    any
+	thunk      nix.Value
+	state      int // 0 not computed, 1 computing, 2 done
+	val        nix.Value
+	err        error
+	defined    bool
+	declared   Decl
+}
+
+type modDef struct {
+	file   string
+	config nix.Value
+	top    bool // the module itself is its config: skip imports, _file, ...
+}
+
+type def struct {
+	file  string
+	pos   nix.Pos
+	value nix.Value
+	conds []nix.Value
+	prio  int
+	order int
+}
+
+type scope struct {
+	st      *state
+	prefix  string // option path of a submodule instance ("users.users.alice")
+	name    string // submodule instance name
+	root    *node
+	modules []modDef
+	config  nix.Value
+	options nix.Value
+	args    nix.Value
+	built   bool
+}
+
+func newScope(st *state, prefix, name string) *scope {
+	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}}
+	args := map[string]nix.Value{
+		"config":      nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
+		"options":     nix.Lazy(func() (nix.Value, error) { sc.finish(); return sc.options, nil }),
+		"lib":         st.lib,
+		"pkgs":        st.pkgs,
+		"modulesPath": nix.String("/nixcsh/modules"),
+	}
+	if prefix != "" {
+		args["name"] = nix.String(name)
+	}
+	for k, v := range st.special {
+		args[k] = v
+	}
+	sc.args = nix.Attrs(args)
+	return sc
+}
+
+func (sc *scope) lazyConfig() (nix.Value, error) {
+	if !sc.built {
+		return nil, sc.st.fail("infinite recursion encountered: 'config' is used while the modules are still being collected (imports must not depend on config)")
+	}
+	return sc.config, nil
+}
+
+func (sc *scope) full(parts []string) string {
+	p := joinPath(parts)
+	if sc.prefix == "" {
+		return p
+	}
+	if p == "" {
+		return sc.prefix
+	}
+	return sc.prefix + "." + p
+}
+
+// joinPath writes an option path, quoting names that are not identifiers.
+func joinPath(parts []string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		if isIdent(p) {
+			out[i] = p
+		} else {
+			out[i] = fmt.Sprintf("%q", p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '\''):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (sc *scope) force(v nix.Value) (nix.Value, error) { return sc.st.ev.Force(v) }
+
+// --- declarations ------------------------------------------------------------
+
+func (sc *scope) insert(parts []string, opt *option) error {
+	n := sc.root
+	for i, p := range parts {
+		if n.opt != nil {
+			return sc.st.fail("The option '%s' in '%s' is declared inside the option '%s' (declared in '%s')", opt.path, opt.file, sc.full(parts[:i]), n.opt.file)
+		}
+		c := n.children[p]
+		if c == nil {
+			c = &node{children: map[string]*node{}}
+			n.children[p] = c
+		}
+		n = c
+	}
+	if n.opt != nil {
+		old := n.opt
+		if old.typ != nil && opt.typ != nil && old.typ.Name == "submodule" && opt.typ.Name == "submodule" {
+			merged := *old.typ
+			merged.Options = append(append([]Decl{}, old.typ.Options...), opt.typ.Options...)
+			merged.sub = mergeSubs(old.typ.sub, opt.typ.sub)
+			old.typ = &merged
+			return nil
+		}
+		return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
+	}
+	if len(n.children) > 0 {
+		return sc.st.fail("The option '%s' in '%s' would hide the options under it.", opt.path, fileOr(opt.file))
+	}
+	n.opt = opt
+	return nil
+}
+
+func fileOr(f string) string {
+	if f == "" {
+		return "nixcsh"
+	}
+	return f
+}
+
+func (sc *scope) declareGo(d Decl) error {
+	parts := SplitPath(d.Path)
+	opt := &option{path: sc.full(parts), parts: parts, typ: d.Type, hasDefault: d.HasDefault, file: d.File, desc: d.Description, example: d.Example, declared: d}
+	if d.HasDefault {
+		opt.def = nix.FromGo(d.Default)
+	} else if sc.prefix != "" && d.Path == "name" {
+		// NixOS: a submodule's `name` option defaults to its attribute name.
+		opt.def, opt.hasDefault = nix.String(sc.name), true
+	}
+	return sc.insert(parts, opt)
+}
+
+func (sc *scope) declareNix(v nix.Value, file string, parts []string) error {
+	fv, err := sc.force(v)
+	if err != nil {
+		return err
+	}
+	if nix.TypeOf(fv) != "set" {
+		return sc.st.fail("The option declaration '%s' in '%s' is not an option (use lib.mkOption).", sc.full(parts), file)
+	}
+	if tag := sc.tagOf(fv); tag == "option" {
+		opt := &option{path: sc.full(parts), parts: append([]string{}, parts...), file: file}
+		if tv, ok := nix.GetAttr(fv, "type"); ok {
+			t, err := sc.typeFromNix(tv, file)
+			if err != nil {
+				return err
+			}
+			opt.typ = t
+		} else {
+			opt.typ = Unspecified()
+		}
+		if dv, ok := nix.GetAttr(fv, "default"); ok {
+			opt.def, opt.hasDefault = dv, true
+		}
+		if dv, ok := nix.GetAttr(fv, "description"); ok {
+			if f, err := sc.force(dv); err == nil {
+				opt.desc, _ = nix.AsString(f)
+			}
+		}
+		return sc.insert(parts, opt)
+	}
+	for _, name := range nix.AttrNames(fv) {
+		child, _ := nix.GetAttr(fv, name)
+		if err := sc.declareNix(child, file, append(append([]string{}, parts...), name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tagOf returns the _type of a forced attribute set ("" if none).
+func (sc *scope) tagOf(v nix.Value) string {
+	if nix.TypeOf(v) != "set" {
+		return ""
+	}
+	t, ok := nix.GetAttr(v, "_type")
+	if !ok {
+		return ""
+	}
+	ft, err := sc.force(t)
+	if err != nil {
+		return ""
+	}
+	s, _ := nix.AsString(ft)
+	return s
+}
+
+// --- collecting modules ------------------------------------------------------
+
+var reservedKeys = map[string]bool{"imports": true, "_file": true, "key": true, "disabledModules": true, "meta": true, "_class": true, "freeformType": true}
+
+func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
+	if err := sc.st.ctx.Err(); err != nil {
+		return core.Errorf(core.Failed, "evaluation cancelled: %w", err)
+	}
+	fv, err := sc.force(v)
+	if err != nil {
+		return err
+	}
+	switch nix.TypeOf(fv) {
+	case "path", "string":
+		p, _ := nix.AsString(fv)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(file), p)
+		}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			p = filepath.Join(p, "default.nix")
+		}
+		if seen[p] {
+			return nil
+		}
+		seen[p] = true
+		if _, err := os.Stat(p); err != nil {
+			return sc.st.fail("The module '%s' imported from '%s' does not exist.", p, file)
+		}
+		mv, err := sc.st.ev.EvalFile(p)
+		if err != nil {
+			return err
+		}
+		return sc.collect(mv, p, seen)
+	case "lambda":
+		r, err := sc.st.ev.Call(fv, sc.args)
+		if err != nil {
+			return err
+		}
+		return sc.collectSet(r, file, seen)
+	case "set":
+		return sc.collectSet(fv, file, seen)
+	}
+	return sc.st.fail("The module in '%s' is %s, not a module (an attribute set or a function).", file, nix.TypeOf(fv))
+}
+
+func (sc *scope) collectSet(v nix.Value, file string, seen map[string]bool) error {
+	fv, err := sc.force(v)
+	if err != nil {
+		return err
+	}
+	if nix.TypeOf(fv) != "set" {
+		return sc.st.fail("The module in '%s' evaluates to %s, not an attribute set.", file, nix.TypeOf(fv))
+	}
+	if fa, ok := nix.GetAttr(fv, "_file"); ok {
+		if f, err := sc.force(fa); err == nil {
+			if s, ok := nix.AsString(f); ok {
+				file = s
+			}
+		}
+	}
+	if imp, ok := nix.GetAttr(fv, "imports"); ok {
+		il, err := sc.force(imp)
+		if err != nil {
+			return err
+		}
+		if nix.TypeOf(il) != "list" {
+			return sc.st.fail("The 'imports' of the module in '%s' is not a list.", file)
+		}
+		for _, m := range nix.Elems(il) {
+			if err := sc.collect(m, file, seen); err != nil {
+				return err
+			}
+		}
+	}
+	optV, hasOpts := nix.GetAttr(fv, "options")
+	cfgV, hasCfg := nix.GetAttr(fv, "config")
+	if hasOpts {
+		if err := sc.declareNix(optV, file, nil); err != nil {
+			return err
+		}
+	}
+	if hasOpts || hasCfg {
+		var extra []string
+		for _, k := range nix.AttrNames(fv) {
+			if k != "options" && k != "config" && !reservedKeys[k] {
+				extra = append(extra, k)
+			}
+		}
+		if len(extra) > 0 {
+			return sc.st.fail("Module '%s' has an unsupported attribute '%s'. This is caused by introducing a top-level 'config' or 'options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: %s) into the explicit 'config' attribute.", file, extra[0], strings.Join(extra, " "))
+		}
+		if hasCfg {
+			sc.modules = append(sc.modules, modDef{file: file, config: cfgV})
+		}
+		return nil
+	}
+	sc.modules = append(sc.modules, modDef{file: file, config: fv, top: true})
+	return nil
+}
+
+// finish builds the config (and options) values: an attribute set per
+// declared namespace, a lazy thunk per option.
+func (sc *scope) finish() {
+	if sc.built {
+		return
+	}
+	sc.built = true
+	sc.config, sc.options = sc.build(sc.root)
+	sc.st.subs[sc.config] = sc
+}
+
+func (sc *scope) build(n *node) (nix.Value, nix.Value) {
+	if o := n.opt; o != nil {
+		o.thunk = nix.Lazy(func() (nix.Value, error) { return sc.value(o) })
+		optAttrs := nix.Attrs(map[string]nix.Value{
+			"_type": nix.String("option"),
+			"value": o.thunk,
+			"isDefined": nix.Lazy(func() (nix.Value, error) {
+				if _, err := sc.value(o); err != nil {
+					var ue *undefinedError
+					if errors.As(err, &ue) {
+						return nix.Bool(false), nil
+					}
+					return nil, err
+				}
+				return nix.Bool(o.defined), nil
+			}),
+			"description": nix.String(o.desc),
+			"type":        nix.FromGo(map[string]any{"description": o.typ.Description(), "name": o.typ.Name}),
+		})
+		return o.thunk, optAttrs
+	}
+	cfg := make(map[string]nix.Value, len(n.children))
+	opts := make(map[string]nix.Value, len(n.children))
+	for k, c := range n.children {
+		cfg[k], opts[k] = sc.build(c)
+	}
+	return nix.Attrs(cfg), nix.Attrs(opts)
+}
+
+// --- definitions ------------------------------------------------------------
+
+var propertyTags = map[string]bool{"if": true, "merge": true, "override": true, "order": true}
+
+func (sc *scope) attr(v nix.Value, name string) nix.Value {
+	a, _ := nix.GetAttr(v, name)
+	return a
+}
+
+// defsAt finds every module's definitions of the option at parts, pushing
+// mkIf/mkMerge/mkOverride/mkOrder at namespace level down to it (mkIf
+// conditions are not forced here: they may read config).
+func (sc *scope) defsAt(parts []string) ([]def, error) {
+	var cur []def
+	for _, m := range sc.modules {
+		cur = append(cur, def{file: m.file, value: m.config})
+	}
+	for i, p := range parts {
+		var next []def
+		for _, d := range cur {
+			ds, err := sc.descend(d, p, parts[:i])
+			if err != nil {
+				return nil, err
+			}
+			next = append(next, ds...)
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+func (sc *scope) descend(d def, name string, at []string) ([]def, error) {
+	v, err := sc.force(d.value)
+	if err != nil {
+		return nil, err
+	}
+	switch sc.tagOf(v) {
+	case "merge":
+		cl, err := sc.force(sc.attr(v, "contents"))
+		if err != nil {
+			return nil, err
+		}
+		var out []def
+		for _, c := range nix.Elems(cl) {
+			d2 := d
+			d2.value = c
+			ds, err := sc.descend(d2, name, at)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ds...)
+		}
+		return out, nil
+	case "if":
+		d2 := d
+		d2.conds = append(append([]nix.Value{}, d.conds...), sc.attr(v, "condition"))
+		d2.value = sc.attr(v, "content")
+		return sc.descend(d2, name, at)
+	case "override":
+		d2 := d
+		if d2.prio == 0 {
+			p, err := sc.intAttr(v, "priority")
+			if err != nil {
+				return nil, err
+			}
+			d2.prio = p
+		}
+		d2.value = sc.attr(v, "content")
+		return sc.descend(d2, name, at)
+	case "order":
+		d2 := d
+		d2.value = sc.attr(v, "content")
+		return sc.descend(d2, name, at)
+	}
+	if nix.TypeOf(v) != "set" {
+		return nil, sc.notNamespace(d, at, v)
+	}
+	child, ok := nix.GetAttr(v, name)
+	if !ok {
+		return nil, nil
+	}
+	pos := d.pos
+	if p, ok := nix.AttrPos(v, name); ok {
+		pos = p
+	}
+	return []def{{file: d.file, pos: pos, value: child, conds: d.conds, prio: d.prio, order: d.order}}, nil
+}
+
+func (sc *scope) notNamespace(d def, at []string, v nix.Value) error {
+	where := sc.full(at)
+	if where == "" {
+		return sc.st.fail("The module in '%s' defines a value that is not an attribute set:\n- In %s: %s", d.file, sc.loc(d), sc.show(v, 0))
+	}
+	return sc.st.fail("A definition for option '%s' is not of type 'attribute set'. Definition values:\n- In %s: %s", where, sc.loc(d), sc.show(v, 0))
+}
+
+func (sc *scope) intAttr(v nix.Value, name string) (int, error) {
+	f, err := sc.force(sc.attr(v, name))
+	if err != nil {
+		return 0, err
+	}
+	i, ok := nix.AsInt(f)
+	if !ok {
+		return 0, sc.st.fail("The %s of a priority or order property is %s, not an integer.", name, nix.TypeOf(f))
+	}
+	return int(i), nil
+}
+
+// loc is where a definition is, as NixOS prints it: 'file' or 'file:line:col'.
+func (sc *scope) loc(d def) string {
+	if d.pos.IsValid() {
+		if d.pos.File == "" || d.pos.File == d.file {
+			return fmt.Sprintf("'%s:%d:%d'", d.file, d.pos.Line, d.pos.Col)
+		}
+		return fmt.Sprintf("'%s'", d.pos.String())
+	}
+	return fmt.Sprintf("'%s'", fileOr(d.file))
+}
+
+// checkUnknown reports definitions of options nobody declared, as NixOS
+// does, before any value is computed.
+func (sc *scope) checkUnknown() error {
+	for _, m := range sc.modules {
+		if err := sc.unknownIn(def{file: m.file, value: m.config}, sc.root, nil, m.top); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sc *scope) unknownIn(d def, n *node, at []string, top bool) error {
+	if n.opt != nil {
+		return nil
+	}
+	v, err := sc.force(d.value)
+	if err != nil {
+		return err
+	}
+	switch sc.tagOf(v) {
+	case "merge":
+		cl, err := sc.force(sc.attr(v, "contents"))
+		if err != nil {
+			return err
+		}
+		for _, c := range nix.Elems(cl) {
+			d2 := d
+			d2.value = c
+			if err := sc.unknownIn(d2, n, at, top); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "if", "override", "order":
+		d2 := d
+		d2.value = sc.attr(v, "content")
+		return sc.unknownIn(d2, n, at, top)
+	}
+	if nix.TypeOf(v) != "set" {
+		return sc.notNamespace(d, at, v)
+	}
+	for _, name := range nix.AttrNames(v) {
+		if top && len(at) == 0 && reservedKeys[name] {
+			continue
+		}
+		child, _ := nix.GetAttr(v, name)
+		pos := d.pos
+		if p, ok := nix.AttrPos(v, name); ok {
+			pos = p
+		}
+		cd := def{file: d.file, pos: pos, value: child}
+		path := append(append([]string{}, at...), name)
+		c := n.children[name]
+		if c == nil {
+			return sc.st.fail("The option '%s' does not exist. Definition values:\n- In %s: %s", sc.full(path), sc.loc(cd), sc.show(child, 0))
+		}
+		if err := sc.unknownIn(cd, c, path, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- option values -----------------------------------------------------------
+
+func (sc *scope) value(o *option) (nix.Value, error) {
+	switch o.state {
+	case 2:
+		return o.val, o.err
+	case 1:
+		return nil, sc.st.fail("infinite recursion encountered while evaluating the option '%s'", o.path)
+	}
+	if err := sc.st.ctx.Err(); err != nil {
+		return nil, core.Errorf(core.Failed, "evaluation cancelled: %w", err)
+	}
+	o.state = 1
+	o.val, o.err = sc.compute(o)
+	o.state = 2
+	return o.val, o.err
+}
+
+func (sc *scope) compute(o *option) (nix.Value, error) {
+	defs, err := sc.defsAt(o.parts)
+	if err != nil {
+		return nil, err
+	}
+	var all []def
+	for _, d := range defs {
+		ds, err := sc.discharge(d)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ds...)
+	}
+	o.defined = len(all) > 0
+	if o.hasDefault {
+		ds, err := sc.discharge(def{file: o.file, value: o.def, prio: 1500})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ds...)
+	}
+	return sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+}
+
+func lastPart(parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	return parts[len(parts)-1]
+}
+
+// discharge resolves the properties at the top of a definition: pushed-down
+// and direct mkIf conditions (forced now), mkMerge, mkOverride, mkOrder.
+func (sc *scope) discharge(d def) ([]def, error) {
+	for _, c := range d.conds {
+		ok, err := sc.condition(c, d)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	d.conds = nil
+	v, err := sc.force(d.value)
+	if err != nil {
+		return nil, err
+	}
+	switch sc.tagOf(v) {
+	case "merge":
+		cl, err := sc.force(sc.attr(v, "contents"))
+		if err != nil {
+			return nil, err
+		}
+		var out []def
+		for _, c := range nix.Elems(cl) {
+			d2 := d
+			d2.value = c
+			ds, err := sc.discharge(d2)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ds...)
+		}
+		return out, nil
+	case "if":
+		ok, err := sc.condition(sc.attr(v, "condition"), d)
+		if err != nil || !ok {
+			return nil, err
+		}
+		d.value = sc.attr(v, "content")
+		return sc.discharge(d)
+	case "override":
+		if d.prio == 0 {
+			if d.prio, err = sc.intAttr(v, "priority"); err != nil {
+				return nil, err
+			}
+		}
+		d.value = sc.attr(v, "content")
+		return sc.discharge(d)
+	case "order":
+		if d.order == 0 {
+			if d.order, err = sc.intAttr(v, "priority"); err != nil {
+				return nil, err
+			}
+		}
+		d.value = sc.attr(v, "content")
+		return sc.discharge(d)
+	}
+	d.value = v
+	return []def{d}, nil
+}
+
+func (sc *scope) condition(c nix.Value, d def) (bool, error) {
+	fc, err := sc.force(c)
+	if err != nil {
+		return false, err
+	}
+	b, ok := nix.AsBool(fc)
+	if !ok {
+		return false, sc.st.fail("mkIf called with a non-Boolean condition (%s) in %s", nix.TypeOf(fc), sc.loc(d))
+	}
+	return b, nil
+}
+
+// mergeDefs keeps the definitions of the highest priority, orders them,
+// checks them against the type and merges them.
+func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Value, error) {
+	best := 0
+	for _, d := range all {
+		p := d.prio
+		if p == 0 {
+			p = 100
+		}
+		if best == 0 || p < best {
+			best = p
+		}
+	}
+	var defs []def
+	for _, d := range all {
+		p := d.prio
+		if p == 0 {
+			p = 100
+		}
+		if p == best {
+			defs = append(defs, d)
+		}
+	}
+	sort.SliceStable(defs, func(i, j int) bool { return orderOf(defs[i]) < orderOf(defs[j]) })
+	if len(defs) == 0 {
+		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
+	}
+	var bad []def
+	for _, d := range defs {
+		ok, err := sc.check(t, d.value)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			bad = append(bad, d)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
+	}
+	return sc.merge(path, t, defs, name)
+}
+
+func orderOf(d def) int {
+	if d.order == 0 {
+		return 1000
+	}
+	return d.order
+}
+
+func (sc *scope) showDefs(defs []def) string {
+	var b strings.Builder
+	for _, d := range defs {
+		fmt.Fprintf(&b, "\n- In %s: %s", sc.loc(d), sc.show(d.value, 0))
+	}
+	return b.String()
+}
+
+// --- results -------------------------------------------------------------------
+
+func (sc *scope) toTree(n *node) (map[string]any, error) {
+	out := map[string]any{}
+	for k, c := range n.children {
+		if c.opt != nil {
+			v, err := sc.value(c.opt)
+			if err != nil {
+				var ue *undefinedError
+				if errors.As(err, &ue) {
+					continue
+				}
+				return nil, err
+			}
+			g, keep, err := sc.toGo(v)
+			if err != nil {
+				return nil, err
+			}
+			if keep {
+				out[k] = g
+			}
+			continue
+		}
+		sub, err := sc.toTree(c)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = sub
+	}
+	return out, nil
+}
+
+// toGo converts a merged value; functions are left out (keep false).
+func (sc *scope) toGo(v nix.Value) (any, bool, error) {
+	fv, err := sc.force(v)
+	if err != nil {
+		return nil, false, err
+	}
+	if sub, ok := sc.st.subs[fv]; ok && sub != sc {
+		t, err := sub.toTree(sub.root)
+		return t, true, err
+	}
+	switch nix.TypeOf(fv) {
+	case "lambda":
+		return nil, false, nil
+	case "list":
+		l := make([]any, 0, len(nix.Elems(fv)))
+		for _, e := range nix.Elems(fv) {
+			g, keep, err := sc.toGo(e)
+			if err != nil {
+				return nil, false, err
+			}
+			if keep {
+				l = append(l, g)
+			}
+		}
+		return l, true, nil
+	case "set":
+		if isDerivation(sc, fv) {
+			m := map[string]any{"type": "derivation"}
+			for _, k := range []string{"name", "pname", "outPath"} {
+				if a, ok := nix.GetAttr(fv, k); ok {
+					if f, err := sc.force(a); err == nil {
+						if s, ok := nix.AsString(f); ok {
+							m[k] = s
+						}
+					}
+				}
+			}
+			return m, true, nil
+		}
+		m := map[string]any{}
+		for _, k := range nix.AttrNames(fv) {
+			a, _ := nix.GetAttr(fv, k)
+			g, keep, err := sc.toGo(a)
+			if err != nil {
+				return nil, false, err
+			}
+			if keep {
+				m[k] = g
+			}
+		}
+		return m, true, nil
+	}
+	g, err := sc.st.ev.ToGo(fv)
+	return g, true, err
+}
+
+func isDerivation(sc *scope, v nix.Value) bool {
+	if t, ok := nix.GetAttr(v, "type"); ok {
+		if f, err := sc.force(t); err == nil {
+			if s, _ := nix.AsString(f); s == "derivation" {
+				return true
+			}
+		}
+	}
+	_, hasOut := nix.GetAttr(v, "outPath")
+	return hasOut
+}
+
+func (sc *scope) assertions(cfg *Config) error {
+	if n := sc.root.children["assertions"]; n != nil && n.opt != nil {
+		v, err := sc.value(n.opt)
+		if err != nil {
+			return err
+		}
+		g, _, err := sc.toGo(v)
+		if err != nil {
+			return err
+		}
+		var failed []string
+		l, _ := g.([]any)
+		for _, a := range l {
+			m, _ := a.(map[string]any)
+			if ok, _ := m["assertion"].(bool); !ok {
+				msg, _ := m["message"].(string)
+				failed = append(failed, "- "+msg)
+			}
+		}
+		if len(failed) > 0 {
+			return sc.st.fail("Failed assertions:\n%s", strings.Join(failed, "\n"))
+		}
+	}
+	if n := sc.root.children["warnings"]; n != nil && n.opt != nil {
+		v, err := sc.value(n.opt)
+		if err != nil {
+			return err
+		}
+		g, _, err := sc.toGo(v)
+		if err != nil {
+			return err
+		}
+		l, _ := g.([]any)
+		for _, w := range l {
+			if s, ok := w.(string); ok {
+				cfg.Warnings = append(cfg.Warnings, s)
+			}
+		}
+	}
+	return nil
+}
+
+func (sc *scope) walkOpts(n *node, f func(*option)) {
+	if n.opt != nil {
+		f(n.opt)
+		return
+	}
+	keys := make([]string, 0, len(n.children))
+	for k := range n.children {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		sc.walkOpts(n.children[k], f)
+	}
+}
+
+func (sc *scope) defined() []string {
+	var out []string
+	sc.walkOpts(sc.root, func(o *option) {
+		if o.state == 2 && o.defined {
+			out = append(out, o.path)
+		}
+	})
+	return out
+}
+
+func (sc *scope) decls() []Decl {
+	var out []Decl
+	sc.walkOpts(sc.root, func(o *option) {
+		if o.declared.Path != "" {
+			out = append(out, o.declared)
+			return
+		}
+		out = append(out, Decl{Path: o.path, Type: o.typ, HasDefault: o.hasDefault, Description: o.desc, File: o.file})
+	})
+	return out
+}
