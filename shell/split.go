@@ -196,7 +196,11 @@ func escapeIn(quote byte, s string) string {
 				b.WriteByte('\\')
 			}
 		default:
-			if strings.IndexByte(" \t\n;#'\"\\$`|&<>(){}*?[]~", c) >= 0 {
+			if c == '\n' { // a backslash would join the lines: quote it
+				b.WriteString("'\n'")
+				continue
+			}
+			if strings.IndexByte(" \t;#'\"\\$`|&<>(){}*?[]~", c) >= 0 {
 				b.WriteByte('\\')
 			}
 		}

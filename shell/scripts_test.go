@@ -1,0 +1,143 @@
+package shell
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nixcsh/nixcsh/core/verbs"
+)
+
+// The bash script, run by bash as the completion system would: COMP_WORDS
+// and COMP_CWORD in, COMPREPLY out, with the built nixcsh answering
+// __complete for the container names of a temporary root.
+func TestBashCompletionScript(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash is not installed")
+	}
+	bin := nixcshBinary(t)
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/containers"), 0o755)
+	for _, n := range []string{"foo", "fob", "bar"} {
+		os.WriteFile(filepath.Join(root, "etc/containers", n+".conf"), []byte("PRIVATE_NETWORK=1\n"), 0o644)
+	}
+	files := t.TempDir()
+	os.WriteFile(filepath.Join(files, "web.nix"), nil, 0o644)
+	script := filepath.Join(t.TempDir(), "nixcsh.bash")
+	os.WriteFile(script, []byte(bashScript()), 0o644)
+
+	complete := func(words ...string) []string {
+		t.Helper()
+		var quoted []string
+		for _, w := range words {
+			quoted = append(quoted, quoteWord(w))
+		}
+		prog := "source " + quoteWord(script) + "\n" +
+			"COMP_WORDS=(" + strings.Join(quoted, " ") + ")\n" +
+			"COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n" +
+			"_nixcsh\n" +
+			"printf '%s\\n' \"${COMPREPLY[@]}\"\n"
+		cmd := exec.Command(bash, "--norc", "--noprofile", "-c", prog)
+		cmd.Dir = files
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("bash: %v", err)
+		}
+		s := strings.TrimRight(string(out), "\n")
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, "\n")
+	}
+	for _, tc := range []struct {
+		words []string
+		want  []string
+	}{
+		{[]string{bin, "sta"}, []string{"start", "status"}},
+		{[]string{bin, "--ro"}, []string{"--root"}},
+		{[]string{bin, "--root", root, "start", "f"}, []string{"fob", "foo"}},
+		{[]string{bin, "--root", root, "destroy", ""}, []string{"bar", "fob", "foo"}},
+		{[]string{bin, "create", "web", "--auto"}, []string{"--auto-start"}},
+		{[]string{bin, "status", "foo", "--j"}, []string{"--json"}},
+		{[]string{bin, "create", "web", "--config-file", "w"}, []string{"web.nix"}},
+		{[]string{bin, "create", "web", "--config", "x", "--bridge=", "--port", ""}, nil},
+		{[]string{bin, "run", "foo", "--", "l"}, nil},
+		{[]string{bin, "completion", "--"}, []string{"--backend", "--help", "--plugin-dir", "--root"}},
+	} {
+		if got := complete(tc.words...); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("complete %q = %q, want %q", tc.words[1:], got, tc.want)
+		}
+	}
+}
+
+// Each verb and flag of the table is in every script.
+func TestCompletionScriptsFollowTheTable(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		s, err := CompletionScript(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range verbs.All() {
+			if !strings.Contains(s, v.Name) {
+				t.Errorf("%s script lacks verb %s", sh, v.Name)
+			}
+			for _, f := range v.AllFlags() {
+				if !strings.Contains(s, f.Name) {
+					t.Errorf("%s script lacks %s's flag --%s", sh, v.Name, f.Name)
+				}
+			}
+		}
+	}
+	// Syntax checks with the shells that are installed.
+	for sh, args := range map[string][]string{"bash": {"-n"}, "zsh": {"-n"}, "fish": {"--no-execute"}} {
+		path, err := exec.LookPath(sh)
+		if err != nil {
+			t.Logf("%s is not installed: its script's syntax is not checked", sh)
+			continue
+		}
+		s, _ := CompletionScript(sh)
+		f := filepath.Join(t.TempDir(), "script")
+		os.WriteFile(f, []byte(s), 0o644)
+		if out, err := exec.Command(path, append(args, f)...).CombinedOutput(); err != nil {
+			t.Errorf("%s rejects its completion script: %v\n%s", sh, err, out)
+		}
+	}
+}
+
+// The man page covers every verb and flag and formats without warnings.
+func TestManPage(t *testing.T) {
+	man := ManPage()
+	for _, v := range verbs.All() {
+		if !strings.Contains(man, ".B "+roffEscape(v.Name)) {
+			t.Errorf("the man page lacks %s", v.Name)
+		}
+		for _, f := range v.AllFlags() {
+			if !strings.Contains(man, roffEscape("--"+f.Name)) {
+				t.Errorf("the man page lacks %s's --%s", v.Name, f.Name)
+			}
+		}
+	}
+	for i, l := range strings.Split(man, "\n") {
+		if strings.HasPrefix(l, ".") && !strings.HasPrefix(l, ".TH ") && len(l) > 1 {
+			req := strings.Fields(l[1:])[0]
+			switch req {
+			case "SH", "SS", "TP", "PP", "IP", "RS", "RE", "B", "I", "BR", "RB", "RI", "IR", "br", "nf", "fi":
+			default:
+				t.Errorf("line %d: unexpected request %q", i+1, l)
+			}
+		}
+	}
+	groff, err := exec.LookPath("groff")
+	if err != nil {
+		t.Skip("groff is not installed: the page is not formatted")
+	}
+	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z")
+	cmd.Stdin = strings.NewReader(man)
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("groff -man warns: %v\n%s", err, out)
+	}
+}
