@@ -705,3 +705,38 @@ func flushNeighbours(t *testing.T, container string) {
 		}
 	}
 }
+
+func TestSetupHonoursContextWhileLocked(t *testing.T) {
+	requireRoot(t)
+	held, err := lockHost(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, n := uniqueName(t), nextSubnet()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = Setup(ctx, Spec{Container: name, HostAddress: n.host4, LocalAddress: n.local4})
+	held.unlock()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Setup while another process holds the network lock: %v, want the context's deadline", err)
+	}
+	assertGone(t, name)
+}
+
+func TestNamespaceDirIsShared(t *testing.T) {
+	requireRoot(t)
+	name, n := uniqueName(t), nextSubnet()
+	setupT(t, Spec{Container: name, HostAddress: n.host4, LocalAddress: n.local4})
+	info, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields: id parent major:minor root mountpoint options optional... - ...
+	for _, line := range strings.Split(string(info), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 6 && f[4] == namespaceDir && strings.HasPrefix(f[6], "shared:") {
+			return
+		}
+	}
+	t.Errorf("%s is not a shared mount point:\n%s", namespaceDir, info)
+}
