@@ -1,6 +1,7 @@
 package nix
 
 import (
+	"io"
 	"fmt"
 	"math"
 	"os"
@@ -250,6 +251,7 @@ func genericClosure(ev *Evaluator, pos Pos, a []Value) Value {
 	work := append([]Value(nil), ev.forceList(sv.v, pos).elems...)
 	var res []Value
 	var seen []Value
+	fast := map[any]bool{}
 	for len(work) > 0 {
 		e := work[0]
 		work = work[1:]
@@ -259,15 +261,25 @@ func genericClosure(ev *Evaluator, pos Pos, a []Value) Value {
 			ev.throwf(pos, "attribute 'key' missing")
 		}
 		k := ev.force(key.v)
-		dup := false
-		for _, s := range seen {
-			if ev.typedEq(s, k, pos) {
-				dup = true
-				break
-			}
+		if len(seen) > 0 && typeName(seen[0]) != typeName(k) && !(isNum(seen[0]) && isNum(k)) {
+			ev.throwf(pos, "cannot compare %s with %s", showType(seen[0]), showType(k))
 		}
-		if dup {
-			continue
+		if sk, ok := scalarKey(k); ok {
+			if fast[sk] {
+				continue
+			}
+			fast[sk] = true
+		} else {
+			dup := false
+			for _, s := range seen {
+				if ev.typedEq(s, k, pos) {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				continue
+			}
 		}
 		seen = append(seen, k)
 		res = append(res, e)
@@ -595,11 +607,7 @@ func registerFiles(reg func(string, int, primFn)) {
 	})
 	reg("readFile", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		p := ev.realPath(a[0], pos)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			ev.throwf(pos, "opening file '%s': %s", p, errText(err))
-		}
-		return mkStr(string(data))
+		return mkStr(ev.readFileLimited(p, pos))
 	})
 	reg("pathExists", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		v := ev.force(a[0])
@@ -752,3 +760,35 @@ func (ev *Evaluator) findFile(sp *listVal, name string, pos Pos) Value {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// readFileLimited reads a file, refusing more than the string size limit
+// (so /dev/zero and the like end in an error).
+func (ev *Evaluator) readFileLimited(p string, pos Pos) string {
+	f, err := os.Open(p)
+	if err != nil {
+		ev.throwf(pos, "opening file '%s': %s", p, errText(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(ev.maxStrLen)+1))
+	if err != nil {
+		ev.throwf(pos, "reading file '%s': %s", p, errText(err))
+	}
+	ev.checkStrLen(len(data), pos)
+	return string(data)
+}
+
+// scalarKey maps numbers, strings and paths to a Go map key for
+// genericClosure's visited set (numbers compare across int and float).
+func scalarKey(v Value) (any, bool) {
+	switch x := v.(type) {
+	case intVal:
+		return float64(x), true
+	case floatVal:
+		return float64(x), true
+	case *strVal:
+		return "s" + x.s, true
+	case pathVal:
+		return "p" + string(x), true
+	}
+	return nil, false
+}

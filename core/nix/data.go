@@ -174,6 +174,8 @@ func jsonString(b *strings.Builder, s string) {
 
 func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 	v = ev.force(v)
+	ev.step(pos)
+	ev.checkStrLen(b.Len(), pos)
 	switch x := v.(type) {
 	case nullVal:
 		b.WriteString("null")
@@ -282,6 +284,8 @@ func xmlPosAttrs(p Pos, location bool) string {
 
 func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location bool, ind string, drvs map[*attrsVal]bool) {
 	v = ev.force(v)
+	ev.step(pos)
+	ev.checkStrLen(b.Len(), pos)
 	elem := func(tag, val string) {
 		fmt.Fprintf(b, "%s<%s value=\"%s\" />\n", ind, tag, xmlEscape(val))
 	}

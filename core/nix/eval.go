@@ -801,9 +801,11 @@ func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bo
 		case floatVal:
 			return fmt.Sprintf("%f", float64(x))
 		case *listVal:
+			ev.step(pos)
 			var b strings.Builder
 			for i, e := range x.elems {
 				b.WriteString(ev.coerceToString(e, pos, coerceMore, copyToStore))
+				ev.checkStrLen(b.Len(), pos)
 				if i < len(x.elems)-1 {
 					if l, ok := ev.force(e).(*listVal); !ok || len(l.elems) != 0 {
 						b.WriteByte(' ')
@@ -992,6 +994,7 @@ func (ev *Evaluator) eq(a, b Value, pos Pos) bool {
 		if x == y {
 			return true
 		}
+		ev.step(pos)
 		if len(x.elems) != len(y.elems) {
 			return false
 		}
@@ -1012,6 +1015,7 @@ func (ev *Evaluator) eq(a, b Value, pos Pos) bool {
 		if x == y {
 			return true
 		}
+		ev.step(pos)
 		if ev.isDerivation(x) && ev.isDerivation(y) {
 			xo, ok1 := x.m["outPath"]
 			yo, ok2 := y.m["outPath"]

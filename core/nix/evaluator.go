@@ -116,6 +116,7 @@ func (ev *Evaluator) ToGo(v Value) (any, error) {
 
 func (ev *Evaluator) toGo(v Value) any {
 	v = ev.force(v)
+	ev.step(Pos{})
 	switch x := v.(type) {
 	case nullVal:
 		return nil
@@ -156,7 +157,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 		v = ev.force(v)
 		switch x := v.(type) {
 		case *listVal:
-			if seen[x] {
+			if len(x.elems) == 0 || seen[x] {
 				return
 			}
 			seen[x] = true
@@ -164,12 +165,22 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 				rec(e, depth+1)
 			}
 		case *attrsVal:
-			if seen[x] {
+			if len(x.m) == 0 || seen[x] {
 				return
 			}
 			seen[x] = true
 			for _, k := range x.names() {
-				ev.withFrame(x.m[k].pos, "while evaluating the attribute '"+k+"'", func() { rec(x.m[k].v, depth+1) })
+				at := x.m[k]
+				if _, done := at.v.(*thunk); !done {
+					switch at.v.(type) {
+					case *listVal, *attrsVal:
+					default:
+						continue // already a scalar
+					}
+				}
+				ev.stack = append(ev.stack, frame{at.pos, "while evaluating the attribute '" + k + "'"})
+				rec(at.v, depth+1)
+				ev.stack = ev.stack[:len(ev.stack)-1]
 			}
 		}
 	}
@@ -207,11 +218,11 @@ func (ev *Evaluator) importFile(path string, pos Pos) Value {
 	if v, ok := ev.imports[path]; ok {
 		return v
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		ev.throwf(pos, "getting status of '%s': %s", path, errText(err))
 	}
-	e, perr := ev.parse(string(data), path, filepath.Dir(path))
+	data := ev.readFileLimited(path, pos)
+	e, perr := ev.parse(data, path, filepath.Dir(path))
 	if perr != nil {
 		panic(perr)
 	}

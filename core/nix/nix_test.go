@@ -224,7 +224,12 @@ func TestNoPanicOnHugeOrDeepInput(t *testing.T) {
 		t.Errorf("step budget: %v", err)
 	}
 	// runaway string growth ends in an error, not an out-of-memory crash
-	_, err = evalStrict(t, `let d = s: s + s; in builtins.stringLength (builtins.foldl' (s: _: d s) "x" (builtins.genList (x: x) 40))`)
+	ev = NewEvaluator(Options{})
+	ev.maxStrLen = 1 << 20
+	v, err = ev.EvalString(`let d = s: s + s; in builtins.stringLength (builtins.foldl' (s: _: d s) "x" (builtins.genList (x: x) 40))`, "/x.nix")
+	if err == nil {
+		_, err = ev.Force(v)
+	}
 	if err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
 		t.Errorf("string growth: %v", err)
 	}

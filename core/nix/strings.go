@@ -7,7 +7,6 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"hash"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -165,11 +164,7 @@ func registerStrings(reg func(string, int, primFn)) {
 	reg("hashFile", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		h := ev.hasher(ev.forceString(a[0], pos), pos)
 		p := ev.realPath(a[1], pos)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			ev.throwf(pos, "opening file '%s': %s", p, errText(err))
-		}
-		h.Write(data)
+		h.Write([]byte(ev.readFileLimited(p, pos)))
 		return mkStr(hex.EncodeToString(h.Sum(nil)))
 	})
 }
