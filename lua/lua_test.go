@@ -20,7 +20,12 @@ import (
 
 // testSession makes a Session on a fresh temporary state root. Its Manager
 // has no builder and no runtime: create writes files, status says "down".
-func testSession(t *testing.T, sandbox bool, stdout, stderr io.Writer) (*Session, string) {
+func testSession(t testing.TB, sandbox bool, stdout, stderr io.Writer) (*Session, string) {
+	return testSessionWith(t, sandbox, nil, stdout, stderr)
+}
+
+// testSessionWith is testSession with a runtime (nil: none).
+func testSessionWith(t testing.TB, sandbox bool, rt core.Runtime, stdout, stderr io.Writer) (*Session, string) {
 	t.Helper()
 	root := t.TempDir()
 	if stdout == nil {
@@ -30,10 +35,14 @@ func testSession(t *testing.T, sandbox bool, stdout, stderr io.Writer) (*Session
 		stderr = io.Discard
 	}
 	s := New(Options{
-		NewManager: func(w io.Writer) (*core.Manager, error) { return core.NewManager(root, w), nil },
-		Stdout:     stdout,
-		Stderr:     stderr,
-		Sandbox:    sandbox,
+		NewManager: func(w io.Writer) (*core.Manager, error) {
+			m := core.NewManager(root, w)
+			m.Runtime = rt
+			return m, nil
+		},
+		Stdout:  stdout,
+		Stderr:  stderr,
+		Sandbox: sandbox,
 		Args:       []string{"a1", "a2"},
 		Getenv:     func(k string) string { return map[string]string{"NIXCSH_TEST_VAR": "hello"}[k] },
 		Environ:    []string{"LISTED=yes"},
@@ -43,7 +52,7 @@ func testSession(t *testing.T, sandbox bool, stdout, stderr io.Writer) (*Session
 }
 
 // luaT is the t object Lua tests get: t:eq(a, b [, msg]), t:ok(v [, msg]),
-// t:fail(msg), t:root(). Failures report the Lua file:line.
+// t:fail(msg), t:root(), t:listen(). Failures report the Lua file:line.
 func luaT(L *glua.LState, t *testing.T, root string) *glua.LTable {
 	obj := L.NewTable()
 	where := func(L *glua.LState) string { return strings.TrimSuffix(L.Where(1), ":") }
@@ -75,12 +84,32 @@ func luaT(L *glua.LState, t *testing.T, root string) *glua.LTable {
 		L.Push(glua.LString(root))
 		return 1
 	}))
+	// t:listen() opens a TCP listener on 127.0.0.1 (accepting and closing
+	// connections) for the rest of the test and returns its port.
+	obj.RawSetString("listen", L.NewFunction(func(L *glua.LState) int {
+		l, err := netListen()
+		if err != nil {
+			L.RaiseError("listen: %v", err)
+		}
+		t.Cleanup(func() { l.Close() })
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		L.Push(glua.LNumber(l.Addr().(*net.TCPAddr).Port))
+		return 1
+	}))
 	return obj
 }
 
 // TestLuaScripts runs every global TestX(t) of lua/testdata/*_test.lua, each
 // in a fresh Session over a fresh state root (sandbox_*_test.lua files in a
-// sandboxed one).
+// sandboxed one; runtime_*_test.lua ones with a fake runtime, fakeruntime_test.go).
 func TestLuaScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*_test.lua")
 	if len(files) == 0 {
@@ -88,6 +117,7 @@ func TestLuaScripts(t *testing.T) {
 	}
 	for _, file := range files {
 		sandbox := strings.HasPrefix(filepath.Base(file), "sandbox_")
+		withRuntime := strings.HasPrefix(filepath.Base(file), "runtime_")
 		probe, _ := testSession(t, sandbox, nil, nil)
 		var names []string
 		probe.onActor(func() {
@@ -104,7 +134,11 @@ func TestLuaScripts(t *testing.T) {
 		for _, name := range names {
 			t.Run(strings.TrimSuffix(filepath.Base(file), ".lua")+"/"+name, func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
-				s, root := testSession(t, sandbox, &syncBuf{b: &stdout}, &syncBuf{b: &stderr})
+				var rt core.Runtime
+				if withRuntime {
+					rt = newFakeRuntime()
+				}
+				s, root := testSessionWith(t, sandbox, rt, &syncBuf{b: &stdout}, &syncBuf{b: &stderr})
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				defer cancel()
 				if err := s.RunFile(ctx, file, nil); err != nil {
@@ -450,5 +484,37 @@ func TestParallelIsConcurrent(t *testing.T) {
 	}
 	if out.String() != "first\tsecond\n" {
 		t.Errorf("got %q", out.String())
+	}
+}
+
+// Cancelling the context stops a verb that is running: the runtime's Start
+// sees the cancellation and the script ends with "interrupted".
+func TestInterruptCancelsRunningVerb(t *testing.T) {
+	rt := newFakeRuntime()
+	rt.blockStart = make(chan string, 1)
+	rt.cancelled = make(chan error, 1)
+	s, _ := testSessionWith(t, false, rt, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Exec(ctx, `assert(nixcsh.create("slow")); nixcsh.start("slow"); print("not reached")`, "start.lua") }()
+	select {
+	case <-rt.blockStart:
+	case err := <-done:
+		t.Fatalf("ended before start ran: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("start never ran")
+	}
+	cancel()
+	select {
+	case err := <-rt.cancelled:
+		if err != context.Canceled {
+			t.Errorf("the verb saw %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the running verb was not cancelled")
+	}
+	if err := <-done; err == nil || err.Error() != "interrupted" {
+		t.Errorf("script ended with %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package lua
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -76,6 +77,21 @@ func newState(s *Session, sandbox bool) *glua.LState {
 		return 0
 	}))
 	if !sandbox {
+		// io.write goes where print goes (the REPL's or the script's stdout).
+		ioLib := L.GetGlobal("io")
+		stdoutFile := L.GetField(ioLib, "stdout")
+		L.SetField(ioLib, "write", L.NewFunction(func(L *glua.LState) int {
+			for i := 1; i <= L.GetTop(); i++ {
+				switch v := L.Get(i).(type) {
+				case glua.LString, glua.LNumber:
+					io.WriteString(s.stdout, v.String())
+				default:
+					L.ArgError(i, "string expected, got "+v.Type().String())
+				}
+			}
+			L.Push(stdoutFile)
+			return 1
+		}))
 		// os.exit must not end the process under the REPL or skip cleanup
 		// (plugin processes, locks): it ends the script with that status.
 		L.SetField(L.GetGlobal("os"), "exit", L.NewFunction(func(L *glua.LState) int {
