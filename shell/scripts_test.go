@@ -141,3 +141,99 @@ func TestManPage(t *testing.T) {
 		t.Fatalf("groff -man warns: %v\n%s", err, out)
 	}
 }
+
+// The fish script, asked by fish itself (complete -C) with the built nixcsh
+// on PATH.
+func TestFishCompletionScript(t *testing.T) {
+	fish, err := exec.LookPath("fish")
+	if err != nil {
+		t.Skip("fish is not installed")
+	}
+	bin := nixcshBinary(t)
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/containers"), 0o755)
+	for _, n := range []string{"foo", "fob", "bar"} {
+		os.WriteFile(filepath.Join(root, "etc/containers", n+".conf"), []byte("PRIVATE_NETWORK=1\n"), 0o644)
+	}
+	script := filepath.Join(t.TempDir(), "nixcsh.fish")
+	os.WriteFile(script, []byte(fishScript()), 0o644)
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"nixcsh sta", []string{"start", "status"}},
+		{"nixcsh --root " + root + " start f", []string{"fob", "foo"}},
+		{"nixcsh --root " + root + " destroy ", []string{"bar", "fob", "foo"}},
+		{"nixcsh create web --auto", []string{"--auto-start"}},
+		{"nixcsh status foo --j", []string{"--json"}},
+		{"nixos-container show-", []string{"show-config", "show-host-key", "show-ip"}},
+	} {
+		cmd := exec.Command(fish, "--no-config", "-c", "source "+quoteWord(script)+"; complete -C "+quoteWord(tc.line))
+		cmd.Env = []string{"PATH=" + filepath.Dir(bin) + ":" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("fish: %v", err)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if l != "" {
+				got = append(got, strings.SplitN(l, "\t", 2)[0])
+			}
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("fish completes %q as %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
+
+// The zsh script's logic, run by zsh with the completion system's builtins
+// (compadd, _describe, _files) replaced by functions that print what they
+// were given (compadd keeping, as zsh's does, what matches the word).
+func TestZshCompletionScript(t *testing.T) {
+	zsh, err := exec.LookPath("zsh")
+	if err != nil {
+		t.Skip("zsh is not installed")
+	}
+	bin := nixcshBinary(t)
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/containers"), 0o755)
+	for _, n := range []string{"foo", "fob"} {
+		os.WriteFile(filepath.Join(root, "etc/containers", n+".conf"), []byte("PRIVATE_NETWORK=1\n"), 0o644)
+	}
+	script := filepath.Join(t.TempDir(), "_nixcsh")
+	os.WriteFile(script, []byte(zshScript()), 0o644)
+	stubs := `compdef() { :; }
+compadd() { while (( $# )); do case $1 in -S) shift 2 ;; -Q|--) shift ;; *) [[ $1 == ${words[CURRENT]}* ]] && print -r -- "$1"; shift ;; esac; done }
+_describe() { local v; for v in ${(P)2}; do compadd -- ${v%%:*}; done }
+_files() { print -r -- FILES }
+`
+	for _, tc := range []struct {
+		words []string
+		want  []string
+	}{
+		{[]string{bin, "sta"}, []string{"start", "status"}},
+		{[]string{bin, "--root", root, "start", ""}, []string{"fob", "foo"}},
+		{[]string{bin, "create", "web", "--config-file", ""}, []string{"FILES"}},
+		{[]string{bin, "status", "foo", "--"}, []string{"--backend", "--help", "--json", "--plugin-dir", "--root"}},
+	} {
+		var quoted []string
+		for _, w := range tc.words {
+			quoted = append(quoted, quoteWord(w))
+		}
+		prog := stubs + "source " + quoteWord(script) + "\nwords=(" + strings.Join(quoted, " ") + ")\nCURRENT=${#words}\n_nixcsh\n"
+		out, err := exec.Command(zsh, "-f", "-c", prog).CombinedOutput()
+		if err != nil {
+			t.Fatalf("zsh: %v\n%s", err, out)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if l != "" {
+				got = append(got, l)
+			}
+		}
+		want := tc.want
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("zsh completes %q as %q, want %q", tc.words[1:], got, want)
+		}
+	}
+}

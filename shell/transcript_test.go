@@ -16,11 +16,13 @@ import (
 var update = flag.Bool("update", false, "rewrite shell/testdata/*.txt with the output of this build (review the diff!)")
 
 // Transcripts: shell/testdata/*.txt hold a session as the user sees it.
-//   "> LINE"   a line read by the shell (input), echoed where it was read
-//   "! TEXT"   a line written on stderr
-//   TEXT       a line written on stdout
-//   "[exit N]" the session's exit status (last line)
-//   "## ..."   a comment; "## nolua" runs the session without a Lua runner
+//
+//	"> LINE"   a line read by the shell (input), echoed where it was read
+//	"! TEXT"   a line written on stderr
+//	TEXT       a line written on stdout
+//	"[exit N]" the session's exit status (last line)
+//	"## ..."   a comment; "## nolua" runs the session without a Lua runner
+//
 // The input lines run through the same loop as piped stdin (RunScript),
 // against a fresh temporary state root; the root's path prints as $ROOT.
 func TestTranscripts(t *testing.T) {
