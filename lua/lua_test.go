@@ -43,9 +43,9 @@ func testSessionWith(t testing.TB, sandbox bool, rt core.Runtime, stdout, stderr
 		Stdout:  stdout,
 		Stderr:  stderr,
 		Sandbox: sandbox,
-		Args:       []string{"a1", "a2"},
-		Getenv:     func(k string) string { return map[string]string{"NIXCSH_TEST_VAR": "hello"}[k] },
-		Environ:    []string{"LISTED=yes"},
+		Args:    []string{"a1", "a2"},
+		Getenv:  func(k string) string { return map[string]string{"NIXCSH_TEST_VAR": "hello"}[k] },
+		Environ: []string{"LISTED=yes"},
 	})
 	t.Cleanup(s.Close)
 	return s, root
@@ -497,7 +497,9 @@ func TestInterruptCancelsRunningVerb(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- s.Exec(ctx, `assert(nixcsh.create("slow")); nixcsh.start("slow"); print("not reached")`, "start.lua") }()
+	go func() {
+		done <- s.Exec(ctx, `assert(nixcsh.create("slow")); nixcsh.start("slow"); print("not reached")`, "start.lua")
+	}()
 	select {
 	case <-rt.blockStart:
 	case err := <-done:
