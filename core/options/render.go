@@ -56,6 +56,9 @@ PRETTY_NAME="NixOS %s (nixcsh container)"
 VERSION="%s (nixcsh)"
 VERSION_ID="%s"
 `, ver, ver, ver))
+	// systemd-nspawn reads os-release from the host side before boot, where
+	// /etc/static does not resolve: a real (copied) file.
+	g.Files["etc/os-release"].CopyMode, g.Files["etc/os-release"].User, g.Files["etc/os-release"].Group = "0444", "+0", "+0"
 	g.text("etc/nsswitch.conf", `passwd:    files
 group:     files
 shadow:    files
@@ -848,7 +851,7 @@ func checkSystemPackages(v Values, g *Generation, h *Host) error {
 // configuration did not ask for (no gettys on the console).
 func renderUnitLinks(_ Values, g *Generation, _ *Host) error {
 	g.link("etc/systemd/system/default.target", "/usr/lib/systemd/system/multi-user.target")
-	for _, masked := range []string{"getty.target", "console-getty.service", "container-getty@.service", "getty@.service", "serial-getty@.service", "systemd-firstboot.service"} {
+	for _, masked := range []string{"getty.target", "console-getty.service", "container-getty@.service", "getty@.service", "serial-getty@.service", "systemd-firstboot.service", "systemd-sysusers.service"} {
 		if _, ours := g.Files["etc/systemd/system/"+masked]; !ours {
 			g.link("etc/systemd/system/"+masked, "/dev/null")
 		}

@@ -127,3 +127,70 @@ func BenchmarkEvalRenderSeed(b *testing.B) {
 		}
 	}
 }
+
+func TestUserServiceUnit(t *testing.T) {
+	paths := core.Paths{Root: t.TempDir()}
+	writeConfig(t, paths, "foo", `systemd.services.hello = {
+    description = "Say hello";
+    wantedBy = [ "multi-user.target" ];
+    after = [ "network.target" ];
+    path = [ pkgs.curl "/opt/tools" ];
+    environment.GREETING = "hi there";
+    preStart = "mkdir -p /run/hello";
+    script = ''
+      echo "$GREETING" > /run/hello/out
+    '';
+    serviceConfig = { Type = "oneshot"; RemainAfterExit = true; ExecStartPost = [ "/bin/true" "/bin/echo done" ]; };
+    unitConfig.ConditionPathExists = "/etc/hostname";
+  };
+  systemd.services.off = { enable = false; script = "true"; wantedBy = [ "multi-user.target" ]; };
+  systemd.tmpfiles.rules = [ "d /var/lib/hello 0755 root root -" ];`)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := readFile(t, filepath.Join(sp, "etc/systemd/system/hello.service"))
+	want := `[Unit]
+Description=Say hello
+After=network.target
+ConditionPathExists=/etc/hostname
+
+[Service]
+Environment="GREETING=hi there"
+Environment="PATH=/usr/bin:/usr/sbin:/opt/tools/bin:/opt/tools/sbin"
+ExecStartPre=` + sp + `/scripts/hello-pre-start
+ExecStart=` + sp + `/scripts/hello-start
+ExecStartPost=/bin/true
+ExecStartPost=/bin/echo done
+RemainAfterExit=true
+Type=oneshot
+`
+	if unit != want {
+		t.Errorf("hello.service:\n%s\nwant:\n%s", unit, want)
+	}
+	script := filepath.Join(sp, "scripts/hello-start")
+	if st, err := os.Stat(script); err != nil || st.Mode().Perm() != 0o555 {
+		t.Fatalf("script not executable: %v", err)
+	}
+	if got := readFile(t, script); got != "#!/bin/bash\nset -e\necho \"$GREETING\" > /run/hello/out\n\n" {
+		t.Errorf("script %q", got)
+	}
+	if _, err := os.Lstat(filepath.Join(sp, "etc/systemd/system/multi-user.target.wants/hello.service")); err != nil {
+		t.Error("hello.service is not wanted by multi-user.target")
+	}
+	if _, err := os.Lstat(filepath.Join(sp, "etc/systemd/system/off.service")); !os.IsNotExist(err) {
+		t.Error("a disabled service was installed")
+	}
+	if !strings.Contains(readFile(t, filepath.Join(sp, "etc/tmpfiles.d/nixos.conf")), "d /var/lib/hello 0755 root root -\n") {
+		t.Error("tmpfiles rule missing")
+	}
+	for _, masked := range []string{"getty.target", "console-getty.service", "systemd-sysusers.service"} {
+		if tgt, _ := os.Readlink(filepath.Join(sp, "etc/systemd/system", masked)); tgt != "/dev/null" {
+			t.Errorf("%s should be masked, links to %q", masked, tgt)
+		}
+	}
+	m, _ := LoadManifest(sp)
+	if u := m.Units["hello.service"]; !u.Wanted || u.Hash == "" {
+		t.Errorf("manifest unit %+v", u)
+	}
+}
