@@ -107,8 +107,10 @@ const mdOutro = `
 
 ` + "`scripts/workflows/`" + ` holds complete examples, each runnable as ` + "`nixcsh scripts/workflows/NAME.lua`" + `:
 
-- ` + "`web-and-db.lua [WEB] [DB]`" + `: a backend container serving on a port (a systemd service) and a web container whose
-  configuration gets the backend's address; checks the web server answers.
+- ` + "`web-and-db.lua [WEB] [DB] [--cleanup] [--create-only]`" + `: a backend container serving records on a port (a
+  systemd service) and a web container (Apache) whose configuration gets the backend's address and copies its records
+  into the web root; checks, from inside the web container, that the page serves the backend's records. The web
+  container reaches the backend through the host, which must forward IPv4 (` + "`sysctl -w net.ipv4.ip_forward=1`" + `).
 - ` + "`rolling-update.lua NAME...`" + `: updates containers one at a time, checks each answers, and stops at the first failure,
   rolling that container back.
 - ` + "`fleet-report.lua`" + `: status, address, generation and uptime of every container, as a table.

@@ -520,3 +520,39 @@ func TestInterruptCancelsRunningVerb(t *testing.T) {
 		t.Errorf("script ended with %v", err)
 	}
 }
+
+// shellLuaRunner is shell.LuaRunner (lua must not import shell).
+type shellLuaRunner interface {
+	Exec(ctx context.Context, code, chunkName string) error
+	RunFile(ctx context.Context, path string, args []string) error
+	Incomplete(code string) bool
+	Names(prefix string) []string
+}
+
+var _ shellLuaRunner = (*Session)(nil)
+
+// A Manager whose hooks already include the session's (the REPL's wiring)
+// does not get them twice.
+func TestHooksNotDoubled(t *testing.T) {
+	root := t.TempDir()
+	var s *Session
+	s = New(Options{NewManager: func(w io.Writer) (*core.Manager, error) {
+		m := core.NewManager(root, w)
+		m.Hooks = core.HookList{s.Hooks(), nil}
+		return m, nil
+	}})
+	defer s.Close()
+	var out bytes.Buffer
+	s.stdout = &out
+	err := s.Exec(context.Background(), `
+		local calls = 0
+		nixcsh.on("pre-create", function() calls = calls + 1 end)
+		assert(nixcsh.create("once"))
+		print(calls)`, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "1\n" {
+		t.Errorf("the hook ran %q times", out.String())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/system"
 )
 
 const workflowDir = "../scripts/workflows"
@@ -126,5 +127,55 @@ func TestWebAndDBWithoutRuntime(t *testing.T) {
 	names, _ := core.NewManager(root, io.Discard).List(context.Background())
 	if len(names) != 0 {
 		t.Errorf("left containers behind: %v", names)
+	}
+}
+
+// systemBuilder builds generations with core/system, as the engine will:
+// the workflows' configurations must evaluate with nixcsh's own options.
+type systemBuilder struct{}
+
+func (systemBuilder) Build(ctx context.Context, p core.Paths, name string) (int, []string, error) {
+	sp, warnings, err := system.Build(ctx, p, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	gen, err := system.NewProfile(p, name).Add(sp)
+	return gen, warnings, err
+}
+
+// web-and-db --create-only builds both containers for real (evaluating
+// their configurations) and wires the web one to the backend's address.
+func TestWebAndDBConfigsBuild(t *testing.T) {
+	root := t.TempDir()
+	var out, errOut bytes.Buffer
+	code := RunScript(context.Background(), filepath.Join(workflowDir, "web-and-db.lua"), []string{"--create-only"}, Options{
+		NewManager: func(w io.Writer) (*core.Manager, error) {
+			m := core.NewManager(root, w)
+			m.Builder = systemBuilder{}
+			return m, nil
+		},
+		Stdout: &out,
+		Stderr: &errOut,
+	})
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	}
+	m := core.NewManager(root, io.Discard)
+	dbIP, err := m.ShowIP(context.Background(), "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(m.Paths.ConfigNix("web"))
+	if !strings.Contains(string(text), "http://"+dbIP+":7000/") {
+		t.Errorf("web's configuration does not reference db's address %s:\n%s", dbIP, text)
+	}
+	for _, n := range []string{"db", "web"} {
+		gens, err := system.NewProfile(m.Paths, n).Generations()
+		if err != nil || len(gens) != 1 {
+			t.Errorf("%s: generations %v, %v", n, gens, err)
+		}
+	}
+	if !strings.Contains(out.String(), "nixcsh start db && nixcsh start web") {
+		t.Errorf("stdout %q", out.String())
 	}
 }

@@ -1,6 +1,6 @@
 -- web-and-db.lua: a web server and a database-like backend, wired by address.
 --
---   nixcsh scripts/workflows/web-and-db.lua [WEB] [DB] [--cleanup]
+--   nixcsh scripts/workflows/web-and-db.lua [WEB] [DB] [--cleanup] [--create-only]
 --
 -- DB runs a small record store: a systemd service answering HTTP on port 7000
 -- with the records of /etc/records/data. WEB runs Apache; its configuration
@@ -8,18 +8,21 @@
 -- records from DB into Apache's document root every few seconds. The script
 -- checks, from inside WEB, that http://127.0.0.1/records.txt serves DB's
 -- records, and prints where to look. With --cleanup it destroys both
--- containers at the end, whatever happened.
+-- containers at the end, whatever happened. With --create-only it creates
+-- (and builds) both, wired, and stops there: start them later.
 --
 -- WEB reaches DB through this host, which must forward IPv4
 -- (sysctl net.ipv4.ip_forward=1). Needs perl (Debian's perl-base), curl and
 -- apache2 on the host: containers run the host's /usr.
 local n = require("nixcsh")
 
-local web, db, cleanup = "web", "db", false
+local web, db, cleanup, create_only = "web", "db", false, false
 local positional = {}
 for _, a in ipairs(n.args) do
   if a == "--cleanup" then cleanup = true
-  elseif a:sub(1, 2) == "--" then error("unknown option " .. a .. " (usage: web-and-db.lua [WEB] [DB] [--cleanup])", 0)
+  elseif a == "--create-only" then create_only = true
+  elseif a:sub(1, 2) == "--" then
+    error("unknown option " .. a .. " (usage: web-and-db.lua [WEB] [DB] [--cleanup] [--create-only])", 0)
   else positional[#positional + 1] = a end
 end
 web, db = positional[1] or web, positional[2] or db
@@ -33,7 +36,7 @@ local function readfile(path)
   return s
 end
 
-if (readfile("/proc/sys/net/ipv4/ip_forward") or "1"):match("^0") then
+if not create_only and (readfile("/proc/sys/net/ipv4/ip_forward") or "1"):match("^0") then
   error("the web container reaches the backend through this host, which does not forward IPv4;\n" ..
         "switch it on with: sysctl -w net.ipv4.ip_forward=1", 0)
 end
@@ -112,6 +115,13 @@ if not c_web then finish(false, "creating the web server: " .. err) end
 made[#made + 1] = c_web.name
 db, web = c_db.name, c_web.name
 n.log(string.format("created %s (%s) and %s (%s)", db, c_db.localAddress, web, c_web.localAddress))
+if create_only then
+  print(string.format("%s (%s) serves records on port %d; %s (%s) fetches them from it. Start them with:",
+    db, c_db.localAddress, BACKEND_PORT, web, c_web.localAddress))
+  print(string.format("  nixcsh start %s && nixcsh start %s", db, web))
+  finish(true)
+  return
+end
 
 -- Boot both at once; each is ready when its service answers.
 local ok, msg = n.parallel(
