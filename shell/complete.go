@@ -149,8 +149,6 @@ func (c *Completer) completeWord(ctx context.Context, before []string, cur word,
 		return Completion{}
 	case "source":
 		return c.files(cur, quote, ".lua")
-	case "root":
-		return c.files(cur, quote, "/")
 	}
 	if v == nil {
 		return Completion{}
@@ -267,8 +265,8 @@ func (c *Completer) bridges() []string {
 	return out
 }
 
-// files completes a path. only limits the candidates: ".lua" files with
-// that suffix (and directories), "/" directories only.
+// files completes a path; a non-empty only keeps the files with that
+// suffix (and directories).
 func (c *Completer) files(cur word, quote byte, only string) Completion {
 	dirPart, base := filepath.Split(cur.val)
 	dir := dirPart
@@ -297,7 +295,6 @@ func (c *Completer) files(cur word, quote byte, only string) Completion {
 		switch {
 		case isDir:
 			out = append(out, dirPart+name+"/")
-		case only == "/":
 		case only != "" && !strings.HasSuffix(name, only):
 		default:
 			out = append(out, dirPart+name)

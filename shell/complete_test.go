@@ -75,7 +75,6 @@ func TestComplete(t *testing.T) {
 		{"create web --config-file sub/", "sub/", []string{"sub/inner.nix "}},
 		{"create web --config-file .h", ".h", []string{".hidden "}},
 		{"source ", "", []string{"setup.lua ", "sub/"}},
-		{"root ", "", []string{"sub/"}},
 		{"create web --config 'services.op", "services.op", []string{"services.openssh."}},
 		{"create web --config 'services.", "services.", []string{"services.httpd.", "services.openssh."}},
 		{"create web --config 'services.openssh.e", "services.openssh.e", []string{"services.openssh.enable"}},

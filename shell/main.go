@@ -29,7 +29,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: newManager}
 	// The shell: no action on a terminal, lines from a pipe, or -c.
-	if globals, rest, ok := leadingGlobals(words); ok && (len(rest) == 0 || rest[0] == "-c") {
+	// (Not as nixos-container, which has no shell: no action is an error.)
+	if globals, rest, ok := leadingGlobals(words); ok && progName != "nixos-container" && (len(rest) == 0 || rest[0] == "-c") {
 		if code, ran := env.shellMode(globals, rest); ran {
 			return code
 		}

@@ -94,8 +94,16 @@ func startTerminal(tb testing.TB, bin string, env []string, args ...string) *ter
 	return t
 }
 
-// expect waits until marker appears in the output after the last match.
+// expect waits until marker appears in the output after the last match,
+// and returns the output up to it.
 func (t *terminal) expect(marker string) string {
+	t.tb.Helper()
+	got, _ := t.expectAny(marker)
+	return got
+}
+
+// expectAny waits for the first of the markers to appear and says which.
+func (t *terminal) expectAny(markers ...string) (string, string) {
 	t.tb.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -103,15 +111,21 @@ func (t *terminal) expect(marker string) string {
 		all := t.out.String()
 		ch := t.changed
 		t.mu.Unlock()
-		if i := strings.Index(all[t.seen:], marker); i >= 0 {
-			got := all[t.seen : t.seen+i+len(marker)]
-			t.seen += i + len(marker)
-			return got
+		best, which := -1, ""
+		for _, m := range markers {
+			if i := strings.Index(all[t.seen:], m); i >= 0 && (best < 0 || i < best) {
+				best, which = i, m
+			}
+		}
+		if best >= 0 {
+			got := all[t.seen : t.seen+best+len(which)]
+			t.seen += best + len(which)
+			return got, which
 		}
 		select {
 		case <-ch:
 		case <-deadline:
-			t.tb.Fatalf("no %q on the terminal within 10s; it shows:\n%q", marker, all[t.seen:])
+			t.tb.Fatalf("none of %q on the terminal within 10s; it shows:\n%q", markers, all[t.seen:])
 		}
 	}
 }
@@ -193,6 +207,16 @@ func TestInteractiveOnPTY(t *testing.T) {
 	term.send("\r")
 	term.expect("10.233.1.2")
 	term.expect(prompt)
+
+	// Ctrl-C cancels a running command and comes back to the prompt.
+	term.send("lua print('sleep' .. 'ing'); nixcsh.sleep(600)\r")
+	if _, which := term.expectAny("sleeping", "Lua is not available in this build"); which == "sleeping" {
+		term.send("\x03")
+		term.expect("interrupted")
+		term.expect("nixcsh[" + root + "] \033[31m[130]\033[0m> ")
+	} else {
+		t.Log("this build has no Lua: Ctrl-C of a running command is tested in TestInterruptCancelsTheRunningCommand only")
+	}
 
 	// Ctrl-D leaves with status 0, even after a failure.
 	term.send("show-ip nope\r")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -369,24 +368,14 @@ func (r *REPL) shortPath(p string) string {
 	return p
 }
 
-// root is the root builtin: show the state root, or switch to another.
+// root is the root builtin: the session's state root. (It cannot be
+// switched inside a session: the Lua state keeps the Manager it made.)
 func (r *REPL) root(args []string) int {
-	switch len(args) {
-	case 0:
-		fmt.Fprintln(r.env.Stdout, r.stateRoot())
-		return 0
-	case 1:
-		dir, err := filepath.Abs(args[0])
-		if err != nil {
-			return r.env.fail(core.Errorf(core.Invalid, "root: cannot resolve %q: %v", args[0], err))
-		}
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return r.env.fail(core.Errorf(core.NotFound, "root: %s is not a directory; make it first (mkdir -p %s)", dir, dir))
-		}
-		r.globals["root"] = dir
-		return 0
+	if len(args) > 0 {
+		return r.env.fail(core.Errorf(core.Invalid, "root takes no arguments; start the shell with --root DIR for another state root"))
 	}
-	return r.env.fail(core.Errorf(core.Invalid, "root takes at most one argument, the new state root"))
+	fmt.Fprintln(r.env.Stdout, r.stateRoot())
+	return 0
 }
 
 // printHistory is the history builtin: the entries, numbered.
@@ -418,7 +407,7 @@ var builtinHelp = []struct{ usage, help string }{
 	{"help [ACTION]", "list the actions, or show one action's options"},
 	{"exit [N], quit", "leave the shell (Ctrl-D too)"},
 	{"history", "list the lines entered before (Up and Ctrl-R recall them)"},
-	{"root [DIR]", "show the state root, or switch the session to DIR"},
+	{"root", "show the state root (nixcsh --root DIR picks another)"},
 	{"lua CODE", "run Lua code; the nixcsh module is the global nixcsh"},
 	{"source FILE.lua [ARGS]", "run a Lua script"},
 }

@@ -103,20 +103,6 @@ func TestPrompt(t *testing.T) {
 	}
 }
 
-func TestRootBuiltinSwitches(t *testing.T) {
-	env, out, _ := testEnv(t)
-	a, b := t.TempDir(), t.TempDir()
-	r := newREPL(env, map[string]string{"root": a})
-	r.in = newPlainLines(strings.NewReader("create foo\nroot " + b + "\nroot\nlist\nroot " + a + "\nlist\nroot /nonexistent/x\n"))
-	code := r.Run(context.Background())
-	if code != 1 {
-		t.Errorf("exit %d, want 1 (a missing root)", code)
-	}
-	if want := b + "\nfoo\n"; out.String() != want {
-		t.Errorf("stdout = %q, want %q: list runs on the current root", out.String(), want)
-	}
-}
-
 // -c runs the lines and exits with the last status; errors go on.
 func TestMainDashC(t *testing.T) {
 	root := t.TempDir()
