@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -132,9 +133,32 @@ func (st *state) unwrap(err error) error {
 		if mine, ok := st.errs[ee.Msg]; ok {
 			return mine
 		}
-		return core.Errorf(core.Invalid, "%s", ee.Error())
+		return core.Errorf(core.Invalid, "%s%s", ee.Error(), pkgsHint(ee))
 	}
 	return core.Errorf(core.Invalid, "%s", err.Error())
+}
+
+var missingAttr = regexp.MustCompile(`^attribute '([^']+)' missing`)
+
+// pkgsHint explains a missing pkgs.NAME: nixcsh's packages are the host's.
+func pkgsHint(ee *nix.EvalError) string {
+	m := missingAttr.FindStringSubmatch(ee.Msg)
+	if m == nil || !ee.Pos.IsValid() {
+		return ""
+	}
+	data, err := os.ReadFile(ee.Pos.File)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(data), "\n")
+	if ee.Pos.Line > len(lines) {
+		return ""
+	}
+	line := lines[ee.Pos.Line-1]
+	if ee.Pos.Col < 1 || ee.Pos.Col > len(line) || !strings.HasPrefix(line[ee.Pos.Col-1:], "pkgs.") {
+		return ""
+	}
+	return fmt.Sprintf("\nnixcsh's pkgs are the host's programs (/usr/bin, /usr/sbin) and installed Debian packages; '%s' is neither: install it on the host (apt-get install %s)", m[1], m[1])
 }
 
 // Eval evaluates the NixOS configuration in configFile against decls and

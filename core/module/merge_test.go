@@ -219,3 +219,12 @@ func TestLibFunctions(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingHostPackage(t *testing.T) {
+	wantErr(t, map[string]string{"configuration.nix": template("foo", `environment.systemPackages = [ pkgs.surelynotapkg ];`)},
+		"attribute 'surelynotapkg' missing", "configuration.nix:6:", "install it on the host (apt-get install surelynotapkg)")
+	c := mustEval(t, map[string]string{"configuration.nix": template("foo", `environment.systemPackages = [ pkgs.bash pkgs.coreutils ];`)})
+	if l := get(t, c, "environment.systemPackages").([]any); len(l) != 2 || l[0].(map[string]any)["outPath"] != "/usr" {
+		t.Fatalf("packages %v", l)
+	}
+}
