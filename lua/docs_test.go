@@ -55,6 +55,16 @@ func TestEveryVerbDocumented(t *testing.T) {
 			t.Errorf("help lua does not show %s", luaUsage(v))
 		}
 	}
+	for _, v := range luaVerbs() {
+		for _, h := range helpers {
+			if LuaName(v.Name) == h.name {
+				t.Errorf("verb %s has the Lua name of the helper nixcsh.%s", v.Name, h.name)
+			}
+		}
+		if _, ok := aliases[LuaName(v.Name)]; ok {
+			t.Errorf("verb %s has the Lua name of an alias", v.Name)
+		}
+	}
 	for _, v := range refused {
 		if !strings.Contains(help, v.Name) {
 			t.Errorf("help lua does not say %s is unavailable", v.Name)

@@ -121,10 +121,10 @@ func TestLuaScripts(t *testing.T) {
 		probe, _ := testSession(t, sandbox, nil, nil)
 		var names []string
 		probe.onActor(func() {
-			if err := probe.L.DoFile(file); err != nil {
+			if err := probe.state.DoFile(file); err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			probe.L.G.Global.ForEach(func(k, v glua.LValue) {
+			probe.state.G.Global.ForEach(func(k, v glua.LValue) {
 				if _, ok := v.(*glua.LFunction); ok && strings.HasPrefix(k.String(), "Test") {
 					names = append(names, k.String())
 				}
@@ -146,7 +146,7 @@ func TestLuaScripts(t *testing.T) {
 				}
 				var err error
 				s.onActor(func() {
-					L := s.L
+					L := s.state
 					L.SetContext(ctx)
 					defer L.RemoveContext()
 					err = L.CallByParam(glua.P{Fn: L.GetGlobal(name), Protect: true}, luaT(L, t, root))
@@ -554,5 +554,21 @@ func TestHooksNotDoubled(t *testing.T) {
 	}
 	if out.String() != "1\n" {
 		t.Errorf("the hook ran %q times", out.String())
+	}
+}
+
+func TestLogWritesTimestampedLine(t *testing.T) {
+	var errOut bytes.Buffer
+	s, _ := testSession(t, false, nil, &errOut)
+	if err := s.Exec(context.Background(), `nixcsh.log("starting", 3, nil, {})`, "log"); err != nil {
+		t.Fatal(err)
+	}
+	line := errOut.String()
+	ts, rest, _ := strings.Cut(line, " starting")
+	if _, err := time.Parse("2006-01-02 15:04:05", ts); err != nil {
+		t.Errorf("no timestamp in %q: %v", line, err)
+	}
+	if !strings.HasPrefix(rest, "\t3\tnil\ttable: ") || !strings.HasSuffix(rest, "\n") {
+		t.Errorf("log line %q", line)
 	}
 }

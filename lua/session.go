@@ -58,7 +58,7 @@ type Session struct {
 	opts   Options
 	stdout io.Writer
 	stderr *lockedWriter
-	L      *glua.LState // touched only on the actor goroutine
+	state  *glua.LState // touched only on the actor goroutine
 	hooks  *luaHooks
 
 	work     chan func()            // jobs for the actor while it is idle
@@ -109,7 +109,7 @@ func New(opts Options) *Session {
 		tasks:    map[*glua.LState]*task{},
 	}
 	s.hooks = &luaHooks{s: s, fns: map[string][]*glua.LFunction{}}
-	s.L = newState(s, opts.Sandbox)
+	s.state = newState(s, opts.Sandbox)
 	go s.actor()
 	return s
 }
@@ -119,13 +119,13 @@ func New(opts Options) *Session {
 // own commands).
 func (s *Session) actor() {
 	defer close(s.exited)
-	defer s.L.Close()
+	defer s.state.Close()
 	for {
 		select {
 		case job := <-s.work:
 			job()
 		case r := <-s.hookReqs:
-			s.serveHook(s.L, r)
+			s.serveHook(s.state, r)
 		case <-s.quit:
 			return
 		}
@@ -160,10 +160,10 @@ func (s *Session) Exec(ctx context.Context, code, chunkName string) error {
 	}
 	var err error
 	if aerr := s.onActor(func() {
-		fn, lerr := s.L.Load(strings.NewReader("return "+code), chunkName)
+		fn, lerr := s.state.Load(strings.NewReader("return "+code), chunkName)
 		printResults := lerr == nil
 		if lerr != nil {
-			fn, lerr = s.L.Load(strings.NewReader(code), chunkName)
+			fn, lerr = s.state.Load(strings.NewReader(code), chunkName)
 		}
 		if lerr != nil {
 			err = syntaxError(lerr)
@@ -189,7 +189,7 @@ func (s *Session) Exec(ctx context.Context, code, chunkName string) error {
 func (s *Session) RunFile(ctx context.Context, path string, args []string) error {
 	var err error
 	if aerr := s.onActor(func() {
-		fn, lerr := s.L.LoadFile(path)
+		fn, lerr := s.state.LoadFile(path)
 		if lerr != nil {
 			if errors.Is(lerr, os.ErrNotExist) || strings.Contains(lerr.Error(), "no such file") {
 				err = core.Errorf(core.NotFound, "cannot run %s: no such file", path)
@@ -198,7 +198,7 @@ func (s *Session) RunFile(ctx context.Context, path string, args []string) error
 			err = syntaxError(lerr)
 			return
 		}
-		setArgs(s.L, path, args)
+		setArgs(s.state, path, args)
 		_, err = s.call(ctx, fn)
 	}); aerr != nil {
 		return aerr
@@ -212,7 +212,7 @@ func (s *Session) call(ctx context.Context, fn *glua.LFunction) ([]glua.LValue, 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	L := s.L
+	L := s.state
 	L.SetContext(ctx)
 	defer L.RemoveContext()
 	top := L.GetTop()
@@ -299,7 +299,7 @@ func (s *Session) Incomplete(code string) bool {
 // ("nixcsh.st" -> "nixcsh.start", "nixcsh.status", "nixcsh.stop").
 func (s *Session) Names(prefix string) []string {
 	var out []string
-	s.onActor(func() { out = completeNames(s.L, prefix) })
+	s.onActor(func() { out = completeNames(s.state, prefix) })
 	return out
 }
 
