@@ -1,8 +1,8 @@
 package nix
 
 import (
-	"io"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"

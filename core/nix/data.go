@@ -192,7 +192,11 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 		if math.IsInf(f, 0) || math.IsNaN(f) {
 			b.WriteString("null")
 		} else {
-			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			fs := strconv.FormatFloat(f, 'g', -1, 64)
+			if !strings.ContainsAny(fs, ".e") {
+				fs += ".0" // as nlohmann::json writes integral floats
+			}
+			b.WriteString(fs)
 		}
 	case *strVal:
 		ev.jsonStr(b, x.s, pos)

@@ -17,9 +17,39 @@ type env struct {
 	with Value
 }
 
+// frame is one entry of the evaluation trace; its text is built only when
+// an error is reported.
 type frame struct {
 	pos  Pos
-	what string
+	kind frameKind
+	name string
+}
+
+type frameKind uint8
+
+const (
+	frameText frameKind = iota
+	frameCallSite
+	frameBuiltin
+	frameLambda
+	frameAttr
+)
+
+func (f frame) text() string {
+	switch f.kind {
+	case frameCallSite:
+		return "from call site"
+	case frameBuiltin:
+		return "while calling the '" + f.name + "' builtin"
+	case frameLambda:
+		if f.name == "" {
+			return "while calling anonymous lambda"
+		}
+		return "while calling '" + f.name + "'"
+	case frameAttr:
+		return "while evaluating the attribute '" + f.name + "'"
+	}
+	return f.name
 }
 
 // Evaluator evaluates Nix expressions. Not safe for concurrent use.
@@ -99,7 +129,7 @@ func (ev *Evaluator) mkErr(pos Pos, msg string) *EvalError {
 	}
 	e.frames = append([]frame(nil), ev.stack[start:]...)
 	for _, f := range e.frames {
-		e.Trace = append(e.Trace, f.what+" at "+f.pos.String())
+		e.Trace = append(e.Trace, f.text()+" at "+f.pos.String())
 	}
 	return e
 }
@@ -828,13 +858,6 @@ func lambdaName(l *Lambda) string {
 	return "function 'anonymous lambda'"
 }
 
-func lambdaCallName(l *Lambda) string {
-	if l.name != "" {
-		return "'" + l.name + "'"
-	}
-	return "anonymous lambda"
-}
-
 func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
 	for len(args) > 0 {
 		f := ev.force(fn)
@@ -878,7 +901,7 @@ func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 	}
 	ev.step(pos)
 	var r Value
-	ev.stack = append(ev.stack, frame{pos, "while calling the '" + op.name + "' builtin"})
+	ev.stack = append(ev.stack, frame{pos, frameBuiltin, op.name})
 	defer func() { ev.stack = ev.stack[:len(ev.stack)-1] }()
 	if op.fn != nil {
 		r = op.fn(ev, pos, args)
@@ -925,7 +948,7 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 			} else if fm.def != nil {
 				ne.vals[off+i] = mkThunk(fm.def, ne)
 			} else {
-				ev.stack = append(ev.stack, frame{pos, "from call site"})
+				ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite})
 				ev.throwf(l.pos, "%s called without required argument '%s'", lambdaName(l), fm.name)
 			}
 		}
@@ -939,13 +962,13 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 					}
 				}
 				if !found {
-					ev.stack = append(ev.stack, frame{pos, "from call site"})
+					ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite})
 					ev.throwf(l.pos, "%s called with unexpected argument '%s'", lambdaName(l), k)
 				}
 			}
 		}
 	}
-	ev.stack = append(ev.stack, frame{pos, "from call site"}, frame{l.pos, "while calling " + lambdaCallName(l)})
+	ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite}, frame{l.pos, frameLambda, l.name})
 	r := l.body.eval(ev, ne)
 	ev.stack = ev.stack[:len(ev.stack)-2]
 	ev.depth--

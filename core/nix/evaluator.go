@@ -178,7 +178,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 						continue // already a scalar
 					}
 				}
-				ev.stack = append(ev.stack, frame{at.pos, "while evaluating the attribute '" + k + "'"})
+				ev.stack = append(ev.stack, frame{at.pos, frameAttr, k})
 				rec(at.v, depth+1)
 				ev.stack = ev.stack[:len(ev.stack)-1]
 			}
@@ -188,7 +188,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 }
 
 func (ev *Evaluator) withFrame(pos Pos, what string, f func()) {
-	ev.stack = append(ev.stack, frame{pos, what})
+	ev.stack = append(ev.stack, frame{pos, frameText, what})
 	f()
 	ev.stack = ev.stack[:len(ev.stack)-1]
 }

@@ -31,7 +31,13 @@ type autoArg struct {
 // Without a store, every invocation evaluates (as with --eval). It returns
 // the exit code: 0 on success, 1 on an evaluation or parse error, 2 on bad
 // usage.
-func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, workDir string) int {
+func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, workDir string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "error: internal evaluator error: %v\n", r)
+			code = 1
+		}
+	}()
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -367,7 +373,7 @@ func FormatError(err error, showTrace bool) string {
 			b.WriteString("       … (stack trace truncated; use '--show-trace' to show the full, detailed trace)\n\n")
 		}
 		for _, f := range frames {
-			b.WriteString("       … " + f.what + "\n")
+			b.WriteString("       … " + f.text() + "\n")
 			if f.pos.IsValid() {
 				b.WriteString(posSnippet(f.pos, "         ", "            "))
 			}

@@ -325,6 +325,17 @@ type strPart struct {
 // quote. It returns the text and what ended it: "${", "\"".
 func (lx *lexer) lexStringText() (string, string) {
 	s := lx.src
+	// fast path: plain text up to the closing quote or an interpolation
+	for start, j := lx.off, lx.off; j < len(s); j++ {
+		c := s[j]
+		if c == '"' {
+			lx.off = j + 1
+			return s[start:j], "\""
+		}
+		if c == '\\' || c == '$' || c == '\r' {
+			break
+		}
+	}
 	var b strings.Builder
 	for i := lx.off; ; {
 		if i >= len(s) {
@@ -364,8 +375,12 @@ func (lx *lexer) lexStringText() (string, string) {
 			}
 			i++
 		default:
-			b.WriteByte(c)
-			i++
+			j := i + 1
+			for j < len(s) && s[j] != '"' && s[j] != '$' && s[j] != '\\' && s[j] != '\r' {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
 		}
 	}
 }

@@ -107,7 +107,12 @@ func mkConst(pos Pos, v Value) *ExprConst { return &ExprConst{node{pos}, v} }
 
 func (p *parseCtx) parseExpr() Expr {
 	p.enter()
-	defer func() { p.depth-- }()
+	e := p.parseExpr1()
+	p.depth--
+	return e
+}
+
+func (p *parseCtx) parseExpr1() Expr {
 	t := p.peek()
 	switch {
 	case t.kind == tID:
@@ -287,7 +292,12 @@ var binOps = map[string]opInfo{
 
 func (p *parseCtx) parseBinary(minPrec int) Expr {
 	p.enter()
-	defer func() { p.depth-- }()
+	e := p.parseBinary1(minPrec)
+	p.depth--
+	return e
+}
+
+func (p *parseCtx) parseBinary1(minPrec int) Expr {
 	var lhs Expr
 	if t := p.peek(); t.kind == tOP && t.s == "!" && minPrec <= 7 {
 		p.nextTok()
@@ -454,7 +464,12 @@ func (p *parseCtx) parseAttrName() AttrName {
 
 func (p *parseCtx) parseSimple() Expr {
 	p.enter()
-	defer func() { p.depth-- }()
+	e := p.parseSimple1()
+	p.depth--
+	return e
+}
+
+func (p *parseCtx) parseSimple1() Expr {
 	t := p.nextTok()
 	pos := p.tokPos(t)
 	switch t.kind {
