@@ -572,3 +572,24 @@ func TestLogWritesTimestampedLine(t *testing.T) {
 		t.Errorf("log line %q", line)
 	}
 }
+
+func TestResetManager(t *testing.T) {
+	roots := []string{t.TempDir(), t.TempDir()}
+	made := 0
+	s := New(Options{NewManager: func(w io.Writer) (*core.Manager, error) {
+		made++
+		return core.NewManager(roots[made-1], w), nil
+	}})
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Exec(ctx, `assert(nixcsh.create("r1")); assert(#nixcsh.list() == 1)`, "a"); err != nil {
+		t.Fatal(err)
+	}
+	s.ResetManager()
+	if err := s.Exec(ctx, `assert(#nixcsh.list() == 0, "the new root is empty")`, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if made != 2 {
+		t.Errorf("NewManager called %d times", made)
+	}
+}

@@ -33,8 +33,8 @@ import (
 // Options configure a Session.
 type Options struct {
 	// NewManager makes the Manager the nixcsh module's verbs run on, with
-	// progress and warnings going to stderr. It is called once, on the first
-	// verb call. The Session adds its Lua hooks in front of the Manager's
+	// progress and warnings going to stderr. It is called on the first verb
+	// call, and again after ResetManager. The Session adds its Lua hooks in front of the Manager's
 	// own (unless NewManager already put Session.Hooks() there).
 	NewManager func(stderr io.Writer) (*core.Manager, error)
 	// Stdout receives print(); Stderr receives n.log and verb progress.
@@ -331,6 +331,15 @@ func (s *Session) manager() (*core.Manager, error) {
 	}
 	s.mgr = m
 	return m, nil
+}
+
+// ResetManager drops the Session's Manager: the next verb call makes a new
+// one with Options.NewManager (the REPL calls it when its state root or
+// other global options change).
+func (s *Session) ResetManager() {
+	s.mgrMu.Lock()
+	defer s.mgrMu.Unlock()
+	s.mgr = nil
 }
 
 // hasHooks reports whether h already delivers to ours.
