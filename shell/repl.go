@@ -123,6 +123,9 @@ func newREPL(env *Env, globals map[string]string) *REPL {
 // exit status: exit's, 0 for Ctrl-D on a terminal, else the last command's.
 func (r *REPL) Run(ctx context.Context) int {
 	for {
+		if ctx.Err() != nil { // -c or a script, stopped with Ctrl-C
+			return statusInterrupted
+		}
 		text, err := r.readEntry()
 		if errors.Is(err, ErrInterrupt) {
 			continue // Ctrl-C at the prompt drops the line
@@ -134,12 +137,9 @@ func (r *REPL) Run(ctx context.Context) int {
 			}
 			return r.status
 		}
-		if err != nil {
-			r.status = r.env.fail(err)
-			if !r.interactive {
-				return r.status
-			}
-			continue
+		if err != nil { // the input itself failed (a terminal gone)
+			r.env.fail(core.Errorf(core.Failed, "cannot read input: %v", err))
+			return 1
 		}
 		if exit, code := r.runEntry(ctx, text); exit {
 			return code
@@ -198,6 +198,9 @@ func (r *REPL) remember(line string) {
 func (r *REPL) runEntry(ctx context.Context, text string) (exit bool, code int) {
 	stmts, open := parseEntry(text)
 	for _, s := range stmts {
+		if ctx.Err() != nil {
+			return true, statusInterrupted
+		}
 		if exit, code := r.runStmt(ctx, s); exit {
 			return true, code
 		}
@@ -393,12 +396,9 @@ func (r *REPL) printHistory(args []string) int {
 }
 
 // containerNames lists the containers of the session's root, for completion.
+// Listing needs only the state layout, so no engine is wired for it.
 func (r *REPL) containerNames(ctx context.Context) []string {
-	m, err := r.env.NewManager(r.globals, io.Discard)
-	if err != nil {
-		return nil
-	}
-	names, _ := m.List(ctx)
+	names, _ := core.NewManager(r.stateRoot(), io.Discard).List(ctx)
 	return names
 }
 

@@ -191,3 +191,17 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C ends -c and scripts: nothing after it runs.
+func TestCancelledScriptStops(t *testing.T) {
+	env, _, _ := testEnv(t)
+	root := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := RunLines(ctx, env, map[string]string{"root": root}, "create foo; create bar"); code != statusInterrupted {
+		t.Fatalf("exit %d, want %d", code, statusInterrupted)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/containers/foo.conf")); err == nil {
+		t.Fatal("a line ran after Ctrl-C")
+	}
+}
