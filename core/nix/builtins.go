@@ -30,6 +30,7 @@ func (ev *Evaluator) initBuiltins() {
 	registerFiles(reg)
 	registerData(reg)
 	registerHashes(reg)
+	registerStoreStubs(reg)
 
 	b.set("true", trueV, Pos{})
 	b.set("false", falseV, Pos{})
@@ -791,4 +792,19 @@ func scalarKey(v Value) (any, bool) {
 		return "p" + string(x), true
 	}
 	return nil, false
+}
+
+// registerStoreStubs defines the builtins that need a Nix store as
+// functions that fail when called, so that expressions mentioning them in
+// branches nixcsh never takes still parse and evaluate.
+func registerStoreStubs(reg func(string, int, primFn)) {
+	for name, arity := range map[string]int{"fetchurl": 1, "fetchTarball": 1, "fetchGit": 1, "fetchTree": 1,
+		"fetchMercurial": 1, "fetchClosure": 1, "toFile": 2, "path": 1, "filterSource": 2, "storePath": 1,
+		"derivationStrict": 1, "getFlake": 1, "appendContext": 2, "addDrvOutputDependencies": 1, "outputOf": 2} {
+		name := name
+		reg(name, arity, func(ev *Evaluator, pos Pos, a []Value) Value {
+			ev.throwf(pos, "builtins.%s needs a Nix store, which nixcsh does not have", name)
+			return nil
+		})
+	}
 }
