@@ -1,10 +1,12 @@
 package system
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -145,4 +147,47 @@ func replaceIn(t *testing.T, path, old, new string) {
 		t.Fatalf("%s lacks %q", path, old)
 	}
 	os.WriteFile(path, []byte(strings.Replace(s, old, new, 1)), 0o600)
+}
+
+func TestEnvironmentEtc(t *testing.T) {
+	paths := core.Paths{Root: t.TempDir()}
+	src := filepath.Join(t.TempDir(), "motd.src")
+	os.WriteFile(src, []byte("from a file\n"), 0o644)
+	writeConfig(t, paths, "foo", `environment.etc."foo/bar.conf".text = "x = 1\n";
+  environment.etc.motd.source = `+src+`;
+  environment.etc.secret = { text = "s3cret"; mode = "0440"; group = "wheel"; };
+  environment.etc.gone = { text = "nope"; enable = false; };
+  environment.variables = { EDITOR = "vi"; PATHS = [ "/a" "/b" ]; };`)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := paths.StateDir("foo")
+	if err := Activate(root, sp); err != nil {
+		t.Fatal(err)
+	}
+	etc := filepath.Join(root, "etc")
+	if tgt, _ := os.Readlink(filepath.Join(etc, "foo/bar.conf")); tgt != "/etc/static/foo/bar.conf" {
+		t.Errorf("foo/bar.conf -> %q", tgt)
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/foo/bar.conf")); got != "x = 1\n" {
+		t.Errorf("bar.conf %q", got)
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/motd")); got != "from a file\n" {
+		t.Errorf("motd %q", got)
+	}
+	st, err := os.Lstat(filepath.Join(etc, "secret"))
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o440 {
+		t.Fatalf("secret should be a copied 0440 file: %v %v", st, err)
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Gid != 1 {
+		t.Errorf("secret's group is %d, want wheel (1)", sys.Gid)
+	}
+	if _, err := os.Lstat(filepath.Join(sp, "etc/gone")); !os.IsNotExist(err) {
+		t.Error("a disabled etc entry was rendered")
+	}
+	profile := readFile(t, filepath.Join(sp, "etc/profile"))
+	if !strings.Contains(profile, "export EDITOR='vi'\n") || !strings.Contains(profile, "export PATHS='/a:/b'\n") {
+		t.Errorf("profile:\n%s", profile)
+	}
 }
