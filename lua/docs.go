@@ -345,7 +345,10 @@ func Markdown() string {
 		if r, ok := results[v.Name]; ok {
 			ret = r.text
 		}
-		fmt.Fprintf(&b, "\nReturns %s (`%s`); on failure nil, message.\n", ret, verbLuaType(v))
+		if typ := verbLuaType(v); typ != "true" {
+			ret += " (`" + typ + "`)"
+		}
+		fmt.Fprintf(&b, "\nReturns %s; on failure nil, message.\n", ret)
 	}
 	if len(refused) > 0 {
 		b.WriteString("\n### Not available from Lua\n\n")
@@ -368,7 +371,7 @@ func Markdown() string {
 		if h.text != "" {
 			b.WriteString(" " + h.text)
 		}
-		b.WriteString("\n")
+		b.WriteString("\n\n")
 		for _, p := range h.params {
 			if p[2] != "" {
 				fmt.Fprintf(&b, "- `%s` (%s): %s\n", strings.TrimSuffix(p[0], "?"), p[1], p[2])
