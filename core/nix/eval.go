@@ -76,6 +76,8 @@ type Evaluator struct {
 	regexCache map[string]*regexp.Regexp
 	maxStrLen  int
 	maxListLen int
+	curPrim    *primop // the builtin running, for argument error context
+	curArgs    []Value
 	warnOut    io.Writer
 }
 
@@ -241,20 +243,33 @@ func mkThunk(e Expr, en *env) Value {
 }
 
 func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
+	orig := v
 	v = ev.force(v)
 	a, ok := v.(*attrsVal)
 	if !ok {
-		ev.typeErr(v, "a set", pos, ctx)
+		ev.typeErrOf(orig, v, "a set", pos)
 	}
 	return a
 }
 
 func (ev *Evaluator) typeErr(v Value, want string, pos Pos, ctx string) {
-	msg := fmt.Sprintf("expected %s but found %s: %s", want, showType(v), ev.showShort(v))
-	if ctx != "" {
-		ev.throwf(pos, "%s", msg)
+	ev.typeErrOf(v, v, want, pos)
+}
+
+var ordinals = []string{"first", "second", "third", "fourth"}
+
+// typeErrOf reports that v (forced from orig) is not of the wanted type;
+// when orig is an argument of the builtin being run, the trace says which.
+func (ev *Evaluator) typeErrOf(orig, v Value, want string, pos Pos) {
+	if ev.curPrim != nil {
+		for i, a := range ev.curArgs {
+			if a == orig && i < len(ordinals) {
+				ev.stack = append(ev.stack, frame{kind: frameText, name: "while evaluating the " + ordinals[i] + " argument passed to builtins." + ev.curPrim.name})
+				break
+			}
+		}
 	}
-	ev.throwf(pos, "%s", msg)
+	ev.throwf(pos, "expected %s but found %s: %s", want, showType(v), ev.showShort(v))
 }
 
 func (ev *Evaluator) showShort(v Value) string {
@@ -262,33 +277,37 @@ func (ev *Evaluator) showShort(v Value) string {
 }
 
 func (ev *Evaluator) forceList(v Value, pos Pos) *listVal {
+	orig := v
 	v = ev.force(v)
 	l, ok := v.(*listVal)
 	if !ok {
-		ev.typeErr(v, "a list", pos, "")
+		ev.typeErrOf(orig, v, "a list", pos)
 	}
 	return l
 }
 
 func (ev *Evaluator) forceInt(v Value, pos Pos) int64 {
+	orig := v
 	v = ev.force(v)
 	i, ok := v.(intVal)
 	if !ok {
-		ev.typeErr(v, "an integer", pos, "")
+		ev.typeErrOf(orig, v, "an integer", pos)
 	}
 	return int64(i)
 }
 
 func (ev *Evaluator) forceBool(v Value, pos Pos) bool {
+	orig := v
 	v = ev.force(v)
 	b, ok := v.(boolVal)
 	if !ok {
-		ev.typeErr(v, "a Boolean", pos, "")
+		ev.typeErrOf(orig, v, "a Boolean", pos)
 	}
 	return bool(b)
 }
 
 func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
+	orig := v
 	v = ev.force(v)
 	switch x := v.(type) {
 	case intVal:
@@ -296,15 +315,16 @@ func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
 	case floatVal:
 		return float64(x)
 	}
-	ev.typeErr(v, "a float", pos, "")
+	ev.typeErrOf(orig, v, "a float", pos)
 	return 0
 }
 
 func (ev *Evaluator) forceStr(v Value, pos Pos) *strVal {
+	orig := v
 	v = ev.force(v)
 	s, ok := v.(*strVal)
 	if !ok {
-		ev.typeErr(v, "a string", pos, "")
+		ev.typeErrOf(orig, v, "a string", pos)
 	}
 	return s
 }
@@ -313,6 +333,7 @@ func (ev *Evaluator) forceStr(v Value, pos Pos) *strVal {
 func (ev *Evaluator) forceString(v Value, pos Pos) string { return ev.forceStr(v, pos).s }
 
 func (ev *Evaluator) forceFunction(v Value, pos Pos) Value {
+	orig := v
 	v = ev.force(v)
 	switch x := v.(type) {
 	case *lambdaVal, *primop, *primopApp:
@@ -322,7 +343,7 @@ func (ev *Evaluator) forceFunction(v Value, pos Pos) Value {
 			return v
 		}
 	}
-	ev.typeErr(v, "a function", pos, "")
+	ev.typeErrOf(orig, v, "a function", pos)
 	return nil
 }
 
@@ -902,7 +923,12 @@ func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 	ev.step(pos)
 	var r Value
 	ev.stack = append(ev.stack, frame{pos, frameBuiltin, op.name})
-	defer func() { ev.stack = ev.stack[:len(ev.stack)-1] }()
+	prevPrim, prevArgs := ev.curPrim, ev.curArgs
+	ev.curPrim, ev.curArgs = op, args
+	defer func() {
+		ev.stack = ev.stack[:len(ev.stack)-1]
+		ev.curPrim, ev.curArgs = prevPrim, prevArgs
+	}()
 	if op.fn != nil {
 		r = op.fn(ev, pos, args)
 	} else {

@@ -381,7 +381,15 @@ func FormatError(err error, showTrace bool) string {
 		}
 		b.WriteString("       error: " + ee.Msg + "\n")
 	}
-	if ee.Pos.IsValid() {
+	// an error raised by a builtin is located by its "while calling" frame
+	fromBuiltin := false
+	for i := len(ee.frames) - 1; i >= 0; i-- {
+		if f := ee.frames[i]; f.kind != frameText {
+			fromBuiltin = f.kind == frameBuiltin && f.pos == ee.Pos
+			break
+		}
+	}
+	if ee.Pos.IsValid() && !fromBuiltin {
 		b.WriteString(posSnippet(ee.Pos, "       ", "            "))
 	}
 	return b.String()
