@@ -557,7 +557,9 @@ func (x *ExprAssert) eval(ev *Evaluator, en *env) Value {
 	}
 	if !b {
 		if op, ok := x.cond.(*ExprBinOp); ok && op.op == opEq {
-			ev.explainNotEqual(op.l.eval(ev, en), op.r.eval(ev, en), x.pos)
+			l, r := op.l.eval(ev, en), op.r.eval(ev, en)
+			ev.stack = append(ev.stack, frame{x.pos, frameText, "while evaluating the condition of the assertion '" + showExpr(x.cond) + "'"})
+			ev.explainNotEqual(l, r, Pos{})
 		}
 		panic(thrownError{ev.mkErr(x.pos, fmt.Sprintf("assertion '%s' failed", showExpr(x.cond)))})
 	}

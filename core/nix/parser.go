@@ -387,6 +387,7 @@ func (p *parseCtx) startsSimple(t token) bool {
 }
 
 func (p *parseCtx) parseApp() Expr {
+	start := p.peek().off
 	fn := p.parseSelect(true)
 	var args []Expr
 	for p.startsSimple(p.peek()) {
@@ -395,7 +396,7 @@ func (p *parseCtx) parseApp() Expr {
 	if len(args) == 0 {
 		return fn
 	}
-	return &ExprCall{node{fn.P()}, fn, args}
+	return &ExprCall{node{p.pos(start)}, fn, args}
 }
 
 // parseSelect parses e.a.b, e.a.b or default, and the backwards-compatible
