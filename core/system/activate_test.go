@@ -119,6 +119,14 @@ func TestActivateLinksEtcAndMergesUsers(t *testing.T) {
 	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("diff %+v, want %+v", d, want)
 	}
+	// A change elsewhere (a new /etc file) restarts and reloads nothing.
+	tree["environment"] = map[string]any{"etc": map[string]any{"extra": map[string]any{"text": "x"}}}
+	g4 := buildTree(t, paths, "foo", tree)
+	d, _ = Diff(g3, g4)
+	want = UnitDiff{Stop: []string{}, Start: []string{}, Restart: []string{}, Reload: []string{}, EtcChanged: true}
+	if !reflect.DeepEqual(d, want) {
+		t.Fatalf("diff %+v, want %+v", d, want)
+	}
 	if d, _ := Diff(g3, g3); d.EtcChanged || d.FirewallChanged || len(d.Restart)+len(d.Start)+len(d.Stop)+len(d.Reload) != 0 {
 		t.Fatalf("diff of a generation with itself: %+v", d)
 	}

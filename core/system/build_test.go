@@ -63,7 +63,7 @@ func TestBuildSeedsFromConfigurationNix(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := readFile(t, filepath.Join(sp, "etc/apache2/apache2.conf"))
-	for _, l := range []string{"ServerAdmin foo@example.org", "Listen 80", "ServerName web", "DocumentRoot \"" + sp + "/htdocs\""} {
+	for _, l := range []string{"ServerAdmin foo@example.org", "Listen 80", "ServerName web", "DocumentRoot \"/etc/static/apache2/htdocs\""} {
 		if !strings.Contains(conf, l+"\n") {
 			t.Errorf("apache2.conf lacks %q", l)
 		}

@@ -163,13 +163,13 @@ ErrorLog /var/log/httpd/error.log
 LogLevel warn
 LogFormat "%h %l %u %t \"%r\" %>s %b" common
 CustomLog /var/log/httpd/access.log common
-DocumentRoot "` + sp + `/htdocs"
+DocumentRoot "/etc/static/apache2/htdocs"
 <Directory />
     Options FollowSymLinks
     AllowOverride None
     Require all denied
 </Directory>
-<Directory "` + sp + `/htdocs">
+<Directory "/etc/static/apache2/htdocs">
     Options Indexes FollowSymLinks
     AllowOverride None
     Require all granted
@@ -179,7 +179,7 @@ DirectoryIndex index.html
 	if conf != want {
 		t.Errorf("apache2.conf:\n%s\nwant:\n%s", conf, want)
 	}
-	if ents, err := os.ReadDir(filepath.Join(sp, "htdocs")); err != nil || len(ents) != 0 {
+	if ents, err := os.ReadDir(filepath.Join(sp, "etc/apache2/htdocs")); err != nil || len(ents) != 0 {
 		t.Errorf("document root should be an empty dir: %v %v", ents, err)
 	}
 	unit := readFile(t, filepath.Join(sp, "etc/systemd/system/httpd.service"))
@@ -202,7 +202,7 @@ DirectoryIndex index.html
 		// Apache itself accepts the configuration.
 		run := t.TempDir()
 		cmd := filepath.Join(run, "check.conf")
-		os.WriteFile(cmd, []byte(strings.NewReplacer("/run/httpd", run, "TypesConfig /etc/mime.types", "TypesConfig "+sp+"/etc/mime.types",
+		os.WriteFile(cmd, []byte(strings.NewReplacer("/run/httpd", run, "/etc/static/", sp+"/etc/", "TypesConfig /etc/mime.types", "TypesConfig "+sp+"/etc/mime.types",
 			"ErrorLog /var/log/httpd/error.log", "ErrorLog /dev/null", "CustomLog /var/log/httpd/access.log common", "").Replace(conf)), 0o644)
 		if out, err := runCmd("/usr/sbin/apache2", "-t", "-f", cmd); err != nil {
 			t.Errorf("apache2 -t rejects the config: %v\n%s", err, out)
