@@ -286,6 +286,18 @@ func (ev *Evaluator) forceList(v Value, pos Pos) *listVal {
 	return l
 }
 
+// forceListCtx is forceList whose type error is reported as Nix does for
+// operators: a context frame at pos, then the bare message.
+func (ev *Evaluator) forceListCtx(v Value, pos Pos, ctx string) *listVal {
+	v = ev.force(v)
+	l, ok := v.(*listVal)
+	if !ok {
+		ev.stack = append(ev.stack, frame{pos, frameText, ctx})
+		ev.throwf(Pos{}, "expected a list but found %s: %s", showType(v), ev.showShort(v))
+	}
+	return l
+}
+
 func (ev *Evaluator) forceInt(v Value, pos Pos) int64 {
 	orig := v
 	v = ev.force(v)
@@ -623,7 +635,7 @@ func (x *ExprBinOp) eval(ev *Evaluator, en *env) Value {
 	case opUpdate:
 		return ev.update(ev.forceAttrs(l, x.pos, ""), ev.forceAttrs(r, x.pos, ""))
 	case opConcatLists:
-		a, b := ev.forceList(l, x.pos), ev.forceList(r, x.pos)
+		a, b := ev.forceListCtx(l, x.pos, "while evaluating one of the elements to concatenate"), ev.forceListCtx(r, x.pos, "while evaluating one of the elements to concatenate")
 		if len(a.elems) == 0 {
 			return b
 		}
@@ -763,7 +775,7 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 		r := x.parts[1].eval(ev, en)
 		switch lv := l.(type) {
 		case intVal, floatVal:
-			return ev.add(l, r, x.pos)
+			return ev.add(l, r, x.parts[1].P())
 		case pathVal:
 			var s string
 			switch rv := r.(type) {

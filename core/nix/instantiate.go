@@ -403,7 +403,7 @@ func posSnippet(p Pos, indent, pad string) string {
 	if err != nil {
 		return b.String()
 	}
-	lines := strings.Split(string(data), "\n")
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	if p.Line > len(lines) {
 		return b.String()
 	}
