@@ -261,15 +261,36 @@ var ordinals = []string{"first", "second", "third", "fourth"}
 // typeErrOf reports that v (forced from orig) is not of the wanted type;
 // when orig is an argument of the builtin being run, the trace says which.
 func (ev *Evaluator) typeErrOf(orig, v Value, want string, pos Pos) {
-	if ev.curPrim != nil {
-		for i, a := range ev.curArgs {
-			if a == orig && i < len(ordinals) {
-				ev.stack = append(ev.stack, frame{kind: frameText, name: "while evaluating the " + ordinals[i] + " argument passed to builtins." + ev.curPrim.name})
-				break
+	ev.argContext(orig)
+	ev.throwf(pos, "expected %s but found %s: %s", want, showType(v), ev.showShort(v))
+}
+
+// argDescriptions are the argument wordings Nix uses for some builtins.
+var argDescriptions = map[string][]string{
+	"substring":        {"first argument (the start offset) passed to builtins.substring", "second argument (the substring length) passed to builtins.substring", "third argument (the string) passed to builtins.substring"},
+	"concatStringsSep": {"first argument passed to builtins.concatStringsSep", "second argument (the list of strings to concat) passed to builtins.concatStringsSep"},
+	"div":              {"first operand of the division", "second operand of the division"},
+	"sub":              {"first argument of the subtraction", "second argument of the subtraction"},
+	"foldl'":           {"first argument passed to builtins.foldlStrict", "second argument passed to builtins.foldlStrict", "third argument passed to builtins.foldlStrict"},
+	"head":             {"first argument passed to 'builtins.head'"},
+}
+
+// argContext adds "while evaluating the Nth argument passed to builtins.X"
+// when v is an argument of the builtin being run.
+func (ev *Evaluator) argContext(v Value) {
+	if ev.curPrim == nil {
+		return
+	}
+	for i, a := range ev.curArgs {
+		if a == v && i < len(ordinals) {
+			desc := ordinals[i] + " argument passed to builtins." + ev.curPrim.name
+			if d, ok := argDescriptions[ev.curPrim.name]; ok && i < len(d) {
+				desc = d[i]
 			}
+			ev.stack = append(ev.stack, frame{kind: frameText, name: "while evaluating the " + desc})
+			return
 		}
 	}
-	ev.throwf(pos, "expected %s but found %s: %s", want, showType(v), ev.showShort(v))
 }
 
 func (ev *Evaluator) showShort(v Value) string {
@@ -832,6 +853,7 @@ func hasCtx(v Value) bool {
 // coerceToString converts v to a string as Nix's coerceToString does.
 // coerceMore also accepts null, booleans, numbers and lists (toString).
 func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bool) string {
+	orig := v
 	v = ev.force(v)
 	switch x := v.(type) {
 	case *strVal:
@@ -880,6 +902,7 @@ func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bo
 			return b.String()
 		}
 	}
+	ev.argContext(orig)
 	ev.throwf(pos, "cannot coerce %s to a string: %s", showType(v), ev.showShort(v))
 	return ""
 }
