@@ -45,6 +45,9 @@ type Config struct {
 	Warnings []string
 	// Decls are all declarations: the host's and those of the modules.
 	Decls []Decl
+	// Files were made by pkgs.writeText and friends, at paths relative to
+	// the generation; values name them through StorePlaceholder.
+	Files map[string]WrittenFile
 }
 
 // Tree returns the whole configuration as Go values: nested
@@ -101,6 +104,7 @@ type state struct {
 	special map[string]nix.Value
 	errs    map[string]error
 	subs    map[nix.Value]*scope
+	written map[string]WrittenFile
 }
 
 func (st *state) fail(format string, args ...any) error {
@@ -171,7 +175,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
 	}
-	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}}
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
 	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
@@ -206,14 +210,19 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	cfg.tree = tree
 	cfg.Defined = sc.defined()
 	cfg.Decls = sc.decls()
+	cfg.Files = st.written
 	return cfg, nil
 }
 
 // makePkgs is `pkgs`: host packages stand-ins whose outPath is /usr.
 func (st *state) makePkgs(names func() []string) nix.Value {
 	m := map[string]nix.Value{"lib": st.lib, "system": nix.String("x86_64-linux")}
+	st.writers(m)
 	if names != nil {
 		for _, n := range names() {
+			if _, builtin := m[n]; builtin {
+				continue
+			}
 			n := n
 			m[n] = nix.Lazy(func() (nix.Value, error) {
 				return nix.FromGo(map[string]any{

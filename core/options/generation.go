@@ -2,6 +2,8 @@ package options
 
 import (
 	"bufio"
+
+	m "github.com/nixcsh/nixcsh/core/module"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,7 @@ import (
 // core/system hashes the files with the placeholder in place and substitutes
 // the final path when writing, so a generation can name itself and still be
 // content-addressed, as Nix does with self-references.
-const StorePlaceholder = "/@nixcsh-generation@"
+const StorePlaceholder = m.StorePlaceholder
 
 // File is one file of a generation, at a path relative to its root
 // ("etc/ssh/sshd_config", "scripts/foo-start").

@@ -8,7 +8,9 @@ import (
 func TestPathsAndLookup(t *testing.T) {
 	ps := Paths("services.openssh.")
 	want := []string{"services.openssh.enable", "services.openssh.extraConfig", "services.openssh.openFirewall", "services.openssh.ports",
-		"services.openssh.settings.PasswordAuthentication", "services.openssh.settings.PermitRootLogin"}
+		"services.openssh.settings.AllowGroups", "services.openssh.settings.AllowUsers", "services.openssh.settings.KbdInteractiveAuthentication",
+		"services.openssh.settings.LogLevel", "services.openssh.settings.PasswordAuthentication", "services.openssh.settings.PermitRootLogin",
+		"services.openssh.settings.UseDns", "services.openssh.settings.X11Forwarding"}
 	if strings.Join(ps, ",") != strings.Join(want, ",") {
 		t.Fatalf("Paths = %v", ps)
 	}
@@ -50,12 +52,12 @@ func TestEveryDeclarationIsDocumented(t *testing.T) {
 func TestRenderMissingServiceBinaryNamesPackage(t *testing.T) {
 	host := &Host{Usr: t.TempDir(), DpkgStatus: "/nonexistent"}
 	tree := map[string]any{"services": map[string]any{"openssh": map[string]any{"enable": true}}}
-	_, err := Render(NewValues(tree), "foo", host)
+	_, err := Render(NewValues(tree), "foo", host, nil)
 	if err == nil || !strings.Contains(err.Error(), "install the Debian package openssh-server") {
 		t.Fatalf("sshd missing: %v", err)
 	}
 	tree = map[string]any{"services": map[string]any{"httpd": map[string]any{"enable": true}}}
-	_, err = Render(NewValues(tree), "foo", host)
+	_, err = Render(NewValues(tree), "foo", host, nil)
 	if err == nil || !strings.Contains(err.Error(), "install the Debian package apache2") {
 		t.Fatalf("apache2 missing: %v", err)
 	}
@@ -72,7 +74,7 @@ func TestRenderUsersAndGroups(t *testing.T) {
 			"groups": map[string]any{"svc": map[string]any{}, "media": map[string]any{"gid": int64(3000), "members": []any{"bob"}}},
 		},
 	}
-	g, err := Render(NewValues(tree), "foo", DefaultHost())
+	g, err := Render(NewValues(tree), "foo", DefaultHost(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,15 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	m "github.com/nixcsh/nixcsh/core/module"
 )
 
 // Render turns a merged configuration into a generation for container name.
 // It fails (core.Invalid) when the configuration asks for something the host
 // cannot provide, naming the Debian package to install.
-func Render(v Values, name string, host *Host) (*Generation, error) {
+// written are the files pkgs.writeText and friends made during evaluation
+// (module.Config.Files); they become part of the generation.
+func Render(v Values, name string, host *Host, written map[string]m.WrittenFile) (*Generation, error) {
 	if host == nil {
 		host = DefaultHost()
 	}
@@ -23,6 +26,9 @@ func Render(v Values, name string, host *Host) (*Generation, error) {
 		StateVersion: v.Str("system.stateVersion"),
 		MutableUsers: v.Bool("users.mutableUsers"),
 		Files:        map[string]*File{},
+	}
+	for p, f := range written {
+		g.Files[p] = &File{Data: f.Data, Mode: f.Mode}
 	}
 	steps := []func(Values, *Generation, *Host) error{
 		renderBase, renderNetworking, renderTime, renderProfile, renderUsers,
@@ -245,6 +251,9 @@ func renderUsers(v Values, g *Generation, _ *Host) error {
 		if normal && system {
 			return invalid("Exactly one of users.users.%s.isSystemUser and users.users.%s.isNormalUser must be set.", n, n)
 		}
+		if alias := us.Str("name"); alias != "" && alias != n {
+			n = alias // users.users.<attr>.name names the account
+		}
 		u := users[n]
 		if u == nil {
 			u = &User{Name: n, Password: "*", InitialOnly: true}
@@ -423,7 +432,21 @@ func renderOpenSSH(v Values, g *Generation, h *Host) error {
 	b.WriteString("HostKey /etc/ssh/ssh_host_ed25519_key\n")
 	fmt.Fprintf(&b, "PermitRootLogin %s\n", v.Str("services.openssh.settings.PermitRootLogin"))
 	fmt.Fprintf(&b, "PasswordAuthentication %s\n", yesNo(v.Bool("services.openssh.settings.PasswordAuthentication")))
-	b.WriteString("KbdInteractiveAuthentication no\n")
+	fmt.Fprintf(&b, "KbdInteractiveAuthentication %s\n", yesNo(v.Bool("services.openssh.settings.KbdInteractiveAuthentication")))
+	if v.Bool("services.openssh.settings.X11Forwarding") {
+		b.WriteString("X11Forwarding yes\n")
+	}
+	if lvl := v.Str("services.openssh.settings.LogLevel"); lvl != "INFO" {
+		fmt.Fprintf(&b, "LogLevel %s\n", lvl)
+	}
+	if v.Bool("services.openssh.settings.UseDns") {
+		b.WriteString("UseDNS yes\n")
+	}
+	for _, k := range []string{"AllowUsers", "AllowGroups"} {
+		if !v.IsNull("services.openssh.settings." + k) {
+			fmt.Fprintf(&b, "%s %s\n", k, strings.Join(v.Strings("services.openssh.settings."+k), " "))
+		}
+	}
 	b.WriteString("PrintMotd no\n")
 	b.WriteString("PidFile /run/sshd.pid\n")
 	if h.Has("lib/openssh/sftp-server") {
@@ -749,7 +772,13 @@ func renderEtc(v Values, g *Generation, h *Host) error {
 			f.Data = []byte(e.Str("text"))
 		case !e.IsNull("source"):
 			src := e.Str("source")
-			data, err := readSource(src)
+			var data []byte
+			var err error
+			if rel, ok := strings.CutPrefix(src, StorePlaceholder+"/"); ok && g.Files[rel] != nil {
+				data = g.Files[rel].Data // made by pkgs.writeText
+			} else {
+				data, err = readSource(src)
+			}
 			if err != nil {
 				return invalid("environment.etc.%q.source: cannot read %s: %v", n, src, err)
 			}

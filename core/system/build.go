@@ -35,7 +35,7 @@ func evalAndRender(ctx context.Context, name, configFile string) (*module.Config
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := options.Render(options.NewValues(cfg.Tree()), name, host)
+	g, err := options.Render(options.NewValues(cfg.Tree()), name, host, cfg.Files)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -194,3 +194,39 @@ Type=oneshot
 		t.Errorf("manifest unit %+v", u)
 	}
 }
+
+func TestPkgsWritersLandInTheGeneration(t *testing.T) {
+	paths := core.Paths{Root: t.TempDir()}
+	writeConfig(t, paths, "foo", `systemd.services.tick = {
+    wantedBy = [ "multi-user.target" ];
+    serviceConfig.ExecStart = "${pkgs.writeShellScript "tick" "echo tick"}";
+  };
+  environment.etc."tool.conf".source = pkgs.writeText "tool.conf" "a = 1";
+  systemd.services.bin.serviceConfig.ExecStart = "${pkgs.writeShellScriptBin "hello" "echo hi"}/bin/hello";`)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := readFile(t, filepath.Join(sp, "etc/systemd/system/tick.service"))
+	i := strings.Index(unit, "ExecStart=")
+	if i < 0 {
+		t.Fatalf("no ExecStart:\n%s", unit)
+	}
+	exe := strings.TrimSpace(strings.SplitN(unit[i+len("ExecStart="):], "\n", 2)[0])
+	if !strings.HasPrefix(exe, sp+"/pkgs/") || !strings.HasSuffix(exe, "-tick") {
+		t.Fatalf("ExecStart=%s is not a file of the generation", exe)
+	}
+	if got := readFile(t, exe); got != "#!/bin/bash\necho tick" {
+		t.Errorf("script %q", got)
+	}
+	if st, _ := os.Stat(exe); st.Mode().Perm() != 0o555 {
+		t.Errorf("script mode %v", st.Mode())
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/tool.conf")); got != "a = 1" {
+		t.Errorf("tool.conf %q", got)
+	}
+	bin := readFile(t, filepath.Join(sp, "etc/systemd/system/bin.service"))
+	if !strings.Contains(bin, "ExecStart="+sp+"/pkgs/") || !strings.Contains(bin, "-hello/bin/hello\n") {
+		t.Errorf("bin.service:\n%s", bin)
+	}
+}

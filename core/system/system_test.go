@@ -15,7 +15,7 @@ import (
 // and writes it into the store of paths.
 func buildTree(t *testing.T, paths core.Paths, name string, tree map[string]any) string {
 	t.Helper()
-	g, err := options.Render(options.NewValues(tree), name, options.DefaultHost())
+	g, err := options.Render(options.NewValues(tree), name, options.DefaultHost(), nil)
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
