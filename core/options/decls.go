@@ -93,6 +93,17 @@ func listenDecls() []Decl {
 	}
 }
 
+func vhostDecls() []Decl {
+	return []Decl{
+		m.OptNoDefault("hostName", m.Str(), "Canonical hostname for the server (default: the attribute name)."),
+		m.Opt("serverAliases", strList(), []any{}, "Additional names of virtual hosts served by this virtual host configuration."),
+		m.Opt("documentRoot", m.NullOr(m.Path()), nil, "The path of Apache's document root directory for this host (null: an empty directory)."),
+		m.Opt("listen", m.ListOf(m.Submodule(listenDecls()...)), []any{}, "Addresses and ports this virtual host listens on (empty: the server's)."),
+		m.Opt("adminAddr", m.NullOr(m.Str()), nil, "E-mail address of the server administrator for this host."),
+		m.Opt("extraConfig", m.Lines(), "", "Configuration lines appended to this virtual host's section."),
+	}
+}
+
 func assertionDecls() []Decl {
 	return []Decl{
 		m.OptNoDefault("assertion", m.Bool(), "The condition that must hold."),
@@ -139,6 +150,7 @@ func All() []Decl {
 		m.Opt("services.httpd.user", m.Str(), "www-data", "User account under which Apache's workers run."),
 		m.Opt("services.httpd.group", m.Str(), "www-data", "Group under which Apache's workers run."),
 		m.Opt("services.httpd.extraConfig", m.Lines(), "", "Configuration lines appended to the generated Apache configuration file."),
+		m.Opt("services.httpd.virtualHosts", m.AttrsOf(m.Submodule(vhostDecls()...)), map[string]any{}, "Specification of the virtual hosts served by Apache."),
 		m.Opt("systemd.services", m.AttrsOf(m.Submodule(serviceDecls()...)), map[string]any{}, "Definition of systemd service units."),
 		m.Opt("systemd.tmpfiles.rules", strList(), []any{}, "Rules for creation, deletion and cleaning of volatile and temporary files (tmpfiles.d(5))."),
 		m.Opt("environment.etc", m.AttrsOf(m.Submodule(etcDecls()...)), map[string]any{}, "Set of files that have to be linked in /etc."),

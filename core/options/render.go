@@ -542,18 +542,35 @@ func renderHTTPD(v Values, g *Generation, h *Host) error {
 	if admin := v.Str("services.httpd.adminAddr"); admin != "" {
 		fmt.Fprintf(&b, "ServerAdmin %s\n", admin)
 	}
-	listens := v.SubList("services.httpd.listen")
-	if len(listens) == 0 {
-		p, _ := v.Int("services.httpd.port")
-		fmt.Fprintf(&b, "Listen %d\n", p)
-	}
-	for _, l := range listens {
-		p, _ := l.Int("port")
-		if ip := l.Str("ip"); ip != "" && ip != "*" {
-			fmt.Fprintf(&b, "Listen %s:%d\n", ip, p)
-		} else {
-			fmt.Fprintf(&b, "Listen %d\n", p)
+	defPort, _ := v.Int("services.httpd.port")
+	listenOf := func(ls []Values) []string {
+		var out []string
+		for _, l := range ls {
+			p, _ := l.Int("port")
+			if ip := l.Str("ip"); ip != "" && ip != "*" {
+				out = append(out, fmt.Sprintf("%s:%d", ip, p))
+			} else {
+				out = append(out, fmt.Sprintf("%d", p))
+			}
 		}
+		return out
+	}
+	listens := listenOf(v.SubList("services.httpd.listen"))
+	if len(listens) == 0 {
+		listens = []string{fmt.Sprint(defPort)}
+	}
+	vnames, vhosts := v.Subs("services.httpd.virtualHosts")
+	vlisten := map[string][]string{}
+	for _, n := range vnames {
+		vl := listenOf(vhosts[n].SubList("listen"))
+		if len(vl) == 0 {
+			vl = listens
+		}
+		vlisten[n] = vl
+		listens = append(listens, vl...)
+	}
+	for _, l := range dedupe(listens) {
+		fmt.Fprintf(&b, "Listen %s\n", l)
 	}
 	b.WriteString(`TypesConfig /etc/mime.types
 ErrorLog /var/log/httpd/error.log
@@ -574,6 +591,41 @@ CustomLog /var/log/httpd/access.log common
 </Directory>
 DirectoryIndex index.html
 `, docRoot)
+	for _, n := range vnames {
+		vh := vhosts[n]
+		var addrs []string
+		for _, l := range vlisten[n] {
+			if strings.Contains(l, ":") {
+				addrs = append(addrs, l)
+			} else {
+				addrs = append(addrs, "*:"+l)
+			}
+		}
+		fmt.Fprintf(&b, "<VirtualHost %s>\n", strings.Join(addrs, " "))
+		host := vh.Str("hostName")
+		if host == "" {
+			host = n
+		}
+		fmt.Fprintf(&b, "    ServerName %s\n", host)
+		if al := vh.Strings("serverAliases"); len(al) > 0 {
+			fmt.Fprintf(&b, "    ServerAlias %s\n", strings.Join(al, " "))
+		}
+		if admin := vh.Str("adminAddr"); admin != "" {
+			fmt.Fprintf(&b, "    ServerAdmin %s\n", admin)
+		}
+		root := vh.Str("documentRoot")
+		if root == "" {
+			root = "/etc/static/apache2/htdocs"
+			g.Files["etc/apache2/htdocs"] = &File{Mode: 0o555, Dir: true}
+		}
+		fmt.Fprintf(&b, "    DocumentRoot \"%s\"\n    <Directory \"%s\">\n        Options Indexes FollowSymLinks\n        AllowOverride None\n        Require all granted\n    </Directory>\n", root, root)
+		if extra := vh.Str("extraConfig"); extra != "" {
+			for _, line := range strings.Split(strings.TrimRight(extra, "\n"), "\n") {
+				b.WriteString("    " + line + "\n")
+			}
+		}
+		b.WriteString("</VirtualHost>\n")
+	}
 	if extra := v.Str("services.httpd.extraConfig"); extra != "" {
 		b.WriteString(strings.TrimRight(extra, "\n") + "\n")
 	}

@@ -230,3 +230,29 @@ func TestPkgsWritersLandInTheGeneration(t *testing.T) {
 		t.Errorf("bin.service:\n%s", bin)
 	}
 }
+
+func TestHTTPDVirtualHosts(t *testing.T) {
+	paths := core.Paths{Root: t.TempDir()}
+	writeConfig(t, paths, "web", `services.httpd.enable = true;
+  services.httpd.adminAddr = "alice@example.org";
+  services.httpd.virtualHosts.localhost = { documentRoot = "/webroot"; serverAliases = [ "www" ]; };
+  services.httpd.virtualHosts.other = { listen = [ { port = 8080; } ]; extraConfig = "Header set X a"; };`)
+	sp, _, err := Build(context.Background(), paths, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := readFile(t, filepath.Join(sp, "etc/apache2/apache2.conf"))
+	for _, frag := range []string{"Listen 80\nListen 8080\n", `<VirtualHost *:80>
+    ServerName localhost
+    ServerAlias www
+    DocumentRoot "/webroot"
+    <Directory "/webroot">
+`, `<VirtualHost *:8080>
+    ServerName other
+    DocumentRoot "/etc/static/apache2/htdocs"
+`, "    Header set X a\n</VirtualHost>\n"} {
+		if !strings.Contains(conf, frag) {
+			t.Errorf("apache2.conf lacks %q:\n%s", frag, conf)
+		}
+	}
+}
