@@ -83,7 +83,11 @@ type Evaluator struct {
 
 type searchEntry struct{ prefix, path string }
 
-const maxForceDepth = 30000
+// maxForceDepth bounds nested forcing (chains of thunks waiting on each
+// other). Each level costs a few KB of Go stack, so this keeps a runaway
+// chain to a couple of hundred MB and turns it into an error instead of a
+// fatal Go stack overflow.
+const maxForceDepth = 50000
 
 // NewEvaluator returns an evaluator with the global scope of Nix.
 func NewEvaluator(opts Options) *Evaluator {
