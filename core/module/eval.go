@@ -290,7 +290,12 @@ func newScope(st *state, prefix, name string) *scope {
 	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}}
 	args := map[string]nix.Value{
 		"config":      nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
-		"options":     nix.Lazy(func() (nix.Value, error) { sc.finish(); return sc.options, nil }),
+		"options": nix.Lazy(func() (nix.Value, error) {
+			if _, err := sc.lazyConfig(); err != nil {
+				return nil, err
+			}
+			return sc.options, nil
+		}),
 		"lib":         st.lib,
 		"pkgs":        st.pkgs,
 		"modulesPath": nix.String("/nixcsh/modules"),

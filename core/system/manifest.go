@@ -119,7 +119,11 @@ func Diff(oldStore, newStore string) (UnitDiff, error) {
 	}
 	om := &Manifest{}
 	if oldStore != "" {
-		if om, err = LoadManifest(oldStore); err != nil {
+		// A previous generation that was garbage-collected meanwhile counts
+		// as nothing: every wanted unit is (re)started, which is harmless.
+		if m, err := LoadManifest(oldStore); err == nil {
+			om = m
+		} else if core.KindOf(err) != core.NotFound {
 			return UnitDiff{}, err
 		}
 	}
