@@ -289,7 +289,7 @@ type scope struct {
 func newScope(st *state, prefix, name string) *scope {
 	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}}
 	args := map[string]nix.Value{
-		"config":      nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
+		"config": nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
 		"options": nix.Lazy(func() (nix.Value, error) {
 			if _, err := sc.lazyConfig(); err != nil {
 				return nil, err
