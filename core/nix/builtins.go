@@ -306,7 +306,7 @@ func registerLists(reg func(string, int, primFn)) {
 		out := make([]Value, len(l.elems))
 		f := a[0]
 		for i, e := range l.elems {
-			out[i] = &thunk{fn: lazyCall(ev, f, e, pos)}
+			out[i] = &thunk{fn: lazyCall(ev, f, e, ev.funcPos(f, pos))}
 		}
 		return &listVal{out}
 	})
@@ -315,7 +315,11 @@ func registerLists(reg func(string, int, primFn)) {
 		l := ev.forceList(a[1], pos)
 		var out []Value
 		for _, e := range l.elems {
-			if ev.forceBool(ev.call(a[0], []Value{e}, pos), pos) {
+			r := ev.call(a[0], []Value{e}, pos)
+			ev.pushCtx(Pos{}, "while evaluating the return value of the filtering function passed to builtins.filter")
+			keep := ev.forceBool(r, pos)
+			ev.popCtx()
+			if keep {
 				out = append(out, e)
 			}
 		}
@@ -343,7 +347,7 @@ func registerLists(reg func(string, int, primFn)) {
 		ev.checkListLen(int(min(n, 1<<40)), pos)
 		out := make([]Value, n)
 		for i := range out {
-			out[i] = &thunk{fn: lazyCall(ev, a[0], intVal(i), pos)}
+			out[i] = &thunk{fn: lazyCall(ev, a[0], intVal(i), ev.funcPos(a[0], pos))}
 		}
 		return &listVal{out}
 	})
@@ -381,7 +385,9 @@ func registerLists(reg func(string, int, primFn)) {
 	reg("concatLists", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		var out []Value
 		for _, e := range ev.forceList(a[0], pos).elems {
+			ev.pushCtx(Pos{}, "while evaluating a value of the list passed to builtins.concatLists")
 			out = append(out, ev.forceList(e, pos).elems...)
+			ev.popCtx()
 			ev.checkListLen(len(out), pos)
 		}
 		return &listVal{out}
@@ -390,7 +396,10 @@ func registerLists(reg func(string, int, primFn)) {
 		ev.forceFunction(a[0], pos)
 		var out []Value
 		for _, e := range ev.forceList(a[1], pos).elems {
-			out = append(out, ev.forceList(ev.call(a[0], []Value{e}, pos), pos).elems...)
+			r := ev.call(a[0], []Value{e}, pos)
+			ev.pushCtx(ev.funcPos(a[0], Pos{}), "while evaluating the return value of the function passed to builtins.concatMap")
+			out = append(out, ev.forceList(r, pos).elems...)
+			ev.popCtx()
 		}
 		return &listVal{out}
 	})
@@ -428,7 +437,11 @@ func registerLists(reg func(string, int, primFn)) {
 		ev.forceFunction(a[0], pos)
 		var right, wrong []Value
 		for _, e := range ev.forceList(a[1], pos).elems {
-			if ev.forceBool(ev.call(a[0], []Value{e}, pos), pos) {
+			r := ev.call(a[0], []Value{e}, pos)
+			ev.pushCtx(Pos{}, "while evaluating the return value of the partition function passed to builtins.partition")
+			ok := ev.forceBool(r, pos)
+			ev.popCtx()
+			if ok {
 				right = append(right, e)
 			} else {
 				wrong = append(wrong, e)
@@ -494,7 +507,7 @@ func registerLists(reg func(string, int, primFn)) {
 		}
 		r := newAttrs(len(acc))
 		for k, vs := range acc {
-			r.set(k, &thunk{fn: lazyCall2(ev, a[0], mkStr(k), &listVal{vs}, pos)}, Pos{})
+			r.set(k, &thunk{fn: lazyCall2(ev, a[0], mkStr(k), &listVal{vs}, ev.funcPos(a[0], pos))}, Pos{})
 		}
 		return r
 	})
@@ -534,6 +547,7 @@ func registerAttrs(reg func(string, int, primFn)) {
 		name := ev.forceString(a[0], pos)
 		v, ok := ev.forceAttrs(a[1], pos, "").m[name]
 		if !ok {
+			ev.pushCtx(Pos{}, "in the attribute set under consideration")
 			ev.throwf(pos, "attribute '%s' missing", name)
 		}
 		return ev.force(v.v)
@@ -576,7 +590,7 @@ func registerAttrs(reg func(string, int, primFn)) {
 		as := ev.forceAttrs(a[1], pos, "")
 		r := newAttrs(len(as.m))
 		for k, v := range as.m {
-			r.m[k] = attr{&thunk{fn: lazyCall2(ev, a[0], mkStr(k), v.v, pos)}, v.pos}
+			r.m[k] = attr{&thunk{fn: lazyCall2(ev, a[0], mkStr(k), v.v, ev.funcPos(a[0], pos))}, v.pos}
 		}
 		return r
 	})

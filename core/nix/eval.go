@@ -23,6 +23,7 @@ type frame struct {
 	pos  Pos
 	kind frameKind
 	name string
+	idx  int
 }
 
 type frameKind uint8
@@ -33,7 +34,26 @@ const (
 	frameBuiltin
 	frameLambda
 	frameAttr
+	frameListElem
 )
+
+func (ev *Evaluator) pushCtx(pos Pos, text string) {
+	ev.stack = append(ev.stack, frame{pos: pos, kind: frameText, name: text})
+}
+
+func (ev *Evaluator) popCtx() { ev.stack = ev.stack[:len(ev.stack)-1] }
+
+// funcPos is where a function value was defined (for traces of calls made
+// by builtins), or fallback.
+func (ev *Evaluator) funcPos(f Value, fallback Pos) Pos {
+	if t, ok := f.(*thunk); ok && t.state == 2 {
+		f = t.val
+	}
+	if l, ok := f.(*lambdaVal); ok {
+		return l.fn.pos
+	}
+	return fallback
+}
 
 func (f frame) text() string {
 	switch f.kind {
@@ -48,6 +68,8 @@ func (f frame) text() string {
 		return "while calling '" + f.name + "'"
 	case frameAttr:
 		return "while evaluating the attribute '" + f.name + "'"
+	case frameListElem:
+		return "while evaluating list element at index " + strconv.Itoa(f.idx)
 	}
 	return f.name
 }
@@ -317,7 +339,7 @@ func (ev *Evaluator) forceListCtx(v Value, pos Pos, ctx string) *listVal {
 	v = ev.force(v)
 	l, ok := v.(*listVal)
 	if !ok {
-		ev.stack = append(ev.stack, frame{pos, frameText, ctx})
+		ev.stack = append(ev.stack, frame{pos: pos, kind: frameText, name: ctx})
 		ev.throwf(Pos{}, "expected a list but found %s: %s", showType(v), ev.showShort(v))
 	}
 	return l
@@ -595,7 +617,7 @@ func (x *ExprAssert) eval(ev *Evaluator, en *env) Value {
 	if !b {
 		if op, ok := x.cond.(*ExprBinOp); ok && op.op == opEq {
 			l, r := op.l.eval(ev, en), op.r.eval(ev, en)
-			ev.stack = append(ev.stack, frame{x.pos, frameText, "while evaluating the condition of the assertion '" + showExpr(x.cond) + "'"})
+			ev.stack = append(ev.stack, frame{pos: x.pos, kind: frameText, name: "while evaluating the condition of the assertion '" + showExpr(x.cond) + "'"})
 			ev.explainNotEqual(l, r, Pos{})
 		}
 		panic(thrownError{ev.mkErr(x.pos, fmt.Sprintf("assertion '%s' failed", showExpr(x.cond)))})
@@ -604,7 +626,10 @@ func (x *ExprAssert) eval(ev *Evaluator, en *env) Value {
 }
 
 func (x *ExprNot) eval(ev *Evaluator, en *env) Value {
-	return mkBool(!ev.forceBool(x.e.eval(ev, en), x.pos))
+	ev.pushCtx(x.e.P(), "in the argument of '!'")
+	v := x.e.eval(ev, en)
+	ev.popCtx()
+	return mkBool(!ev.forceBool(v, x.pos))
 }
 
 func (x *ExprNeg) eval(ev *Evaluator, en *env) Value {
@@ -875,7 +900,10 @@ func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bo
 			return ev.coerceToString(r, pos, coerceMore, copyToStore)
 		}
 		if o, ok := x.m["outPath"]; ok {
-			return ev.coerceToString(o.v, pos, coerceMore, copyToStore)
+			ev.pushCtx(o.pos, "while evaluating the `outPath` attribute")
+			s := ev.coerceToString(o.v, pos, coerceMore, copyToStore)
+			ev.popCtx()
+			return s
 		}
 	}
 	if coerceMore {
@@ -963,7 +991,7 @@ func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 	}
 	ev.step(pos)
 	var r Value
-	ev.stack = append(ev.stack, frame{pos, frameBuiltin, op.name})
+	ev.stack = append(ev.stack, frame{pos: pos, kind: frameBuiltin, name: op.name})
 	prevPrim, prevArgs := ev.curPrim, ev.curArgs
 	ev.curPrim, ev.curArgs = op, args
 	defer func() {
@@ -1035,7 +1063,7 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 			}
 		}
 	}
-	ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite}, frame{l.pos, frameLambda, l.name})
+	ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite}, frame{pos: l.pos, kind: frameLambda, name: l.name})
 	r := l.body.eval(ev, ne)
 	ev.stack = ev.stack[:len(ev.stack)-2]
 	ev.depth--

@@ -161,8 +161,10 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 				return
 			}
 			seen[x] = true
-			for _, e := range x.elems {
+			for i, e := range x.elems {
+				ev.stack = append(ev.stack, frame{kind: frameListElem, idx: i})
 				rec(e, depth+1)
+				ev.stack = ev.stack[:len(ev.stack)-1]
 			}
 		case *attrsVal:
 			if len(x.m) == 0 || seen[x] {
@@ -178,7 +180,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 						continue // already a scalar
 					}
 				}
-				ev.stack = append(ev.stack, frame{at.pos, frameAttr, k})
+				ev.stack = append(ev.stack, frame{pos: at.pos, kind: frameAttr, name: k})
 				rec(at.v, depth+1)
 				ev.stack = ev.stack[:len(ev.stack)-1]
 			}
@@ -188,7 +190,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 }
 
 func (ev *Evaluator) withFrame(pos Pos, what string, f func()) {
-	ev.stack = append(ev.stack, frame{pos, frameText, what})
+	ev.stack = append(ev.stack, frame{pos: pos, kind: frameText, name: what})
 	f()
 	ev.stack = ev.stack[:len(ev.stack)-1]
 }

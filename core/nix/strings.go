@@ -43,7 +43,9 @@ func registerStrings(reg func(string, int, primFn)) {
 		parts := make([]string, len(l.elems))
 		total := 0
 		for i, e := range l.elems {
+			ev.pushCtx(Pos{}, "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep")
 			parts[i] = ev.coerceToString(e, pos, false, true)
+			ev.popCtx()
 			total += len(parts[i]) + len(sep)
 			ev.checkStrLen(total, pos)
 		}
@@ -57,7 +59,9 @@ func registerStrings(reg func(string, int, primFn)) {
 		}
 		fs := make([]string, len(from.elems))
 		for i, e := range from.elems {
+			ev.pushCtx(Pos{}, "while evaluating one of the strings to replace passed to builtins.replaceStrings")
 			fs[i] = ev.forceString(e, pos)
+			ev.popCtx()
 		}
 		s := ev.forceString(a[2], pos)
 		tos := make([]*string, len(to.elems))
