@@ -238,3 +238,35 @@ func TestFormatNix(t *testing.T) {
 		t.Errorf("FormatNix:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestSubmodulesAcrossFiles(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("foo", `imports = [ ./users.nix ];
+  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+  users.users.bob = lib.mkIf false { isNormalUser = true; };`),
+		"users.nix": `{ lib, ... }: {
+  users.users.alice.extraGroups = [ "audio" ];
+  users.users.alice.description = lib.mkForce "Alice";
+  users.users.root.shell = lib.mkDefault "/bin/sh";
+}`,
+	})
+	groups := get(t, c, "users.users.alice.extraGroups").([]any)
+	if len(groups) != 2 {
+		t.Errorf("extraGroups %v: lists from both files", groups)
+	}
+	if get(t, c, "users.users.alice.description") != "Alice" || get(t, c, "users.users.root.shell") != "/bin/sh" {
+		t.Errorf("alice %v", get(t, c, "users.users"))
+	}
+	if _, ok := c.Get("users.users.bob"); ok {
+		t.Error("mkIf false on an attrsOf entry must drop it")
+	}
+	wantErr(t, map[string]string{
+		"configuration.nix": template("foo", `imports = [ ./u.nix ]; users.users.alice.uid = 1000;`),
+		"u.nix":             `{ users.users.alice.uid = 1001; }`,
+	}, "The option 'users.users.alice.uid' has conflicting definition values:", "u.nix", "configuration.nix", ": 1000", ": 1001")
+}
+
+func TestInfiniteRecursionIsAnError(t *testing.T) {
+	wantErr(t, map[string]string{"configuration.nix": template("foo", `networking.extraHosts = config.networking.extraHosts + "x";`)},
+		"infinite recursion")
+}

@@ -199,3 +199,33 @@ func TestEnvironmentEtc(t *testing.T) {
 		t.Errorf("profile:\n%s", profile)
 	}
 }
+
+func TestActivateImmutableUsersAndIdempotence(t *testing.T) {
+	paths := core.Paths{Root: t.TempDir()}
+	root := paths.StateDir("foo")
+	tree := seedSSH("foo")
+	tree["users"].(map[string]any)["mutableUsers"] = false
+	g := buildTree(t, paths, "foo", tree)
+	if err := Activate(root, g); err != nil {
+		t.Fatal(err)
+	}
+	etc := filepath.Join(root, "etc")
+	before := readFile(t, filepath.Join(etc, "passwd"))
+	if err := Activate(root, g); err != nil {
+		t.Fatal(err)
+	}
+	if after := readFile(t, filepath.Join(etc, "passwd")); after != before {
+		t.Fatalf("activating the same generation twice changed passwd:\n%s\n---\n%s", before, after)
+	}
+	appendLine(t, filepath.Join(etc, "passwd"), "bob:x:1000:100::/home/bob:/bin/bash")
+	replaceIn(t, filepath.Join(etc, "shadow"), "root:*:", "root:$6$changed:")
+	if err := Activate(root, g); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(readFile(t, filepath.Join(etc, "passwd")), "bob:") {
+		t.Fatal("with users.mutableUsers = false, users made inside the container are removed")
+	}
+	if !strings.Contains(readFile(t, filepath.Join(etc, "shadow")), "root:*:") {
+		t.Fatal("with users.mutableUsers = false, the declared password wins")
+	}
+}
