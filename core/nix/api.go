@@ -231,13 +231,17 @@ type EvalError struct {
 	Trace []string // outermost first: "while calling 'f' at file:line:col"
 
 	frames []frame
-	elided int // outer frames not kept
+	elided int    // outer frames not kept
+	hint   string // "Did you mean ...?"
 }
 
 func (e *EvalError) Error() string {
 	s := "error: " + e.Msg
 	if e.Pos.IsValid() {
 		s += "\n       at " + e.Pos.String()
+	}
+	if e.hint != "" {
+		s += "\n       " + e.hint
 	}
 	return s
 }

@@ -165,6 +165,13 @@ func (ev *Evaluator) mkErr(pos Pos, msg string) *EvalError {
 // maxTraceFrames bounds the frames an error keeps (the innermost ones).
 const maxTraceFrames = 40
 
+// throwHint is throwf with a "Did you mean" hint.
+func (ev *Evaluator) throwHint(pos Pos, hint string, format string, args ...any) {
+	e := ev.mkErr(pos, fmt.Sprintf(format, args...))
+	e.hint = hint
+	panic(e)
+}
+
 func (ev *Evaluator) throwf(pos Pos, format string, args ...any) {
 	panic(ev.mkErr(pos, fmt.Sprintf(format, args...)))
 }
@@ -465,7 +472,7 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 			if x.def != nil {
 				return x.def.eval(ev, en)
 			}
-			ev.throwf(x.pos, "attribute '%s' missing", attrPathPrefix(x.path[:i+1], name))
+			ev.throwHint(x.pos, suggest(name, a.names()), "attribute '%s' missing", attrPathPrefix(x.path[:i+1], name))
 		}
 		v = ev.force(at.v)
 	}
@@ -1058,7 +1065,11 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 				}
 				if !found {
 					ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite})
-					ev.throwf(l.pos, "%s called with unexpected argument '%s'", lambdaName(l), k)
+					names := make([]string, len(l.formals))
+					for i, fm := range l.formals {
+						names[i] = fm.name
+					}
+					ev.throwHint(l.pos, suggest(k, names), "%s called with unexpected argument '%s'", lambdaName(l), k)
 				}
 			}
 		}

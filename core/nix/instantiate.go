@@ -392,6 +392,9 @@ func FormatError(err error, showTrace bool) string {
 	if ee.Pos.IsValid() && !fromBuiltin {
 		b.WriteString(posSnippet(ee.Pos, "       ", "            "))
 	}
+	if ee.hint != "" {
+		b.WriteString("       " + ee.hint + "\n")
+	}
 	return b.String()
 }
 

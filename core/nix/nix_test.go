@@ -183,6 +183,20 @@ func TestEvalErrors(t *testing.T) {
 	}
 }
 
+func TestSuggestions(t *testing.T) {
+	_, err := evalStrict(t, `let cfg = { enable = true; port = 1; }; in cfg.enabel`)
+	if err == nil || !strings.Contains(err.Error(), "Did you mean enable?") {
+		t.Errorf("select hint: %v", err)
+	}
+	_, err = evalStrict(t, `({ x, z }: x) { y = 1; x = 2; }`)
+	if err == nil || !strings.Contains(err.Error(), "Did you mean one of x or z?") {
+		t.Errorf("argument hint: %v", err)
+	}
+	if s := suggest("zzzzzz", []string{"a", "b"}); s != "" {
+		t.Errorf("far-off names suggested: %q", s)
+	}
+}
+
 func TestErrorTraceNamesCallSite(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "m.nix")
