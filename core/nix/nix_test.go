@@ -188,7 +188,7 @@ func TestSuggestions(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Did you mean enable?") {
 		t.Errorf("select hint: %v", err)
 	}
-	_, err = evalStrict(t, `({ x, z }: x) { y = 1; x = 2; }`)
+	_, err = evalStrict(t, `({ x, z }: x) { y = 1; x = 2; z = 3; }`)
 	if err == nil || !strings.Contains(err.Error(), "Did you mean one of x or z?") {
 		t.Errorf("argument hint: %v", err)
 	}
