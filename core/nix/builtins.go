@@ -168,7 +168,7 @@ func registerCore(reg func(string, int, primFn)) {
 	})
 	arith := func(name string, op binOp) {
 		reg(name, 2, func(ev *Evaluator, pos Pos, a []Value) Value {
-			return ev.arith(op, ev.force(a[0]), ev.force(a[1]), pos)
+			return ev.arith(op, ev.forceNumber(a[0], pos), ev.forceNumber(a[1], pos), pos)
 		})
 	}
 	arith("sub", opSub)
@@ -177,7 +177,7 @@ func registerCore(reg func(string, int, primFn)) {
 		if ev.forceFloat(a[1], pos) == 0 {
 			ev.throwf(pos, "division by zero")
 		}
-		return ev.arith(opDiv, ev.force(a[0]), ev.force(a[1]), pos)
+		return ev.arith(opDiv, ev.forceNumber(a[0], pos), ev.forceNumber(a[1], pos), pos)
 	})
 	reg("lessThan", 2, func(ev *Evaluator, pos Pos, a []Value) Value { return mkBool(ev.lessThan(a[0], a[1], pos)) })
 	bit := func(name string, f func(x, y int64) int64) {
@@ -674,6 +674,7 @@ func registerFiles(reg func(string, int, primFn)) {
 	reg("toPath", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		p := ev.coerceToString(a[0], pos, false, false)
 		if !strings.HasPrefix(p, "/") {
+			ev.argContext(a[0])
 			ev.throwf(pos, "string '%s' doesn't represent an absolute path", p)
 		}
 		return mkStr(canonPath(p))
@@ -821,4 +822,13 @@ func registerStoreStubs(reg func(string, int, primFn)) {
 			return nil
 		})
 	}
+}
+
+// forceNumber forces an int or float argument of an arithmetic builtin.
+func (ev *Evaluator) forceNumber(v Value, pos Pos) Value {
+	f := ev.force(v)
+	if !isNum(f) {
+		ev.typeErrOf(v, f, "an integer", pos)
+	}
+	return f
 }

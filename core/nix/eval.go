@@ -304,6 +304,7 @@ var argDescriptions = map[string][]string{
 	"concatStringsSep": {"first argument passed to builtins.concatStringsSep", "second argument (the list of strings to concat) passed to builtins.concatStringsSep"},
 	"div":              {"first operand of the division", "second operand of the division"},
 	"sub":              {"first argument of the subtraction", "second argument of the subtraction"},
+	"mul":              {"first argument of the multiplication", "second argument of the multiplication"},
 	"foldl'":           {"first argument passed to builtins.foldlStrict", "second argument passed to builtins.foldlStrict", "third argument passed to builtins.foldlStrict"},
 	"head":             {"first argument passed to 'builtins.head'"},
 }

@@ -15,8 +15,8 @@ import (
 
 func registerStrings(reg func(string, int, primFn)) {
 	reg("toString", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		v := ev.force(a[0])
-		return &strVal{s: ev.coerceToString(v, pos, true, false), hasCtx: hasCtx(v)}
+		s := ev.coerceToString(a[0], pos, true, false)
+		return &strVal{s: s, hasCtx: hasCtx(ev.force(a[0]))}
 	})
 	reg("stringLength", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		return intVal(len(ev.coerceToString(a[0], pos, false, false)))
