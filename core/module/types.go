@@ -105,21 +105,45 @@ func StrMatching(pattern string) *Type { return &Type{Name: "strMatching", Patte
 // Submodule is types.submodule with options declared in Go.
 func Submodule(opts ...Decl) *Type { return &Type{Name: "submodule", Options: opts} }
 
-// descClass is nixpkgs' descriptionClass: composite types parenthesize
-// conjunctions ("list of (null or string)").
-func (t *Type) conjunction() bool {
-	switch t.Name {
-	case "nullOr", "either", "oneOf":
-		return true
+// class is nixpkgs' descriptionClass, which decides where a nested type's
+// description is parenthesized ("list of (null or string)").
+func (t *Type) class() string {
+	if t == nil || t.Desc != "" && t.Name == "custom" {
+		return "noun"
 	}
-	return false
+	switch t.Name {
+	case "listOf", "attrsOf", "lazyAttrsOf":
+		return "composite"
+	case "nullOr", "either", "oneOf":
+		return "conjunction"
+	case "enum":
+		if len(t.Enum) >= 2 {
+			return "nonRestrictiveClause"
+		}
+	case "submodule":
+		return "" // NixOS writes "attribute set of (submodule)"
+	}
+	return "noun"
 }
 
-func phrase(t *Type) string {
-	if t.conjunction() {
-		return "(" + t.Description() + ")"
+// phrase is nixpkgs' optionDescriptionPhrase: t's description, in
+// parentheses unless its class is one of ok.
+func phrase(t *Type, ok ...string) string {
+	c := t.class()
+	for _, o := range ok {
+		if c == o {
+			return t.Description()
+		}
 	}
-	return t.Description()
+	return "(" + t.Description() + ")"
+}
+
+// either2 is types.either's wording for two alternatives.
+func either2(a, b *Type) string {
+	if a.class() == "nonRestrictiveClause" {
+		return a.Description() + ", or " + phrase(b, "noun", "composite")
+	}
+	return phrase(a, "noun", "conjunction") + " or " + phrase(b, "noun", "conjunction", "composite")
 }
 
 // Description is the type's wording in NixOS's messages and manuals.
@@ -173,21 +197,25 @@ func (t *Type) Description() string {
 	case "unitOption":
 		return "systemd option"
 	case "listOf":
-		return "list of " + phrase(t.Elem)
+		return "list of " + phrase(t.Elem, "noun", "composite")
 	case "attrsOf":
-		return "attribute set of " + phrase(t.Elem)
+		return "attribute set of " + phrase(t.Elem, "noun", "composite")
 	case "lazyAttrsOf":
-		return "lazy attribute set of " + phrase(t.Elem)
+		return "lazy attribute set of " + phrase(t.Elem, "noun", "composite")
 	case "nullOr":
-		return "null or " + phrase(t.Elem)
+		return "null or " + phrase(t.Elem, "noun", "conjunction")
 	case "uniq":
 		return t.Elem.Description()
 	case "either", "oneOf":
-		parts := make([]string, len(t.Alts))
-		for i, a := range t.Alts {
-			parts[i] = phrase(a)
+		// oneOf is a left fold of either, as in nixpkgs.
+		if len(t.Alts) == 0 {
+			return "impossible"
 		}
-		return strings.Join(parts, " or ")
+		acc := t.Alts[0]
+		for _, b := range t.Alts[1:] {
+			acc = &Type{Name: "either", Alts: []*Type{acc, b}, Desc: either2(acc, b)}
+		}
+		return acc.Description()
 	case "enum":
 		switch len(t.Enum) {
 		case 0:
@@ -205,7 +233,7 @@ func (t *Type) Description() string {
 	case "submodule":
 		return "submodule"
 	case "functionTo":
-		return "function that evaluates to a(n) " + phrase(t.Elem)
+		return "function that evaluates to a(n) " + phrase(t.Elem, "noun", "composite")
 	}
 	return t.Name
 }

@@ -216,3 +216,26 @@ func Lookup(path string) (Decl, bool) {
 	}
 	return find("", All())
 }
+
+// Listing is one option as `nixcsh options` prints it.
+type Listing struct {
+	Path        string `json:"path"` // "users.users.<name>.uid"
+	Type        string `json:"type"` // NixOS's wording: "null or signed integer"
+	Default     any    `json:"default,omitempty"`
+	HasDefault  bool   `json:"hasDefault"`
+	Description string `json:"description"`
+}
+
+// List describes the options under prefix (all when ""), sorted by path,
+// submodule options included with NixOS's <name> placeholder.
+func List(prefix string) []Listing {
+	var out []Listing
+	for _, p := range Paths(prefix) {
+		d, ok := Lookup(p)
+		if !ok {
+			continue
+		}
+		out = append(out, Listing{Path: p, Type: d.Type.Description(), Default: d.Default, HasDefault: d.HasDefault, Description: d.Description})
+	}
+	return out
+}

@@ -97,3 +97,13 @@ func TestRenderUsersAndGroups(t *testing.T) {
 		t.Error("home of a normal user not created")
 	}
 }
+
+func TestList(t *testing.T) {
+	l := List("services.httpd.enable")
+	if len(l) != 1 || l[0].Type != "boolean" || l[0].Default != false || !l[0].HasDefault || !strings.Contains(l[0].Description, "Apache") {
+		t.Fatalf("List = %+v", l)
+	}
+	if l := List("users.users.<name>.shell"); len(l) != 1 || l[0].Type != "null or package or path" {
+		t.Fatalf("List = %+v", l)
+	}
+}
