@@ -44,9 +44,10 @@ type AttrName struct {
 
 type ExprSelect struct {
 	node
-	e    Expr
-	path []AttrName
-	def  Expr
+	e       Expr
+	path    []AttrName
+	def     Expr
+	pathStr string // the path as traces show it, computed on first use
 }
 
 type ExprHasAttr struct {

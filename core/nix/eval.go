@@ -475,6 +475,19 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 			}
 			ev.throwHint(x.pos, suggest(name, a.names()), "attribute '%s' missing", attrPathPrefix(x.path[:i+1], name))
 		}
+		if i == len(x.path)-1 {
+			if t, isThunk := at.v.(*thunk); isThunk && t.state != 2 {
+				if x.pathStr == "" {
+					var b strings.Builder
+					showPath(&b, x.path)
+					x.pathStr = b.String()
+				}
+				ev.stack = append(ev.stack, frame{pos: at.pos, kind: frameAttr, name: x.pathStr})
+				v = ev.force(at.v)
+				ev.stack = ev.stack[:len(ev.stack)-1]
+				continue
+			}
+		}
 		v = ev.force(at.v)
 	}
 	return v
