@@ -34,6 +34,8 @@ func userDecls() []Decl {
 		m.Opt("initialPassword", m.NullOr(m.Str()), nil, "The user's password in clear text, set when the user is created."),
 		m.Opt("initialHashedPassword", m.NullOr(m.Str()), nil, "The user's password hash, set when the user is created."),
 		m.Opt("openssh.authorizedKeys.keys", strList(), []any{}, "Public keys that may log in as this user over SSH."),
+		m.Opt("openssh.authorizedKeys.keyFiles", m.ListOf(m.Path()), []any{}, "Files (on the host) holding public keys that may log in as this user over SSH."),
+		m.Opt("packages", m.ListOf(m.Package()), []any{}, "Host packages this user needs (they must be present on the host)."),
 	}
 }
 
@@ -63,7 +65,20 @@ func serviceDecls() []Decl {
 		m.Opt("serviceConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Service] section of the unit."),
 		m.Opt("unitConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Unit] section of the unit."),
 		m.Opt("restartIfChanged", m.Bool(), true, "Whether the service is restarted when its unit changed during a switch."),
+		m.Opt("restartTriggers", m.ListOf(m.Unspecified()), []any{}, "Values whose change (between generations) restarts the service on a switch."),
+		m.Opt("reloadTriggers", m.ListOf(m.Unspecified()), []any{}, "Values whose change (between generations) reloads the service on a switch."),
+		m.Opt("startAt", m.Either(m.Str(), strList()), []any{}, "Start the service at these times (systemd.time(7) calendar events): a NAME.timer is made."),
 		m.Opt("reloadIfChanged", m.Bool(), false, "Whether the service is reloaded instead of restarted when its unit changed."),
+	}
+}
+
+func timerDecls() []Decl {
+	return []Decl{
+		m.Opt("enable", m.Bool(), true, "Whether the timer is enabled."),
+		m.Opt("description", m.Str(), "", "Description of this unit."),
+		m.Opt("wantedBy", strList(), []any{}, "Units that want this timer (usually timers.target)."),
+		m.Opt("timerConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Timer] section of the unit."),
+		m.Opt("unitConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Unit] section of the unit."),
 	}
 }
 
@@ -119,6 +134,7 @@ func All() []Decl {
 		m.Opt("networking.hostName", m.StrMatching("^$|^[[:alnum:]]([[:alnum:]_-]{0,61}[[:alnum:]])?$"), "nixos", "The name of the machine."),
 		m.Opt("networking.useDHCP", m.Bool(), true, "Whether to use DHCP to configure the network interfaces (containers get their address from the host)."),
 		m.Opt("networking.nameservers", strList(), []any{}, "The list of nameservers written to /etc/resolv.conf."),
+		m.Opt("networking.hosts", m.AttrsOf(strList()), map[string]any{}, "Locally defined maps of IP addresses to host names (written to /etc/hosts)."),
 		m.Opt("networking.extraHosts", m.Lines(), "", "Additional verbatim entries appended to /etc/hosts."),
 		m.Opt("networking.firewall.enable", m.Bool(), true, "Whether to enable the firewall: new inbound connections are dropped unless a port is allowed."),
 		m.Opt("networking.firewall.allowedTCPPorts", m.ListOf(m.Port()), []any{}, "TCP ports on which incoming connections are accepted."),
@@ -152,6 +168,7 @@ func All() []Decl {
 		m.Opt("services.httpd.extraConfig", m.Lines(), "", "Configuration lines appended to the generated Apache configuration file."),
 		m.Opt("services.httpd.virtualHosts", m.AttrsOf(m.Submodule(vhostDecls()...)), map[string]any{}, "Specification of the virtual hosts served by Apache."),
 		m.Opt("systemd.services", m.AttrsOf(m.Submodule(serviceDecls()...)), map[string]any{}, "Definition of systemd service units."),
+		m.Opt("systemd.timers", m.AttrsOf(m.Submodule(timerDecls()...)), map[string]any{}, "Definition of systemd timer units."),
 		m.Opt("systemd.tmpfiles.rules", strList(), []any{}, "Rules for creation, deletion and cleaning of volatile and temporary files (tmpfiles.d(5))."),
 		m.Opt("environment.etc", m.AttrsOf(m.Submodule(etcDecls()...)), map[string]any{}, "Set of files that have to be linked in /etc."),
 		m.Opt("environment.variables", m.AttrsOf(m.OneOf(m.ListOf(m.OneOf(m.Int(), m.Str(), m.Path())), m.Int(), m.Str(), m.Path())), map[string]any{}, "A set of environment variables used in the global environment (lists are joined with \":\")."),

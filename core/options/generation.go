@@ -37,7 +37,10 @@ type Unit struct {
 	Triggers []string // generation files whose change restarts the unit
 	// Scripts are generation files the unit runs; their content is part of
 	// the unit's identity for switch-to-configuration.
-	Scripts          []string
+	Scripts []string
+	// TriggerValues are restartTriggers/reloadTriggers values (as text).
+	TriggerValues    []string
+	ReloadValues     []string
 	RestartIfChanged bool
 	ReloadIfChanged  bool
 }

@@ -32,7 +32,7 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 	}
 	steps := []func(Values, *Generation, *Host) error{
 		renderBase, renderNetworking, renderTime, renderProfile, renderUsers,
-		renderOpenSSH, renderHTTPD, renderServices, renderEtc, renderTmpfiles,
+		renderOpenSSH, renderHTTPD, renderServices, renderTimers, renderEtc, renderTmpfiles,
 		renderFirewall, checkSystemPackages, renderUnitLinks,
 	}
 	for _, step := range steps {
@@ -117,6 +117,21 @@ func renderNetworking(v Values, g *Generation, _ *Host) error {
 	hosts := "127.0.0.1 localhost\n::1 localhost\n"
 	if host != "" {
 		hosts += "127.0.0.2 " + host + "\n"
+	}
+	hostMap := v.Map("networking.hosts")
+	ips := make([]string, 0, len(hostMap))
+	for ip := range hostMap {
+		ips = append(ips, ip)
+	}
+	sort.Strings(ips)
+	for _, ip := range ips {
+		var names []string
+		for _, n := range hostMap[ip].([]any) {
+			names = append(names, asString(n))
+		}
+		if len(names) > 0 {
+			hosts += ip + " " + strings.Join(names, " ") + "\n"
+		}
 	}
 	if extra := v.Str("networking.extraHosts"); extra != "" {
 		hosts += strings.TrimRight(extra, "\n") + "\n"
@@ -203,7 +218,7 @@ var baseGroups = []fixedGroup{
 	{"utmp", 29}, {"systemd-journal", 62}, {"users", 100}, {"nogroup", 65534},
 }
 
-func renderUsers(v Values, g *Generation, _ *Host) error {
+func renderUsers(v Values, g *Generation, h *Host) error {
 	groups := map[string]*Group{}
 	for _, fg := range baseGroups {
 		groups[fg.name] = &Group{Name: fg.name, GID: fg.gid, GIDFixed: true}
@@ -299,7 +314,18 @@ func renderUsers(v Values, g *Generation, _ *Host) error {
 		case !us.IsNull("initialPassword"):
 			u.Password, u.InitialOnly = CryptSHA512(us.Str("initialPassword"), "nixcsh"+n), true
 		}
-		if keys := us.Strings("openssh.authorizedKeys.keys"); len(keys) > 0 {
+		keys := us.Strings("openssh.authorizedKeys.keys")
+		for _, kf := range us.Strings("openssh.authorizedKeys.keyFiles") {
+			data, err := readSource(kf)
+			if err != nil {
+				return invalid("users.users.%s.openssh.authorizedKeys.keyFiles: cannot read %s: %v", n, kf, err)
+			}
+			keys = append(keys, strings.TrimRight(string(data), "\n"))
+		}
+		if err := checkPackages(us.List("packages"), "users.users."+n+".packages", h); err != nil {
+			return err
+		}
+		if len(keys) > 0 {
 			g.Files["etc/ssh/authorized_keys.d/"+n] = &File{
 				Data: []byte(strings.Join(keys, "\n") + "\n"), Mode: 0o444, CopyMode: "0444", User: "+0", Group: "+0",
 			}
@@ -790,11 +816,57 @@ func renderServices(v Values, g *Generation, _ *Host) error {
 			wanted = append(wanted, t)
 		}
 		u := Unit{Name: unit, Scripts: scripts, RestartIfChanged: s.Bool("restartIfChanged"), ReloadIfChanged: s.Bool("reloadIfChanged")}
+		for _, x := range s.List("restartTriggers") {
+			u.TriggerValues = append(u.TriggerValues, fmt.Sprint(x))
+		}
+		for _, x := range s.List("reloadTriggers") {
+			u.ReloadValues = append(u.ReloadValues, fmt.Sprint(x))
+		}
 		g.addUnit(u, b.String(), wanted...)
+		var at []string
+		switch x := s.Get("startAt").(type) {
+		case string:
+			at = []string{x}
+		case []any:
+			for _, e := range x {
+				at = append(at, asString(e))
+			}
+		}
+		if len(at) > 0 {
+			var tb strings.Builder
+			fmt.Fprintf(&tb, "[Unit]\nDescription=Timer for %s\n\n[Timer]\n", unit)
+			for _, a := range at {
+				fmt.Fprintf(&tb, "OnCalendar=%s\n", a)
+			}
+			g.addUnit(Unit{Name: n + ".timer", RestartIfChanged: true}, tb.String(), "timers.target")
+		}
 		for _, t := range s.Strings("requiredBy") {
 			g.link("etc/systemd/system/"+t+".requires/"+unit, "../"+unit)
 			g.Units[len(g.Units)-1].Wanted = true
 		}
+	}
+	return nil
+}
+
+func renderTimers(v Values, g *Generation, _ *Host) error {
+	names, subs := v.Subs("systemd.timers")
+	for _, n := range names {
+		t := subs[n]
+		if !t.Bool("enable") {
+			continue
+		}
+		if !unitNameRE.MatchString(n) {
+			return invalid("systemd.timers.%s: '%s' is not a valid unit name", n, n)
+		}
+		var b strings.Builder
+		b.WriteString("[Unit]\n")
+		if d := t.Str("description"); d != "" {
+			fmt.Fprintf(&b, "Description=%s\n", d)
+		}
+		writeSection(&b, t.Map("unitConfig"))
+		b.WriteString("\n[Timer]\n")
+		writeSection(&b, t.Map("timerConfig"))
+		g.addUnit(Unit{Name: n + ".timer", RestartIfChanged: true}, b.String(), t.Strings("wantedBy")...)
 	}
 	return nil
 }
@@ -917,13 +989,22 @@ func renderFirewall(v Values, g *Generation, _ *Host) error {
 }
 
 func checkSystemPackages(v Values, g *Generation, h *Host) error {
-	for _, p := range v.List("environment.systemPackages") {
+	return checkPackages(v.List("environment.systemPackages"), "environment.systemPackages", h)
+}
+
+// checkPackages makes sure packages exist on the host (or were written into
+// the generation by pkgs.write*).
+func checkPackages(pkgs []any, option string, h *Host) error {
+	for _, p := range pkgs {
+		if strings.HasPrefix(asString(p), StorePlaceholder+"/") {
+			continue
+		}
 		name := pkgName(p)
 		if name == "" {
 			name = asString(p)
 		}
 		if !h.HasPackage(name) {
-			return invalid("environment.systemPackages: package '%s' is not on this host (no /usr/bin/%s, /usr/sbin/%s or installed Debian package %s); install it with apt-get install %s", name, name, name, name, name)
+			return invalid("%s: package '%s' is not on this host (no /usr/bin/%s, /usr/sbin/%s or installed Debian package %s); install it with apt-get install %s", option, name, name, name, name, name)
 		}
 	}
 	return nil

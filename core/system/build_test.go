@@ -256,3 +256,49 @@ func TestHTTPDVirtualHosts(t *testing.T) {
 		}
 	}
 }
+
+func TestTimersHostsKeyFilesAndTriggers(t *testing.T) {
+	paths := core.Paths{Root: t.TempDir()}
+	keyFile := filepath.Join(t.TempDir(), "k.pub")
+	os.WriteFile(keyFile, []byte("ssh-ed25519 BBBB from-file\n"), 0o644)
+	cfg := func(trigger string) string {
+		return `systemd.services.job = { script = "date"; startAt = "hourly"; restartTriggers = [ "` + trigger + `" ]; wantedBy = [ "multi-user.target" ]; };
+  systemd.timers.other = { wantedBy = [ "timers.target" ]; timerConfig = { OnBootSec = "5m"; Unit = "job.service"; }; };
+  networking.hosts = { "10.0.0.5" = [ "db" "db.local" ]; };
+  users.users.alice = { isNormalUser = true; packages = [ pkgs.bash ]; openssh.authorizedKeys.keyFiles = [ ` + keyFile + ` ]; };`
+	}
+	writeConfig(t, paths, "foo", cfg("one"))
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/systemd/system/job.timer")); got != "[Unit]\nDescription=Timer for job.service\n\n[Timer]\nOnCalendar=hourly\n" {
+		t.Errorf("job.timer %q", got)
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/systemd/system/other.timer")); got != "[Unit]\n\n[Timer]\nOnBootSec=5m\nUnit=job.service\n" {
+		t.Errorf("other.timer %q", got)
+	}
+	for _, l := range []string{"timers.target.wants/job.timer", "timers.target.wants/other.timer"} {
+		if _, err := os.Lstat(filepath.Join(sp, "etc/systemd/system", l)); err != nil {
+			t.Errorf("%s missing", l)
+		}
+	}
+	if !strings.Contains(readFile(t, filepath.Join(sp, "etc/hosts")), "10.0.0.5 db db.local\n") {
+		t.Error("networking.hosts not in /etc/hosts")
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/ssh/authorized_keys.d/alice")); got != "ssh-ed25519 BBBB from-file\n" {
+		t.Errorf("alice's keys %q", got)
+	}
+	writeConfig(t, paths, "foo", cfg("two"))
+	sp2, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := Diff(sp, sp2); strings.Join(d.Restart, ",") != "job.service" {
+		t.Errorf("a changed restartTrigger should restart job.service: %+v", d)
+	}
+	writeConfig(t, paths, "foo", `users.users.alice = { isNormalUser = true; packages = [ { name = "nonesuch-pkg"; outPath = "/usr"; type = "derivation"; } ]; };`)
+	if _, _, err := Build(context.Background(), paths, "foo"); err == nil || !strings.Contains(err.Error(), "users.users.alice.packages: package 'nonesuch-pkg' is not on this host") {
+		t.Errorf("missing user package: %v", err)
+	}
+}

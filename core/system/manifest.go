@@ -35,6 +35,8 @@ type UnitInfo struct {
 	Wanted           bool   `json:"wanted"`
 	RestartIfChanged bool   `json:"restartIfChanged"`
 	ReloadIfChanged  bool   `json:"reloadIfChanged,omitempty"`
+	// ReloadHash covers reloadTriggers: a change reloads the unit.
+	ReloadHash string `json:"reloadHash,omitempty"`
 }
 
 // EtcEntry is one file of the generation's etc/ (path relative to etc/).
@@ -81,8 +83,15 @@ func newManifest(g *options.Generation, optionsUsed []string) *Manifest {
 		for _, t := range u.Triggers {
 			add(t)
 		}
-		m.Units[u.Name] = UnitInfo{Hash: sha([]byte(b.String())), Wanted: u.Wanted,
+		for _, t := range u.TriggerValues {
+			b.WriteString("trigger\x00" + t + "\x00")
+		}
+		info := UnitInfo{Hash: sha([]byte(b.String())), Wanted: u.Wanted,
 			RestartIfChanged: u.RestartIfChanged, ReloadIfChanged: u.ReloadIfChanged}
+		if len(u.ReloadValues) > 0 {
+			info.ReloadHash = sha([]byte(strings.Join(u.ReloadValues, "\x00")))
+		}
+		m.Units[u.Name] = info
 	}
 	return m
 }
@@ -147,6 +156,9 @@ func diffManifests(om, nm *Manifest) UnitDiff {
 		case !ok || !ou.Wanted:
 			d.Start = append(d.Start, name)
 		case ou.Hash == nu.Hash:
+			if ou.ReloadHash != nu.ReloadHash {
+				d.Reload = append(d.Reload, name)
+			}
 		case nu.ReloadIfChanged:
 			d.Reload = append(d.Reload, name)
 		case nu.RestartIfChanged:
