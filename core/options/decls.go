@@ -135,6 +135,7 @@ func All() []Decl {
 		m.Opt("networking.useDHCP", m.Bool(), true, "Whether to use DHCP to configure the network interfaces (containers get their address from the host)."),
 		m.Opt("networking.nameservers", strList(), []any{}, "The list of nameservers written to /etc/resolv.conf."),
 		m.Opt("networking.hosts", m.AttrsOf(strList()), map[string]any{}, "Locally defined maps of IP addresses to host names (written to /etc/hosts)."),
+		m.Opt("networking.useHostResolvConf", m.Bool(), true, "In containers, whether to use the host's /etc/resolv.conf (when networking.nameservers is empty)."),
 		m.Opt("networking.extraHosts", m.Lines(), "", "Additional verbatim entries appended to /etc/hosts."),
 		m.Opt("networking.firewall.enable", m.Bool(), true, "Whether to enable the firewall: new inbound connections are dropped unless a port is allowed."),
 		m.Opt("networking.firewall.allowedTCPPorts", m.ListOf(m.Port()), []any{}, "TCP ports on which incoming connections are accepted."),

@@ -100,12 +100,15 @@ type Generation struct {
 	HostName     string
 	StateVersion string
 	MutableUsers bool
-	Files        map[string]*File
-	Units        []Unit
-	Users        []User
-	Groups       []Group
-	Firewall     Firewall
-	Warnings     []string
+	// UseHostResolvConf asks the runtime to copy the host's resolv.conf
+	// into the container (the generation then has none).
+	UseHostResolvConf bool
+	Files             map[string]*File
+	Units             []Unit
+	Users             []User
+	Groups            []Group
+	Firewall          Firewall
+	Warnings          []string
 }
 
 func (g *Generation) text(path, data string)   { g.Files[path] = &File{Data: []byte(data), Mode: 0o444} }

@@ -15,17 +15,20 @@ import (
 // configuration need to know without re-reading every file. It is
 // manifest.json at the generation's root.
 type Manifest struct {
-	Name         string              `json:"name"`
-	HostName     string              `json:"hostName"`
-	StateVersion string              `json:"stateVersion"`
-	MutableUsers bool                `json:"mutableUsers"`
-	Units        map[string]UnitInfo `json:"units"`
-	Users        []options.User      `json:"users"`
-	Groups       []options.Group     `json:"groups"`
-	Firewall     options.Firewall    `json:"firewall"`
-	Etc          map[string]EtcEntry `json:"etc"`
-	Options      []string            `json:"options"`
-	Warnings     []string            `json:"warnings,omitempty"`
+	Name         string `json:"name"`
+	HostName     string `json:"hostName"`
+	StateVersion string `json:"stateVersion"`
+	MutableUsers bool   `json:"mutableUsers"`
+	// UseHostResolvConf: the runtime copies the host's /etc/resolv.conf
+	// into the container's /etc (the generation has none).
+	UseHostResolvConf bool                `json:"useHostResolvConf"`
+	Units             map[string]UnitInfo `json:"units"`
+	Users             []options.User      `json:"users"`
+	Groups            []options.Group     `json:"groups"`
+	Firewall          options.Firewall    `json:"firewall"`
+	Etc               map[string]EtcEntry `json:"etc"`
+	Options           []string            `json:"options"`
+	Warnings          []string            `json:"warnings,omitempty"`
 }
 
 // UnitInfo is one installed unit. Hash covers the unit file, the scripts it
@@ -50,8 +53,8 @@ type EtcEntry struct {
 func newManifest(g *options.Generation, optionsUsed []string) *Manifest {
 	m := &Manifest{
 		Name: g.Name, HostName: g.HostName, StateVersion: g.StateVersion,
-		MutableUsers: g.MutableUsers,
-		Units:        map[string]UnitInfo{}, Users: g.Users, Groups: g.Groups,
+		MutableUsers: g.MutableUsers, UseHostResolvConf: g.UseHostResolvConf,
+		Units: map[string]UnitInfo{}, Users: g.Users, Groups: g.Groups,
 		Firewall: g.Firewall, Etc: map[string]EtcEntry{},
 		Options: append([]string{}, optionsUsed...), Warnings: g.Warnings,
 	}

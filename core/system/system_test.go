@@ -135,6 +135,9 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 	if !reflect.DeepEqual(m.Firewall.AllowedTCPPorts, []int{22}) || !m.Firewall.Enable || !m.Firewall.AllowPing {
 		t.Errorf("firewall %+v: openssh opens port 22", m.Firewall)
 	}
+	if !m.UseHostResolvConf {
+		t.Error("without nameservers the container uses the host's resolv.conf")
+	}
 	if _, ok := m.Units["sshd.service"]; !ok || len(m.Units) != 2 {
 		t.Errorf("units %v", m.Units)
 	}
