@@ -400,6 +400,7 @@ func registerLists(reg func(string, int, primFn)) {
 			ev.pushCtx(ev.funcPos(a[0], Pos{}), "while evaluating the return value of the function passed to builtins.concatMap")
 			out = append(out, ev.forceList(r, pos).elems...)
 			ev.popCtx()
+			ev.checkListLen(len(out), pos)
 		}
 		return &listVal{out}
 	})

@@ -116,7 +116,7 @@ func NewEvaluator(opts Options) *Evaluator {
 	ev := &Evaluator{opts: opts, imports: map[string]Value{}, parsed: map[string]Expr{}, warned: map[string]bool{}}
 	ev.maxDepth = opts.MaxCallDepth
 	ev.maxSteps = opts.MaxSteps
-	ev.maxStrLen, ev.maxListLen = 1<<28, 1<<26
+	ev.maxStrLen, ev.maxListLen = 1<<27, 1<<23 // 128 MiB strings, 8M-element lists
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = 10000
 	}

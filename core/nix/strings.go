@@ -75,6 +75,7 @@ func registerStrings(reg func(string, int, primFn)) {
 						tos[j] = &t
 					}
 					b.WriteString(*tos[j])
+					ev.checkStrLen(b.Len(), pos)
 					matched = true
 					if f == "" {
 						if i < len(s) {
