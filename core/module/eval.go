@@ -105,6 +105,10 @@ type state struct {
 	errs    map[string]error
 	subs    map[nix.Value]*scope
 	written map[string]WrittenFile
+	// functionArgs is builtins.functionArgs; top is the outermost scope,
+	// whose config holds _module.args.
+	functionArgs nix.Value
+	top          *scope
 }
 
 func (st *state) fail(format string, args ...any) error {
@@ -187,6 +191,11 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 		st.special[k] = nix.FromGo(v)
 	}
 	sc := newScope(st, "", "")
+	st.top = sc
+	if err := sc.declareGo(Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
+		Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}); err != nil {
+		return nil, err
+	}
 	for _, d := range o.Decls {
 		if err := sc.declareGo(d); err != nil {
 			return nil, err
@@ -467,6 +476,67 @@ func (sc *scope) tagOf(v nix.Value) string {
 
 // --- collecting modules ------------------------------------------------------
 
+// argsFor is the argument set of a module function: config, options, lib,
+// pkgs, modulesPath (and name in submodules), plus, for every other argument
+// the function names, config._module.args.NAME (lazily), as nixpkgs does.
+func (sc *scope) argsFor(fn nix.Value) (nix.Value, error) {
+	if sc.st.functionArgs == nil {
+		fa, err := sc.st.ev.EvalString("builtins.functionArgs", "/nixcsh/functionArgs.nix")
+		if err != nil {
+			return nil, err
+		}
+		sc.st.functionArgs = fa
+	}
+	formals, err := sc.st.ev.Call(sc.st.functionArgs, fn)
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	for _, n := range nix.AttrNames(formals) {
+		if _, ok := nix.GetAttr(sc.args, n); !ok {
+			extra = append(extra, n)
+		}
+	}
+	if len(extra) == 0 {
+		return sc.args, nil
+	}
+	m := map[string]nix.Value{}
+	for _, n := range nix.AttrNames(sc.args) {
+		m[n], _ = nix.GetAttr(sc.args, n)
+	}
+	for _, n := range extra {
+		n := n
+		m[n] = nix.Lazy(func() (nix.Value, error) {
+			if _, err := sc.lazyConfig(); err != nil {
+				return nil, err
+			}
+			top := sc.st.top
+			if top == nil {
+				top = sc
+			}
+			mod, ok := nix.GetAttr(top.config, "_module")
+			if !ok {
+				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s.", n, n)
+			}
+			fm, err := sc.force(mod)
+			if err != nil {
+				return nil, err
+			}
+			av, _ := nix.GetAttr(fm, "args")
+			fa, err := sc.force(av)
+			if err != nil {
+				return nil, err
+			}
+			v, ok := nix.GetAttr(fa, n)
+			if !ok {
+				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
+			}
+			return v, nil
+		})
+	}
+	return nix.Attrs(m), nil
+}
+
 var reservedKeys = map[string]bool{"imports": true, "_file": true, "key": true, "disabledModules": true, "meta": true, "_class": true, "freeformType": true}
 
 func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
@@ -499,7 +569,11 @@ func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 		}
 		return sc.collect(mv, p, seen)
 	case "lambda":
-		r, err := sc.st.ev.Call(fv, sc.args)
+		args, err := sc.argsFor(fv)
+		if err != nil {
+			return err
+		}
+		r, err := sc.st.ev.Call(fv, args)
 		if err != nil {
 			return err
 		}

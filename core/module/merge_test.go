@@ -270,3 +270,18 @@ func TestInfiniteRecursionIsAnError(t *testing.T) {
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `networking.extraHosts = config.networking.extraHosts + "x";`)},
 		"infinite recursion")
 }
+
+func TestModuleArgs(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("foo", `imports = [ ./uses.nix ];
+  _module.args.siteName = "example";`),
+		"uses.nix": `{ lib, siteName, ... }: { networking.extraHosts = "127.0.0.9 ${siteName}"; }`,
+	})
+	if got := get(t, c, "networking.extraHosts"); got != "127.0.0.9 example" {
+		t.Errorf("extraHosts %v", got)
+	}
+	wantErr(t, map[string]string{
+		"configuration.nix": template("foo", `imports = [ ./uses.nix ];`),
+		"uses.nix":          `{ lib, nowhere, ... }: { networking.extraHosts = nowhere; }`,
+	}, "The module argument 'nowhere' is not defined")
+}
