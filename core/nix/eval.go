@@ -473,7 +473,7 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 			if x.def != nil {
 				return x.def.eval(ev, en)
 			}
-			ev.throwHint(x.pos, suggest(name, a.names()), "attribute '%s' missing", attrPathPrefix(x.path[:i+1], name))
+			ev.throwHint(x.pos, suggest(name, a.names()), "attribute '%s' missing", name)
 		}
 		if i == len(x.path)-1 {
 			if t, isThunk := at.v.(*thunk); isThunk && t.state != 2 {
@@ -491,11 +491,6 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 		v = ev.force(at.v)
 	}
 	return v
-}
-
-func attrPathPrefix(path []AttrName, last string) string {
-	_ = path
-	return last
 }
 
 func (x *ExprHasAttr) eval(ev *Evaluator, en *env) Value {

@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// ParseOptions tune how literals are read.
+// parseCtx is a recursive-descent parser over a lazily driven lexer (string
+// literals are lexed on demand, so lookahead never runs past a quote).
 type parseCtx struct {
 	lx      *lexer
 	tok     token
@@ -128,9 +129,8 @@ func (p *parseCtx) parseExpr1() Expr {
 			if !p.isOp("{") {
 				p.unexpected(p.peek())
 			}
-			lb := p.nextTok()
+			p.nextTok()
 			l := p.parseFormals(p.tokPos(t))
-			_ = lb
 			l.arg = t.s
 			p.checkFormalsDup(l)
 			p.expectOp(":")
@@ -327,12 +327,7 @@ func (p *parseCtx) parseBinary1(minPrec int) Expr {
 		if info.right {
 			next = info.prec
 		}
-		var rhs Expr
-		if next <= 7 && info.prec < 7 {
-			rhs = p.parseBinary(next)
-		} else {
-			rhs = p.parseBinary(next)
-		}
+		rhs := p.parseBinary(next)
 		pos := p.tokPos(t)
 		lhs = mkBinOp(pos, t.s, lhs, rhs)
 		lastPrec = info.prec
@@ -379,7 +374,7 @@ func (p *parseCtx) startsSimple(t token) bool {
 	case tID, tINT, tFLOAT, tPATH, tPATHSTART, tHPATH, tHPATHSTART, tSPATH, tURI, tDQUOTE, tINDOPEN:
 		return true
 	case tKW:
-		return t.s == "rec" || t.s == "let" && false
+		return t.s == "rec"
 	case tOP:
 		return t.s == "(" || t.s == "{" || t.s == "["
 	}
@@ -523,9 +518,6 @@ func (p *parseCtx) parseSimple1() Expr {
 			a.rec = true
 			a.pos = pos
 			return a
-		}
-		if t.s == "let" {
-			// not reached: let is handled by parseExpr
 		}
 	case tOP:
 		switch t.s {
@@ -886,20 +878,16 @@ func (p *parseCtx) addAttr(a *ExprAttrs, path []AttrName, v Expr, pos Pos) {
 		sub, isAttrs := b.value.(*ExprAttrs)
 		nv, newIsAttrs := v.(*ExprAttrs)
 		if isAttrs && newIsAttrs && !b.inherited && b.fromIdx < 0 {
-			// merge { a = { x = 1; }; a.y = 2; } style definitions
-			if nv.rec && !sub.rec {
-				// Nix keeps the first set's recursiveness
-			}
+			// merge { a = { x = 1; }; a.y = 2; } style definitions; the
+			// first set's recursiveness wins, as in Nix
 			for _, nb := range nv.binds {
 				if k, dup := sub.index[nb.name]; dup {
 					// nested merge of two literal sets
-					if ss, ok1 := sub.binds[k].value.(*ExprAttrs); ok1 {
-						if ns, ok2 := nb.value.(*ExprAttrs); ok2 && !nb.inherited && !sub.binds[k].inherited {
-							_ = ss
-							_ = ns
-							p.addAttr(sub, []AttrName{{name: nb.name}}, nb.value, nb.pos)
-							continue
-						}
+					_, ok1 := sub.binds[k].value.(*ExprAttrs)
+					_, ok2 := nb.value.(*ExprAttrs)
+					if ok1 && ok2 && !nb.inherited && !sub.binds[k].inherited {
+						p.addAttr(sub, []AttrName{{name: nb.name}}, nb.value, nb.pos)
+						continue
 					}
 					panic(&parseError{nb.pos, "attribute '" + attrPathString(path) + "." + nb.name + "' already defined at " + sub.binds[k].pos.String()})
 				}

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 func registerStrings(reg func(string, int, primFn)) {
@@ -367,11 +366,7 @@ func translateERE(p string) string {
 				b.WriteString(`\{`)
 			}
 		default:
-			if c >= utf8.RuneSelf {
-				b.WriteByte(c)
-			} else {
-				b.WriteByte(c)
-			}
+			b.WriteByte(c)
 		}
 	}
 	return b.String()
