@@ -47,7 +47,6 @@ var skipped = map[string]string{
 	"eval-fail-storePath-1":                               "store paths: builtins.storePath",
 }
 
-
 func readMaybe(p string) (string, bool) {
 	b, err := os.ReadFile(p)
 	if err != nil {
