@@ -2,6 +2,8 @@ package options
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -902,6 +904,12 @@ func renderEtc(v Values, g *Generation, h *Host) error {
 			var err error
 			if rel, ok := strings.CutPrefix(src, StorePlaceholder+"/"); ok && g.Files[rel] != nil {
 				data = g.Files[rel].Data // made by pkgs.writeText
+			} else if st, serr := os.Stat(src); serr == nil && st.IsDir() {
+				// A directory: its files are copied into the generation.
+				if err := copyTree(src, "etc/"+target, g); err != nil {
+					return invalid("environment.etc.%q.source: cannot copy %s: %v", n, src, err)
+				}
+				continue
 			} else {
 				data, err = readSource(src)
 			}
@@ -925,6 +933,43 @@ func renderEtc(v Values, g *Generation, h *Host) error {
 		g.Files["etc/"+target] = f
 	}
 	return nil
+}
+
+// copyTree copies the regular files and symlinks under dir into the
+// generation at prefix.
+func copyTree(dir, prefix string, g *Generation) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		dst := filepath.ToSlash(filepath.Join(prefix, rel))
+		switch {
+		case d.IsDir():
+			return nil
+		case d.Type()&os.ModeSymlink != 0:
+			t, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			g.link(dst, t)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			mode := os.FileMode(0o444)
+			if info.Mode()&0o111 != 0 {
+				mode = 0o555
+			}
+			g.Files[dst] = &File{Data: data, Mode: mode}
+		}
+		return nil
+	})
 }
 
 // --- tmpfiles, firewall, packages, unit links ------------------------------

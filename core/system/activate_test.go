@@ -161,8 +161,12 @@ func TestEnvironmentEtc(t *testing.T) {
 	paths := core.Paths{Root: t.TempDir()}
 	src := filepath.Join(t.TempDir(), "motd.src")
 	os.WriteFile(src, []byte("from a file\n"), 0o644)
+	tree := t.TempDir()
+	os.MkdirAll(filepath.Join(tree, "sub"), 0o755)
+	os.WriteFile(filepath.Join(tree, "sub/a.conf"), []byte("A"), 0o644)
 	writeConfig(t, paths, "foo", `environment.etc."foo/bar.conf".text = "x = 1\n";
   environment.etc.motd.source = `+src+`;
+  environment.etc."tree.d".source = `+tree+`;
   environment.etc.secret = { text = "s3cret"; mode = "0440"; group = "wheel"; };
   environment.etc.gone = { text = "nope"; enable = false; };
   environment.variables = { EDITOR = "vi"; PATHS = [ "/a" "/b" ]; };`)
@@ -180,6 +184,9 @@ func TestEnvironmentEtc(t *testing.T) {
 	}
 	if got := readFile(t, filepath.Join(sp, "etc/foo/bar.conf")); got != "x = 1\n" {
 		t.Errorf("bar.conf %q", got)
+	}
+	if tgt, _ := os.Readlink(filepath.Join(etc, "tree.d/sub/a.conf")); tgt != "/etc/static/tree.d/sub/a.conf" || readFile(t, filepath.Join(sp, "etc/tree.d/sub/a.conf")) != "A" {
+		t.Errorf("a directory source: %q", tgt)
 	}
 	if got := readFile(t, filepath.Join(sp, "etc/motd")); got != "from a file\n" {
 		t.Errorf("motd %q", got)
