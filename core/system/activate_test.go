@@ -8,8 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/nixcsh/nixcsh/core"
 )
 
 func withService(tree map[string]any, name, script string) map[string]any {
@@ -25,7 +23,7 @@ func withService(tree map[string]any, name, script string) map[string]any {
 }
 
 func TestActivateLinksEtcAndMergesUsers(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	root := paths.StateDir("foo")
 	g1 := buildTree(t, paths, "foo", seedSSH("foo"))
 	if err := Activate(root, g1); err != nil {
@@ -56,6 +54,7 @@ func TestActivateLinksEtcAndMergesUsers(t *testing.T) {
 
 	// The container's own state: a host key, a user and a password change.
 	os.WriteFile(filepath.Join(etc, "ssh/ssh_host_ed25519_key"), []byte("KEY"), 0o600)
+	os.Remove(filepath.Join(etc, "machine-id")) // systemd writes it at first boot
 	os.WriteFile(filepath.Join(etc, "machine-id"), []byte("0123456789abcdef0123456789abcdef\n"), 0o444)
 	appendLine(t, filepath.Join(etc, "passwd"), "bob:x:1000:100::/home/bob:/bin/bash")
 	appendLine(t, filepath.Join(etc, "shadow"), "bob:$6$x$y:19000::::::")
@@ -158,7 +157,7 @@ func replaceIn(t *testing.T, path, old, new string) {
 }
 
 func TestEnvironmentEtc(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	src := filepath.Join(t.TempDir(), "motd.src")
 	os.WriteFile(src, []byte("from a file\n"), 0o644)
 	tree := t.TempDir()
@@ -208,7 +207,7 @@ func TestEnvironmentEtc(t *testing.T) {
 }
 
 func TestActivateImmutableUsersAndIdempotence(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	root := paths.StateDir("foo")
 	tree := seedSSH("foo")
 	tree["users"].(map[string]any)["mutableUsers"] = false

@@ -32,7 +32,7 @@ const seedB = `services.httpd.enable = true; services.httpd.adminAddr = "foo@exa
   networking.firewall.allowedTCPPorts = [ 80 ];`
 
 func TestBuildSeedsFromConfigurationNix(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	writeConfig(t, paths, "foo", seedA)
 	sp, warns, err := Build(context.Background(), paths, "foo")
 	if err != nil {
@@ -42,7 +42,7 @@ func TestBuildSeedsFromConfigurationNix(t *testing.T) {
 		t.Fatalf("warnings %v", warns)
 	}
 	// The same generation as the hand-written tree of the same config.
-	if tree := buildTree(t, core.Paths{Root: t.TempDir()}, "foo", seedSSH("foo")); filepath.Base(tree) == filepath.Base(sp) {
+	if tree := buildTree(t, testPaths(t), "foo", seedSSH("foo")); filepath.Base(tree) == filepath.Base(sp) {
 		t.Log("config.nix and the hand-written tree render identically")
 	}
 	if got := readFile(t, filepath.Join(sp, "etc/ssh/authorized_keys.d/root")); got != "ssh-ed25519 AAAA... test\n" {
@@ -79,7 +79,7 @@ func TestBuildFailureWritesNothing(t *testing.T) {
 		"package":   `environment.systemPackages = [ { name = "surely-not-a-package"; outPath = "/usr"; type = "derivation"; } ];`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			paths := core.Paths{Root: t.TempDir()}
+			paths := testPaths(t)
 			writeConfig(t, paths, "foo", cfg)
 			if _, _, err := Build(context.Background(), paths, "foo"); err == nil || core.KindOf(err) != core.Invalid {
 				t.Fatalf("build should fail as invalid: %v", err)
@@ -94,7 +94,7 @@ func TestBuildFailureWritesNothing(t *testing.T) {
 }
 
 func TestShowConfig(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	writeConfig(t, paths, "foo", seedA)
 	v, err := ShowConfig(context.Background(), paths, "foo", "services.openssh.ports")
 	if err != nil || len(v.([]any)) != 1 || v.([]any)[0] != int64(22) {
@@ -106,11 +106,11 @@ func TestShowConfig(t *testing.T) {
 }
 
 func BenchmarkBuildSeed(b *testing.B) {
-	paths := core.Paths{Root: b.TempDir()}
+	paths := testPaths(b)
 	writeConfig(b, paths, "foo", seedA+"\n  "+seedB)
 	for i := 0; i < b.N; i++ {
 		// A fresh store each time so every iteration writes the generation.
-		paths.Root = b.TempDir()
+		paths = testPaths(b)
 		writeConfig(b, paths, "foo", seedA+"\n  "+seedB)
 		if _, _, err := Build(context.Background(), paths, "foo"); err != nil {
 			b.Fatal(err)
@@ -119,7 +119,7 @@ func BenchmarkBuildSeed(b *testing.B) {
 }
 
 func BenchmarkEvalRenderSeed(b *testing.B) {
-	paths := core.Paths{Root: b.TempDir()}
+	paths := testPaths(b)
 	writeConfig(b, paths, "foo", seedA+"\n  "+seedB)
 	for i := 0; i < b.N; i++ {
 		if _, _, err := evalAndRender(context.Background(), "foo", paths.ConfigNix("foo")); err != nil {
@@ -129,7 +129,7 @@ func BenchmarkEvalRenderSeed(b *testing.B) {
 }
 
 func TestUserServiceUnit(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	writeConfig(t, paths, "foo", `systemd.services.hello = {
     description = "Say hello";
     wantedBy = [ "multi-user.target" ];
@@ -196,7 +196,7 @@ Type=oneshot
 }
 
 func TestPkgsWritersLandInTheGeneration(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	writeConfig(t, paths, "foo", `systemd.services.tick = {
     wantedBy = [ "multi-user.target" ];
     serviceConfig.ExecStart = "${pkgs.writeShellScript "tick" "echo tick"}";
@@ -232,7 +232,7 @@ func TestPkgsWritersLandInTheGeneration(t *testing.T) {
 }
 
 func TestHTTPDVirtualHosts(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	writeConfig(t, paths, "web", `services.httpd.enable = true;
   services.httpd.adminAddr = "alice@example.org";
   services.httpd.virtualHosts.localhost = { documentRoot = "/webroot"; serverAliases = [ "www" ]; };
@@ -258,7 +258,7 @@ func TestHTTPDVirtualHosts(t *testing.T) {
 }
 
 func TestTimersHostsKeyFilesAndTriggers(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	keyFile := filepath.Join(t.TempDir(), "k.pub")
 	os.WriteFile(keyFile, []byte("ssh-ed25519 BBBB from-file\n"), 0o644)
 	cfg := func(trigger string) string {

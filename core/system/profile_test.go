@@ -11,7 +11,7 @@ import (
 )
 
 func TestProfileGenerationsRollbackGC(t *testing.T) {
-	paths := core.Paths{Root: t.TempDir()}
+	paths := testPaths(t)
 	a := buildTree(t, paths, "foo", seedSSH("foo"))
 	b := buildTree(t, paths, "foo", seedHTTPD("foo"))
 	p := NewProfile(paths, "foo")

@@ -1,8 +1,22 @@
 package system
 
-import "os/exec"
+import (
+	"os/exec"
+	"testing"
+
+	"github.com/nixcsh/nixcsh/core"
+)
 
 func runCmd(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	return string(out), err
+}
+
+// testPaths is a state root for one test; the read-only store is made
+// writable again before the temp dir is removed (for non-root runs).
+func testPaths(t testing.TB) core.Paths {
+	root := t.TempDir()
+	p := core.Paths{Root: root}
+	t.Cleanup(func() { removeTree(p.Store()) })
+	return p
 }
