@@ -78,7 +78,7 @@ func TestNixLang(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	var passed, failed, skippedN, identicalStderr, evalFail int
+	var passed, failed, skippedN, identicalStderr, evalFail, identicalParseStderr, parseFail int
 	for _, name := range names {
 		name := name
 		ok := t.Run(name, func(t *testing.T) {
@@ -158,10 +158,19 @@ func TestNixLang(t *testing.T) {
 				}
 			case strings.HasPrefix(name, "parse-fail-"):
 				src, _ := readMaybe(base + ".nix")
-				code, out, _ := run([]string{"--parse", "-"}, src)
+				code, out, errs := run([]string{"--parse", "-"}, src)
 				if code == 0 {
 					t.Fatalf("parsed but should not: %s", out)
 				}
+				if e, ok := readMaybe(base + ".err.exp"); ok {
+					if finalErrorLine(e) != finalErrorLine(errs) {
+						t.Fatalf("error message differs\n got: %s\nwant: %s", finalErrorLine(errs), finalErrorLine(e))
+					}
+					if e == errs {
+						identicalParseStderr++
+					}
+				}
+				parseFail++
 			}
 		})
 		switch {
@@ -175,6 +184,7 @@ func TestNixLang(t *testing.T) {
 	// informational: eval-fail tests must fail with Nix's final message; how
 	// many also reproduce Nix's whole trace, byte for byte
 	t.Logf("eval-fail: %d of %d reproduce Nix's stderr (trace included) exactly", identicalStderr, evalFail)
+	t.Logf("parse-fail: %d of %d reproduce Nix's stderr exactly", identicalParseStderr, parseFail)
 }
 
 // finalErrorLine is the first line of the innermost "error: " message.

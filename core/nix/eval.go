@@ -98,7 +98,8 @@ type Evaluator struct {
 	regexCache map[string]*regexp.Regexp
 	maxStrLen  int
 	maxListLen int
-	curPrim    *primop // the builtin running, for argument error context
+	sources    map[string]string // text of «stdin» and «string» sources, for excerpts
+	curPrim    *primop           // the builtin running, for argument error context
 	curArgs    []Value
 	warnOut    io.Writer
 }
@@ -113,7 +114,7 @@ const maxForceDepth = 50000
 
 // NewEvaluator returns an evaluator with the global scope of Nix.
 func NewEvaluator(opts Options) *Evaluator {
-	ev := &Evaluator{opts: opts, imports: map[string]Value{}, parsed: map[string]Expr{}, warned: map[string]bool{}}
+	ev := &Evaluator{opts: opts, imports: map[string]Value{}, parsed: map[string]Expr{}, warned: map[string]bool{}, sources: map[string]string{}}
 	ev.maxDepth = opts.MaxCallDepth
 	ev.maxSteps = opts.MaxSteps
 	ev.maxStrLen, ev.maxListLen = 1<<27, 1<<23 // 128 MiB strings, 8M-element lists

@@ -49,6 +49,9 @@ func (ev *Evaluator) parse(src, file, baseDir string) (e Expr, err error) {
 			err = panicToError(r)
 		}
 	}()
+	if strings.HasPrefix(file, "«") {
+		ev.sources[file] = src
+	}
 	p := &parseCtx{lx: newLexer(file, src), baseDir: baseDir, home: ev.home, ev: ev}
 	e = p.parseFile()
 	p.bind(e, ev.baseScope)

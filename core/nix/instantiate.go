@@ -349,11 +349,21 @@ func splitAttrPath(s string) []string {
 // failing value was needed (outermost first; only the innermost few unless
 // showTrace), then the message and its position with a source excerpt.
 func (ev *Evaluator) FormatError(err error, showTrace bool) string {
-	return FormatError(err, showTrace)
+	return formatError(err, showTrace, ev.sourceText)
 }
 
-// FormatError is Evaluator.FormatError for errors from any evaluator.
-func FormatError(err error, showTrace bool) string {
+// FormatError is Evaluator.FormatError for errors from any evaluator
+// (source excerpts only for files on disk).
+func FormatError(err error, showTrace bool) string { return formatError(err, showTrace, nil) }
+
+// sourceText returns the text of sources that are not files («stdin»,
+// «string»), as parsed.
+func (ev *Evaluator) sourceText(name string) (string, bool) {
+	s, ok := ev.sources[name]
+	return s, ok
+}
+
+func formatError(err error, showTrace bool, texts func(string) (string, bool)) string {
 	ee, ok := err.(*EvalError)
 	if !ok {
 		return "error: " + err.Error() + "\n"
@@ -375,7 +385,7 @@ func FormatError(err error, showTrace bool) string {
 		for _, f := range frames {
 			b.WriteString("       … " + f.text() + "\n")
 			if f.pos.IsValid() {
-				b.WriteString(posSnippet(f.pos, "         ", "            "))
+				b.WriteString(posSnippetFrom(f.pos, "         ", "            ", texts))
 			}
 			b.WriteString("\n")
 		}
@@ -390,7 +400,7 @@ func FormatError(err error, showTrace bool) string {
 		}
 	}
 	if ee.Pos.IsValid() && !fromBuiltin {
-		b.WriteString(posSnippet(ee.Pos, "       ", "            "))
+		b.WriteString(posSnippetFrom(ee.Pos, "       ", "            ", texts))
 	}
 	if ee.hint != "" {
 		b.WriteString("       " + ee.hint + "\n")
@@ -399,14 +409,18 @@ func FormatError(err error, showTrace bool) string {
 }
 
 // posSnippet renders "at file:line:col:" and the surrounding source lines.
-func posSnippet(p Pos, indent, pad string) string {
+func posSnippet(p Pos, indent, pad string) string { return posSnippetFrom(p, indent, pad, nil) }
+
+func posSnippetFrom(p Pos, indent, pad string, texts func(string) (string, bool)) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sat %s:\n", indent, p)
-	data, err := os.ReadFile(p.File)
-	if err != nil {
+	var data string
+	if t, ok := sourceFrom(p.File, texts); ok {
+		data = t
+	} else {
 		return b.String()
 	}
-	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	lines := strings.Split(strings.ReplaceAll(data, "\r\n", "\n"), "\n")
 	if p.Line > len(lines) {
 		return b.String()
 	}
@@ -433,7 +447,7 @@ func (ev *Evaluator) warnAt(pos Pos, msg string) {
 	if w == nil {
 		w = ev.opts.Trace
 	}
-	fmt.Fprintf(w, "warning: %s\n%s", msg, posSnippet(pos, "         ", "              "))
+	fmt.Fprintf(w, "warning: %s\n%s", msg, posSnippetFrom(pos, "         ", "              ", ev.sourceText))
 }
 
 func (ev *Evaluator) warnPlain(msg string) {
@@ -442,4 +456,20 @@ func (ev *Evaluator) warnPlain(msg string) {
 		w = ev.opts.Trace
 	}
 	fmt.Fprintf(w, "warning: %s\n", msg)
+}
+
+func sourceFrom(file string, texts func(string) (string, bool)) (string, bool) {
+	if texts != nil {
+		if t, ok := texts(file); ok {
+			return t, true
+		}
+	}
+	if !strings.HasPrefix(file, "/") {
+		return "", false
+	}
+	data, err := os.ReadFile(file)
+	if err != nil || len(data) > 1<<24 {
+		return "", false
+	}
+	return string(data), true
 }

@@ -23,6 +23,7 @@ const (
 	tINDOPEN // ''
 	tKW      // keyword
 	tOP      // punctuation and operators
+	tINVALID // a character no token starts with
 )
 
 type token struct {
@@ -308,8 +309,9 @@ func (lx *lexer) next() token {
 	if strings.IndexByte("{}[]()=;:,.@?!+-*/<>", c) >= 0 {
 		return tok(tOP, 1)
 	}
-	lx.fail(i, "syntax error, unexpected '%c'", c)
-	return token{}
+	// an invalid character: the parser reports it where it is unexpected
+	lx.off = i + 1
+	return token{kind: tINVALID, s: s[i : i+1], off: i, end: i + 1}
 }
 
 // strPart is a piece of a string literal: literal text, or an

@@ -50,12 +50,45 @@ func (p *parseCtx) isKW(s string) bool {
 
 func (p *parseCtx) pos(off int) Pos { return p.lx.pos(off) }
 
-func (p *parseCtx) unexpected(t token) {
-	if t.kind == tEOF {
-		p.lx.fail(t.off, "syntax error, unexpected end of file")
+// tokenDesc names a token as Nix's (Bison) parser does in syntax errors.
+func tokenDesc(t token) string {
+	switch t.kind {
+	case tEOF:
+		return "end of file"
+	case tINT:
+		return "integer"
+	case tFLOAT:
+		return "floating-point literal"
+	case tPATH, tPATHSTART:
+		return "path"
+	case tHPATH, tHPATHSTART:
+		return "'~/…' path"
+	case tSPATH:
+		return "'<…>' path"
+	case tURI:
+		return "URI"
+	case tINDOPEN:
+		return "start of an indented string"
+	case tINVALID:
+		return "invalid token"
+	case tID:
+		return "identifier"
 	}
-	p.lx.fail(t.off, "syntax error, unexpected '%s'", t.s)
+	return "'" + t.s + "'"
 }
+
+func (p *parseCtx) unexpected(t token) { p.unexpectedExpecting(t, "") }
+
+// unexpectedExpecting reports a syntax error, naming what could have come.
+func (p *parseCtx) unexpectedExpecting(t token, expecting string) {
+	msg := "syntax error, unexpected " + tokenDesc(t)
+	if expecting != "" {
+		msg += ", expecting " + expecting
+	}
+	panic(&parseError{p.pos(t.off), msg})
+}
+
+const expectAttrName = `identifier or 'or' or '${' or '"'`
 
 func (p *parseCtx) expectOp(s string) token {
 	t := p.nextTok()
@@ -89,7 +122,7 @@ func (p *parseCtx) enter() {
 func (p *parseCtx) parseFile() Expr {
 	e := p.parseExpr()
 	if t := p.peek(); t.kind != tEOF {
-		p.unexpected(t)
+		p.unexpectedExpecting(t, "end of file")
 	}
 	return e
 }
@@ -235,7 +268,7 @@ func (p *parseCtx) parseFormals(pos Pos) *Lambda {
 			continue
 		}
 		if !p.isOp("}") {
-			p.unexpected(p.peek())
+			p.unexpectedExpecting(p.peek(), "'}' or ','")
 		}
 	}
 	return l
@@ -433,7 +466,11 @@ func (p *parseCtx) parseAttrPath() []AttrName {
 	}
 }
 
-func (p *parseCtx) parseAttrName() AttrName {
+func (p *parseCtx) parseAttrName() AttrName { return p.parseAttrNameIn(expectAttrName) }
+
+// parseAttrNameIn parses one attribute name; expecting is named in the
+// syntax error if none comes.
+func (p *parseCtx) parseAttrNameIn(expecting string) AttrName {
 	t := p.nextTok()
 	switch {
 	case t.kind == tID || t.kind == tKW && t.s == "or":
@@ -454,7 +491,7 @@ func (p *parseCtx) parseAttrName() AttrName {
 		}
 		return AttrName{expr: e}
 	}
-	p.unexpected(t)
+	p.unexpectedExpecting(t, expecting)
 	return AttrName{}
 }
 
@@ -803,7 +840,7 @@ func (p *parseCtx) parseBinds(pos Pos, closer string) *ExprAttrs {
 			}
 			for !p.isOp(";") {
 				nt := p.peek()
-				an := p.parseAttrName()
+				an := p.parseAttrNameIn("")
 				if an.expr != nil {
 					p.lx.fail(nt.off, "dynamic attributes not allowed in inherit")
 				}
@@ -823,8 +860,16 @@ func (p *parseCtx) parseBinds(pos Pos, closer string) *ExprAttrs {
 			p.nextTok()
 			continue
 		}
+		switch {
+		case t.kind == tID, t.kind == tDQUOTE, t.kind == tKW && t.s == "or", t.kind == tOP && t.s == "${":
+		default:
+			p.unexpectedExpecting(t, "'inherit'")
+		}
 		path := p.parseAttrPath()
-		p.expectOp("=")
+		if nt := p.peek(); nt.kind != tOP || nt.s != "=" {
+			p.unexpectedExpecting(nt, "'.' or '='")
+		}
+		p.nextTok()
 		v := p.parseExpr()
 		p.expectOp(";")
 		p.addAttr(a, path, v, p.tokPos(t))
