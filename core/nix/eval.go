@@ -85,16 +85,13 @@ type Evaluator struct {
 	forceDepth int
 	stack      []frame
 	imports    map[string]Value
-	parsed     map[string]Expr
 	searchPath []searchEntry
 	lintURL    string
 	lintShort  string
 	lintAbs    string
-	warned     map[string]bool
 	home       string
 	steps      int64
 	maxSteps   int64
-	pureEval   bool
 	regexCache map[string]*regexp.Regexp
 	maxStrLen  int
 	maxListLen int
@@ -114,7 +111,7 @@ const maxForceDepth = 50000
 
 // NewEvaluator returns an evaluator with the global scope of Nix.
 func NewEvaluator(opts Options) *Evaluator {
-	ev := &Evaluator{opts: opts, imports: map[string]Value{}, parsed: map[string]Expr{}, warned: map[string]bool{}, sources: map[string]string{}}
+	ev := &Evaluator{opts: opts, imports: map[string]Value{}, sources: map[string]string{}}
 	ev.maxDepth = opts.MaxCallDepth
 	ev.maxSteps = opts.MaxSteps
 	ev.maxStrLen, ev.maxListLen = 1<<27, 1<<23 // 128 MiB strings, 8M-element lists

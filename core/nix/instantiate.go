@@ -432,6 +432,9 @@ func posSnippetFrom(p Pos, indent, pad string, texts func(string) (string, bool)
 		last = len(lines)
 	}
 	w := len(strconv.Itoa(last))
+	if len(pad) > w-1 {
+		pad = pad[:len(pad)-(w-1)] // the '|' column stays put
+	}
 	for n := first; n <= last; n++ {
 		fmt.Fprintf(&b, "%s%*d| %s\n", pad, w, n, lines[n-1])
 		if n == p.Line {

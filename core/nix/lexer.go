@@ -341,7 +341,7 @@ func (lx *lexer) lexStringText() (string, string) {
 	var b strings.Builder
 	for i := lx.off; ; {
 		if i >= len(s) {
-			lx.fail(lx.off, "syntax error, unexpected end of file, expecting '\"'")
+			lx.fail(len(s), "syntax error, unexpected end of file, expecting '\"'")
 		}
 		c := s[i]
 		switch {
