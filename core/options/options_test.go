@@ -6,9 +6,8 @@ import (
 )
 
 func TestPathsAndLookup(t *testing.T) {
-	ps := Paths("services.openssh.")
-	want := []string{"services.openssh.enable", "services.openssh.extraConfig", "services.openssh.openFirewall", "services.openssh.ports",
-		"services.openssh.settings.AllowGroups", "services.openssh.settings.AllowUsers", "services.openssh.settings.KbdInteractiveAuthentication",
+	ps := Paths("services.openssh.settings.")
+	want := []string{"services.openssh.settings.AllowGroups", "services.openssh.settings.AllowUsers", "services.openssh.settings.KbdInteractiveAuthentication",
 		"services.openssh.settings.LogLevel", "services.openssh.settings.PasswordAuthentication", "services.openssh.settings.PermitRootLogin",
 		"services.openssh.settings.UseDns", "services.openssh.settings.X11Forwarding"}
 	if strings.Join(ps, ",") != strings.Join(want, ",") {

@@ -302,3 +302,41 @@ func TestTimersHostsKeyFilesAndTriggers(t *testing.T) {
 		t.Errorf("missing user package: %v", err)
 	}
 }
+
+func TestShellAndSSHExtras(t *testing.T) {
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `environment.shellAliases = { ll = "ls -l"; gone = null; };
+  environment.sessionVariables.PAGER = "less";
+  environment.interactiveShellInit = "set -o vi";
+  users.users.bob = { isNormalUser = true; password = "pw"; };
+  services.openssh = { enable = true; listenAddresses = [ { addr = "0.0.0.0"; port = 2200; } { addr = "::1"; } ];
+    authorizedKeysFiles = [ "/etc/ssh/extra_keys" ]; settings.PasswordAuthentication = false; };`)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := readFile(t, filepath.Join(sp, "etc/profile"))
+	for _, l := range []string{"export PAGER='less'\n", "case $- in *i*)\n  alias ll='ls -l'\nset -o vi\n;; esac\n"} {
+		if !strings.Contains(profile, l) {
+			t.Errorf("profile lacks %q:\n%s", l, profile)
+		}
+	}
+	if strings.Contains(profile, "gone") {
+		t.Error("a null alias was written")
+	}
+	sshd := readFile(t, filepath.Join(sp, "etc/ssh/sshd_config"))
+	for _, l := range []string{"ListenAddress 0.0.0.0:2200\nListenAddress [::1]\n", "AuthorizedKeysFile %h/.ssh/authorized_keys /etc/ssh/authorized_keys.d/%u /etc/ssh/extra_keys\n", "PasswordAuthentication no\n"} {
+		if !strings.Contains(sshd, l) {
+			t.Errorf("sshd_config lacks %q:\n%s", l, sshd)
+		}
+	}
+	if !strings.Contains(readFile(t, filepath.Join(sp, "etc/shadow")), "bob:$6$") {
+		t.Error("users.users.bob.password not hashed into shadow")
+	}
+	m, _ := LoadManifest(sp)
+	for _, u := range m.Users {
+		if u.Name == "bob" && !u.PasswordFixed {
+			t.Error("a clear-text password is enforced like hashedPassword")
+		}
+	}
+}
