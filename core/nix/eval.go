@@ -458,7 +458,19 @@ func (ev *Evaluator) attrName(n AttrName, en *env) (string, bool) {
 func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 	v := x.e.eval(ev, en)
 	for i, n := range x.path {
-		name, _ := ev.attrName(n, en)
+		var name string
+		if n.expr == nil {
+			name = n.name
+		} else {
+			nv := n.expr.eval(ev, en)
+			s, ok := nv.(*strVal)
+			if !ok {
+				ev.stack = append(ev.stack, frame{pos: x.pos, kind: frameAttr, name: x.showPath()},
+					frame{pos: n.expr.P(), kind: frameText, name: "while evaluating an attribute name"})
+				ev.throwf(n.expr.P(), "expected a string but found %s: %s", showType(nv), ev.showShort(nv))
+			}
+			name = s.s
+		}
 		a, ok := v.(*attrsVal)
 		if !ok {
 			if x.def != nil {
@@ -475,12 +487,7 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 		}
 		if i == len(x.path)-1 {
 			if t, isThunk := at.v.(*thunk); isThunk && t.state != 2 {
-				if x.pathStr == "" {
-					var b strings.Builder
-					showPath(&b, x.path)
-					x.pathStr = b.String()
-				}
-				ev.stack = append(ev.stack, frame{pos: at.pos, kind: frameAttr, name: x.pathStr})
+				ev.stack = append(ev.stack, frame{pos: at.pos, kind: frameAttr, name: x.showPath()})
 				v = ev.force(at.v)
 				ev.stack = ev.stack[:len(ev.stack)-1]
 				continue
@@ -489,6 +496,16 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 		v = ev.force(at.v)
 	}
 	return v
+}
+
+// showPath is the selected path as traces show it, computed once.
+func (x *ExprSelect) showPath() string {
+	if x.pathStr == "" {
+		var b strings.Builder
+		showPath(&b, x.path)
+		x.pathStr = b.String()
+	}
+	return x.pathStr
 }
 
 func (x *ExprHasAttr) eval(ev *Evaluator, en *env) Value {
@@ -632,7 +649,7 @@ func (x *ExprAssert) eval(ev *Evaluator, en *env) Value {
 		if op, ok := x.cond.(*ExprBinOp); ok && op.op == opEq {
 			l, r := op.l.eval(ev, en), op.r.eval(ev, en)
 			ev.stack = append(ev.stack, frame{pos: x.pos, kind: frameText, name: "while evaluating the condition of the assertion '" + showExpr(x.cond) + "'"})
-			ev.explainNotEqual(l, r, Pos{})
+			ev.explainNotEqual(l, r, op.pos)
 		}
 		panic(thrownError{ev.mkErr(x.pos, fmt.Sprintf("assertion '%s' failed", showExpr(x.cond)))})
 	}
@@ -709,19 +726,30 @@ func (x *ExprBinOp) eval(ev *Evaluator, en *env) Value {
 		ev.checkListLen(len(a.elems)+len(b.elems), x.pos)
 		n := make([]Value, 0, len(a.elems)+len(b.elems))
 		return &listVal{append(append(n, a.elems...), b.elems...)}
+	}
+	// these operators are calls of builtins in Nix, and traced as such
+	ev.stack = append(ev.stack, frame{pos: x.pos, kind: frameBuiltin, name: opBuiltin[x.op]})
+	var res Value
+	switch x.op {
 	case opSub, opMul, opDiv:
-		return ev.arith(x.op, l, r, x.pos)
+		res = ev.arith(x.op, l, r, x.pos)
 	case opLt:
-		return mkBool(ev.lessThan(l, r, x.pos))
+		res = mkBool(ev.lessThan(l, r, x.pos))
 	case opGt:
-		return mkBool(ev.lessThan(r, l, x.pos))
+		res = mkBool(ev.lessThan(r, l, x.pos))
 	case opLe:
-		return mkBool(!ev.lessThan(r, l, x.pos))
+		res = mkBool(!ev.lessThan(r, l, x.pos))
 	case opGe:
-		return mkBool(!ev.lessThan(l, r, x.pos))
+		res = mkBool(!ev.lessThan(l, r, x.pos))
+	}
+	ev.stack = ev.stack[:len(ev.stack)-1]
+	if res != nil {
+		return res
 	}
 	panic("unreachable")
 }
+
+var opBuiltin = map[binOp]string{opSub: "sub", opMul: "mul", opDiv: "div", opLt: "lessThan", opGt: "lessThan", opLe: "lessThan", opGe: "lessThan"}
 
 func (ev *Evaluator) boolOperand(e Expr, en *env, ctx string) bool {
 	v := e.eval(ev, en)
@@ -1242,7 +1270,7 @@ func (ev *Evaluator) lessThan(a, b Value, pos Pos) bool {
 func (ev *Evaluator) explainNotEqual(a, b Value, pos Pos) {
 	a, b = ev.force(a), ev.force(b)
 	fail := func(format string, args ...any) {
-		panic(thrownError{ev.mkErr(pos, fmt.Sprintf(format, args...))})
+		panic(thrownError{ev.mkErr(Pos{}, fmt.Sprintf(format, args...))})
 	}
 	if ev.eq(a, b, pos) {
 		return
@@ -1268,7 +1296,9 @@ func (ev *Evaluator) explainNotEqual(a, b Value, pos Pos) {
 			fail("list of size '%d' is not equal to list of size '%d', left hand side is '%s', right hand side is '%s'", len(x.elems), len(y.elems), ev.showShort(x), ev.showShort(y))
 		}
 		for i := range x.elems {
+			ev.stack = append(ev.stack, frame{pos: pos, kind: frameText, name: "while comparing list element " + strconv.Itoa(i)})
 			ev.explainNotEqual(x.elems[i], y.elems[i], pos)
+			ev.stack = ev.stack[:len(ev.stack)-1]
 		}
 	case *attrsVal:
 		y := b.(*attrsVal)
@@ -1289,7 +1319,12 @@ func (ev *Evaluator) explainNotEqual(a, b Value, pos Pos) {
 			fail("attribute names of attribute set '%s' differs from attribute set '%s'", ev.showShort(x), ev.showShort(y))
 		}
 		for _, k := range x.names() {
+			n := len(ev.stack)
+			ev.stack = append(ev.stack, frame{pos: pos, kind: frameText, name: "while comparing attribute '" + k + "'"},
+				frame{pos: x.m[k].pos, kind: frameText, name: "where left hand side is"},
+				frame{pos: y.m[k].pos, kind: frameText, name: "where right hand side is"})
 			ev.explainNotEqual(x.m[k].v, y.m[k].v, pos)
+			ev.stack = ev.stack[:n]
 		}
 	case *lambdaVal, *primop, *primopApp:
 		fail("distinct functions and immediate comparisons of identical functions compare as unequal")
