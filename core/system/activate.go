@@ -18,6 +18,9 @@ import (
 // may add its own users (users.mutableUsers).
 var mergedEtc = map[string]bool{"passwd": true, "group": true, "shadow": true}
 
+// hostResolvConf is copied into containers that use the host's resolver.
+const hostResolvConf = "/etc/resolv.conf"
+
 // Whole directories linked as one (as NixOS links /etc/systemd/system): the
 // container sees exactly the generation's units, nothing stale.
 var linkedDirs = map[string]bool{"systemd/system": true}
@@ -112,6 +115,15 @@ func Activate(root, storePath string) error {
 				os.Remove(dst)
 			} else if cur, err := os.Readlink(dst); err == nil && cur == "/etc/static/"+target {
 				os.Remove(dst)
+			}
+		}
+	}
+	if nm.UseHostResolvConf {
+		// networking.useHostResolvConf: the host's resolver configuration,
+		// copied (the container cannot see the host's /etc).
+		if data, err := os.ReadFile(hostResolvConf); err == nil {
+			if err := writeAtomic(filepath.Join(etc, "resolv.conf"), data, 0o644); err != nil {
+				return core.Errorf(core.Failed, "cannot write %s/resolv.conf: %w", etc, err)
 			}
 		}
 	}

@@ -48,6 +48,11 @@ func TestActivateLinksEtcAndMergesUsers(t *testing.T) {
 			t.Fatalf("%s must be a real file: %v", f, err)
 		}
 	}
+	if host, err := os.ReadFile(hostResolvConf); err == nil {
+		if got := readFile(t, filepath.Join(etc, "resolv.conf")); got != string(host) {
+			t.Errorf("resolv.conf should be the host's (useHostResolvConf): %q", got)
+		}
+	}
 	if tgt, _ := os.Readlink(filepath.Join(root, "bin")); tgt != "usr/bin" {
 		t.Fatalf("bin -> %q", tgt)
 	}
