@@ -242,25 +242,33 @@ func genericClosure(ev *Evaluator, pos Pos, a []Value) Value {
 	args := ev.forceAttrs(a[0], pos, "")
 	sv, ok := args.m["startSet"]
 	if !ok {
+		ev.pushCtx(Pos{}, "in the attrset passed as argument to builtins.genericClosure")
 		ev.throwf(pos, "attribute 'startSet' missing")
 	}
+	ev.pushCtx(Pos{}, "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure")
+	work := append([]Value(nil), ev.forceList(sv.v, pos).elems...)
+	ev.popCtx()
 	op, ok := args.m["operator"]
 	if !ok {
+		ev.pushCtx(Pos{}, "in the attrset passed as argument to builtins.genericClosure")
 		ev.throwf(pos, "attribute 'operator' missing")
 	}
+	ev.pushCtx(Pos{}, "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure")
 	ev.forceFunction(op.v, pos)
-	work := append([]Value(nil), ev.forceList(sv.v, pos).elems...)
+	ev.popCtx()
 	var res []Value
 	var seen []Value
 	fast := map[any]bool{}
 	for len(work) > 0 {
 		e := work[0]
 		work = work[1:]
+		ev.stack = append(ev.stack, frame{kind: frameValue, name: "in genericClosure element ", val: e})
 		ea := ev.forceAttrs(e, pos, "")
 		key, ok := ea.m["key"]
 		if !ok {
 			ev.throwf(pos, "attribute 'key' missing")
 		}
+		ev.popCtx()
 		k := ev.force(key.v)
 		if len(seen) > 0 && typeName(seen[0]) != typeName(k) && !(isNum(seen[0]) && isNum(k)) {
 			ev.throwf(pos, "cannot compare %s with %s", showType(seen[0]), showType(k))

@@ -24,6 +24,7 @@ type frame struct {
 	kind frameKind
 	name string
 	idx  int
+	val  Value // frameValue: printed after name when reported
 }
 
 type frameKind uint8
@@ -35,6 +36,7 @@ const (
 	frameLambda
 	frameAttr
 	frameListElem
+	frameValue
 )
 
 func (ev *Evaluator) pushCtx(pos Pos, text string) {
@@ -68,6 +70,8 @@ func (f frame) text() string {
 		return "while calling '" + f.name + "'"
 	case frameAttr:
 		return "while evaluating the attribute '" + f.name + "'"
+	case frameValue:
+		return f.name + printLimited(f.val)
 	case frameListElem:
 		return "while evaluating list element at index " + strconv.Itoa(f.idx)
 	}
