@@ -96,7 +96,7 @@ func TestBootSeedGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	script := fmt.Sprintf("echo $$ > %s/cgroup.procs && echo $$ > %s/cgroup.procs && exec systemd-nspawn -q --register=no --keep-unit -D %s -M %s --bind-ro=/usr --bind-ro=%s --notify-ready=yes --kill-signal=SIGRTMIN+3 -b",
+	script := fmt.Sprintf("echo $$ > %s/cgroup.procs && echo $$ > %s/cgroup.procs && exec systemd-nspawn -q --register=no --keep-unit -D %s -M %s --bind-ro=/usr --bind-ro=%s --notify-ready=yes --kill-signal=SIGRTMIN+3 --timezone=off --resolv-conf=off -b",
 		cgroups[0], cgroups[1], root, name, sp)
 	cmd := exec.Command("sh", "-c", script)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
@@ -149,6 +149,9 @@ func TestBootSeedGeneration(t *testing.T) {
 		"-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10", "root@127.0.0.1", "id -un; hostname").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "root\n"+name+"\n") {
 		t.Errorf("ssh with the declared key: %v\n%s", err, out)
+	}
+	if tgt, _ := os.Readlink(filepath.Join(root, "etc/localtime")); tgt != "/etc/static/localtime" {
+		t.Errorf("etc/localtime -> %q after boot", tgt)
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc/ssh/ssh_host_ed25519_key")); err != nil {
 		t.Errorf("host key not generated in the container's /etc/ssh: %v", err)
