@@ -394,7 +394,7 @@ func formatError(err error, showTrace bool, texts func(string) (string, bool)) s
 	// an error raised by a builtin is located by its "while calling" frame
 	fromBuiltin := false
 	for i := len(ee.frames) - 1; i >= 0; i-- {
-		if f := ee.frames[i]; f.kind != frameText {
+		if f := ee.frames[i]; f.kind != frameText && f.kind != frameValue {
 			fromBuiltin = f.kind == frameBuiltin && f.pos == ee.Pos
 			break
 		}
