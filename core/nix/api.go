@@ -233,6 +233,9 @@ type EvalError struct {
 	frames []frame
 	elided int    // outer frames not kept
 	hint   string // "Did you mean ...?"
+	// catchable marks throw and assert failures, which tryEval catches even
+	// after passing through a Builtin as an error value
+	catchable bool
 }
 
 func (e *EvalError) Error() string {

@@ -238,7 +238,11 @@ func (ev *Evaluator) force(v Value) Value {
 	if t.fn != nil {
 		x, err := t.fn()
 		if err != nil {
-			panic(asEvalError(err))
+			ee := asEvalError(err)
+			if ee.catchable {
+				panic(thrownError{ee})
+			}
+			panic(ee)
 		}
 		r = ev.force(x)
 	} else {
@@ -1049,7 +1053,11 @@ func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 	} else {
 		v, err := op.ext(ev, args)
 		if err != nil {
-			panic(asEvalError(err))
+			ee := asEvalError(err)
+			if ee.catchable {
+				panic(thrownError{ee})
+			}
+			panic(ee)
 		}
 		r = v
 	}

@@ -27,6 +27,7 @@ func panicToError(r any) error {
 	case *EvalError:
 		return x
 	case thrownError:
+		x.EvalError.catchable = true
 		return x.EvalError
 	case *parseError:
 		return &EvalError{Pos: x.pos, Msg: x.msg}

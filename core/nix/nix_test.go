@@ -299,6 +299,15 @@ func TestAPI(t *testing.T) {
 	if calls != 2 {
 		t.Errorf("Lazy evaluated %d times", calls)
 	}
+	// a throw passing through a Builtin as an error stays catchable
+	relay := Builtin("relay", 1, func(e *Evaluator, args []Value) (Value, error) { return e.Force(args[0]) })
+	probe, err := ev.EvalString(`relay: (builtins.tryEval (relay (throw "inner"))).success`, "/p.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ev.Call(probe, relay); err != nil || r != Bool(false) {
+		t.Errorf("tryEval through a Builtin: %v %v", r, err)
+	}
 	// functions are not plain data
 	if _, err := ev.ToGo(Builtin("f", 1, nil)); err == nil {
 		t.Error("ToGo of a function succeeded")
