@@ -126,26 +126,36 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// waitInside waits for nsenter; a cancelled ctx kills nsenter's whole
-// process tree (su and the shell inside the container included: su runs
-// the shell in a session of its own, so a process group kill would miss it).
+// waitInside waits for nsenter; a cancelled ctx kills everything nsenter
+// started inside the container (see killInside), after which nsenter reaps
+// its child and exits by itself.
 func waitInside(ctx context.Context, cmd *exec.Cmd) (int, error) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	var err error
 	select {
-	case err = <-exited:
+	case err := <-exited:
+		return exitCode(cmd, err), nil
 	case <-ctx.Done():
-		for {
-			killTree(cmd.Process.Pid)
-			select {
-			case err = <-exited:
-				return exitCode(cmd, err), ctx.Err()
-			case <-time.After(50 * time.Millisecond): // a fork raced the kill
-			}
+	}
+	killInside(cmd.Process.Pid)
+	// nsenter waits for its child with WUNTRACED and stops itself when the
+	// child stops: freezing su stopped nsenter too. Wake it (repeatedly: it
+	// may stop itself after a first SIGCONT) so that it reaps su and exits.
+	wake := time.NewTicker(20 * time.Millisecond)
+	defer wake.Stop()
+	giveUp := time.After(5 * time.Second)
+	for {
+		syscall.Kill(cmd.Process.Pid, syscall.SIGCONT)
+		select {
+		case err := <-exited:
+			return exitCode(cmd, err), ctx.Err()
+		case <-wake.C:
+		case <-giveUp:
+			cmd.Process.Kill() // last resort: nsenter itself hangs
+			err := <-exited
+			return exitCode(cmd, err), ctx.Err()
 		}
 	}
-	return exitCode(cmd, err), nil
 }
 
 func exitCode(cmd *exec.Cmd, err error) int {
@@ -159,10 +169,27 @@ func exitCode(cmd *exec.Cmd, err error) int {
 	return ps.ExitCode()
 }
 
-// killTree SIGKILLs pid and all its descendants, parents first so that
-// none of them can fork a replacement after its children were killed.
-func killTree(pid int) {
-	for _, p := range descendants(pid) {
+// killInside kills every descendant of nsenter (su and the shell inside
+// the container, and whatever they started), but not nsenter itself: its
+// child lives in the container's pid namespace while nsenter lives in the
+// host's, and a child whose nsenter died is reparented to the host's init,
+// which may never reap it (a zombie the container's shutdown then waits
+// for). su runs the shell in a session of its own, so a process group kill
+// would miss it. The tree is frozen first (SIGSTOP, repeated until no new
+// process appears) so that nothing forks a survivor during the kill.
+func killInside(nsenter int) {
+	stopped := map[int]bool{}
+	for fresh := true; fresh; {
+		fresh = false
+		for _, p := range descendants(nsenter)[1:] {
+			if !stopped[p] {
+				syscall.Kill(p, syscall.SIGSTOP)
+				stopped[p] = true
+				fresh = true
+			}
+		}
+	}
+	for p := range stopped {
 		syscall.Kill(p, syscall.SIGKILL)
 	}
 }

@@ -25,7 +25,7 @@ var rootDirs = []struct {
 	mode fs.FileMode
 }{
 	{"usr", 0o755}, {"etc", 0o755}, {"proc", 0o555}, {"sys", 0o555}, {"dev", 0o755},
-	{"run", 0o755}, {"tmp", 0o1777}, {"var", 0o755}, {"var/tmp", 0o1777},
+	{"run", 0o755}, {"tmp", fs.ModeSticky | 0o777}, {"var", 0o755}, {"var/tmp", fs.ModeSticky | 0o777},
 	{"var/lib", 0o755}, {"var/log", 0o755}, {"root", 0o700}, {"home", 0o755},
 }
 

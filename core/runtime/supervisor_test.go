@@ -104,8 +104,14 @@ func readLog(spec runtime.Spec) string {
 	return string(b)
 }
 
+// pidAlive: pid exists and has not exited (a zombie has exited).
 func pidAlive(pid int) bool {
-	return syscall.Kill(pid, 0) == nil
+	b, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }
 
 func TestBootExecStop(t *testing.T) {

@@ -1,0 +1,219 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nixcsh/nixcsh/core/runtime"
+)
+
+// assertDown checks that nothing of a stopped container is left.
+func assertDown(t *testing.T, spec runtime.Spec, leader int, cgroups []string) {
+	t.Helper()
+	if leader > 0 && pidAlive(leader) {
+		t.Errorf("leader %d still alive", leader)
+	}
+	for _, d := range cgroups {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("cgroup %s left behind", d)
+		}
+	}
+	if _, err := os.Stat(spec.RunDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("RunDir %s left behind", spec.RunDir)
+	}
+	// No cgroup of this machine anywhere below the hierarchies' roots.
+	matches, _ := filepath.Glob("/sys/fs/cgroup/*/nixcsh-" + runtime.MachineName(spec.Name) + "-*")
+	if len(matches) > 0 {
+		t.Errorf("cgroups left behind: %v", matches)
+	}
+}
+
+func TestStopImmediately(t *testing.T) {
+	spec := newSpec(t)
+	r := start(t, spec)
+	if err := r.stop(t); err != nil {
+		t.Fatalf("stop right after start: %v", err)
+	}
+	assertDown(t, spec, 0, nil)
+}
+
+// TestStopWhileBooting stops a container whose boot is held by a unit that
+// never finishes: systemd is up but multi-user.target is not reached.
+func TestStopWhileBooting(t *testing.T) {
+	spec := newSpec(t)
+	fifo := filepath.Join(spec.Root, "booting.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(spec.Root, "etc/systemd/system/hang.service"), `[Unit]
+Before=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo started > /booting.fifo; exec sleep infinity'
+`)
+	wants := filepath.Join(spec.Root, "etc/systemd/system/multi-user.target.wants")
+	os.MkdirAll(wants, 0o755)
+	os.Symlink("../hang.service", filepath.Join(wants, "hang.service"))
+
+	r := start(t, spec)
+	// Opening the fifo blocks until the unit inside opens it for writing.
+	opened := make(chan error, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err == nil {
+			f.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("supervisor returned while booting: %v\n%s", err, readLog(spec))
+	case <-time.After(bootDeadline):
+		t.Fatalf("hang.service never started; log:\n%s", readLog(spec))
+	}
+	select {
+	case <-r.ready:
+		t.Fatal("READY while hang.service still runs")
+	default:
+	}
+	st, _, _ := runtime.ReadState(spec.RunDir)
+	if st.Leader == 0 || st.Ready {
+		t.Fatalf("state while booting: %+v", st)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatalf("stop while booting: %v", err)
+	}
+	if strings.Contains(readLog(spec), "did not power off") {
+		t.Errorf("stop needed SIGKILL; log:\n%s", readLog(spec))
+	}
+	assertDown(t, spec, st.Leader, st.Cgroups)
+}
+
+func TestRebootBootsAgain(t *testing.T) {
+	spec := newSpec(t)
+	r := boot(t, spec)
+	first := r.leader
+	runtime.Exec(context.Background(), first, []string{"systemctl", "reboot"}, nil, nil, nil, false)
+	r.waitReady(t)
+	if r.leader == first || !pidAlive(r.leader) {
+		t.Fatalf("after reboot leader %d (first %d)", r.leader, first)
+	}
+	st, ok, _ := runtime.ReadState(spec.RunDir)
+	if !ok || st.Leader != r.leader || !st.Ready {
+		t.Fatalf("state after reboot: %+v %v", st, ok)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	assertDown(t, spec, r.leader, st.Cgroups)
+}
+
+func TestPoweroffInside(t *testing.T) {
+	spec := newSpec(t)
+	r := boot(t, spec)
+	st, _, _ := runtime.ReadState(spec.RunDir)
+	runtime.Exec(context.Background(), r.leader, []string{"systemctl", "poweroff"}, nil, nil, nil, false)
+	select {
+	case err := <-r.done:
+		r.done <- err
+		if err != nil {
+			t.Fatalf("poweroff inside: Run = %v", err)
+		}
+	case <-time.After(bootDeadline):
+		t.Fatal("Run did not return after poweroff inside")
+	}
+	assertDown(t, spec, r.leader, st.Cgroups)
+}
+
+func TestTerminate(t *testing.T) {
+	spec := newSpec(t)
+	r := boot(t, spec)
+	st, _, _ := runtime.ReadState(spec.RunDir)
+	if err := runtime.Terminate(context.Background(), spec.RunDir); err != nil {
+		t.Fatal(err)
+	}
+	if pidAlive(r.leader) {
+		t.Fatal("leader alive after Terminate returned")
+	}
+	select {
+	case err := <-r.done:
+		r.done <- err
+		if err != nil {
+			t.Fatalf("Run after terminate = %v", err)
+		}
+	case <-time.After(bootDeadline):
+		t.Fatal("Run did not return after terminate")
+	}
+	assertDown(t, spec, r.leader, st.Cgroups)
+	// Terminating a container that is down is not an error.
+	if err := runtime.Terminate(context.Background(), spec.RunDir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBootFailureReportsLogTail(t *testing.T) {
+	spec := newSpec(t)
+	spec.ExtraFlags = []string{"--no-such-nspawn-flag"}
+	err := (&runtime.Supervisor{Spec: spec}).Run(context.Background())
+	if err == nil {
+		t.Fatal("Run with a bad flag succeeded")
+	}
+	if !strings.Contains(err.Error(), "no-such-nspawn-flag") || !strings.Contains(err.Error(), spec.Name) {
+		t.Errorf("error lacks the log tail or the name: %v", err)
+	}
+	assertDown(t, spec, 0, nil)
+}
+
+func TestBeforeBootAndAfterExitHooks(t *testing.T) {
+	spec := newSpec(t)
+	var calls []string
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sup := &runtime.Supervisor{
+		Spec: spec,
+		BeforeBoot: func(ctx context.Context, s *runtime.Spec) error {
+			calls = append(calls, "before")
+			s.ExtraFlags = append(s.ExtraFlags, "--setenv=NIXCSH_TEST=1")
+			return nil
+		},
+		AfterExit: func(s runtime.Spec) { calls = append(calls, "after:"+strings.Join(s.ExtraFlags, ",")) },
+		Ready:     func(int) { calls = append(calls, "ready"); cancel() },
+	}
+	if err := sup.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := "before ready after:--setenv=NIXCSH_TEST=1"
+	if got := strings.Join(calls, " "); got != want {
+		t.Errorf("calls %q, want %q", got, want)
+	}
+	// A failing BeforeBoot is returned, and AfterExit still runs.
+	calls = nil
+	sup.BeforeBoot = func(context.Context, *runtime.Spec) error { return errors.New("no network") }
+	if err := sup.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "no network") {
+		t.Errorf("Run with failing BeforeBoot = %v", err)
+	}
+	if len(calls) != 1 || !strings.HasPrefix(calls[0], "after") {
+		t.Errorf("calls %q", calls)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

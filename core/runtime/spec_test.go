@@ -1,0 +1,81 @@
+package runtime
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestMachineName(t *testing.T) {
+	if got := MachineName("a_b_c"); got != "a-b-c" {
+		t.Errorf("MachineName = %q", got)
+	}
+	if got := MachineName("web-1"); got != "web-1" {
+		t.Errorf("MachineName = %q", got)
+	}
+}
+
+func TestArgs(t *testing.T) {
+	got := strings.Join(Args(Spec{
+		Name: "my_box", Root: "/var/lib/containers/my_box",
+		Binds:        []Bind{{Source: "/nix/store", ReadOnly: true}, {Source: "/data:x", Target: "/srv"}},
+		NetNSPath:    "/run/netns/nixcsh-my_box",
+		PrivateUsers: "pick",
+		ExtraFlags:   []string{"--capability=CAP_NET_ADMIN"},
+	}), " ")
+	want := "/usr/bin/systemd-nspawn -q --register=no --keep-unit -M my-box -D /var/lib/containers/my_box" +
+		" --bind-ro=/usr --notify-ready=yes --kill-signal=SIGRTMIN+3 --bind-ro=/nix/store --bind=/data\\:x:/srv" +
+		" --network-namespace-path=/run/netns/nixcsh-my_box --private-users=pick --capability=CAP_NET_ADMIN -b"
+	if got != want {
+		t.Errorf("Args =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestPrepareRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "c")
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/machine-id"), []byte("0123456789abcdef0123456789abcdef\n"), 0o444)
+	os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0::/root:/bin/sh\n"), 0o644)
+	for i := 0; i < 2; i++ { // idempotent
+		if err := PrepareRoot(root); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"} {
+		if got, err := os.Readlink(filepath.Join(root, link)); err != nil || got != target {
+			t.Errorf("%s -> %q (%v), want %s", link, got, err, target)
+		}
+	}
+	for _, d := range []string{"usr", "proc", "sys", "dev", "run", "tmp", "var/tmp", "root"} {
+		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
+			t.Errorf("%s: %v", d, err)
+		}
+	}
+	if fi, _ := os.Stat(filepath.Join(root, "tmp")); fi.Mode()&os.ModeSticky == 0 {
+		t.Error("tmp is not sticky")
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/machine-id")); string(b) != "0123456789abcdef0123456789abcdef\n" {
+		t.Errorf("machine-id replaced: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/passwd")); string(b) != "root:x:0:0::/root:/bin/sh\n" {
+		t.Errorf("passwd touched: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/os-release")); !strings.Contains(string(b), "ID=") {
+		t.Errorf("os-release: %q", b)
+	}
+	// A fresh root gets an empty machine-id for systemd to fill.
+	fresh := filepath.Join(t.TempDir(), "f")
+	if err := PrepareRoot(fresh); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(fresh, "etc/machine-id")); err != nil || len(b) != 0 {
+		t.Errorf("fresh machine-id %q %v", b, err)
+	}
+	// Something else where a symlink belongs is refused, not replaced.
+	bad := filepath.Join(t.TempDir(), "b")
+	os.MkdirAll(filepath.Join(bad, "bin"), 0o755)
+	if err := PrepareRoot(bad); err == nil || !strings.Contains(err.Error(), "bin") {
+		t.Errorf("PrepareRoot over a bin dir = %v", err)
+	}
+}
