@@ -53,6 +53,9 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 		a := args[i]
 		switch a {
 		case "--eval", "--read-write-mode", "--readonly-mode", "--impure", "--pure-eval=false":
+		case "--help", "-h":
+			io.WriteString(stdout, instantiateUsage)
+			return 0
 		case "--strict":
 			o.strict = true
 		case "--json":
@@ -264,6 +267,28 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 	}
 	return 0
 }
+
+const instantiateUsage = `Usage: nixcsh eval [OPTION...] [FILE | - | -E EXPR]...
+
+Evaluate Nix expressions like nix-instantiate --eval (there is no Nix store,
+so evaluation is all it does). FILE defaults to ./default.nix; - reads stdin.
+
+  -E, --expr EXPR          evaluate EXPR instead of a file
+      --file FILE          evaluate FILE
+      --strict             evaluate deeply before printing
+      --json               print as JSON
+      --xml                print as XML (--no-location: without positions)
+      --parse              print the parsed expression instead
+  -A, --attr PATH          select an attribute (or list index) of the result
+      --arg NAME EXPR      pass NAME = EXPR to a top-level function
+      --argstr NAME STR    pass NAME = STR to a top-level function
+  -I, --include [NAME=]DIR add DIR to the search path for <NAME> lookups
+      --max-call-depth N   limit nested function calls (default 10000)
+      --show-trace         print the full evaluation trace on errors
+      --lint-url-literals, --lint-short-path-literals,
+      --lint-absolute-path-literals  warn|fatal
+The search path continues with NIX_PATH.
+`
 
 // autoCall calls a function with set patterns using the --arg values.
 func (ev *Evaluator) autoCall(v Value, auto *attrsVal) Value {
