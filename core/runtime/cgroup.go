@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
 // cgroupSet is one container's cgroup: a directory of the same name in every
@@ -246,7 +248,7 @@ func (cg *cgroupSet) remove(ctx context.Context) error {
 			syscall.Kill(p, syscall.SIGKILL)
 		}
 		for _, p := range pids {
-			if err := waitPidGone(ctx, p); err != nil {
+			if err := procfs.WaitGone(ctx, p); err != nil {
 				return fmt.Errorf("processes of the container are still alive in %v: %w", cg.dirs, err)
 			}
 		}

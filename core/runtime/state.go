@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
 // Files the supervisor keeps in Spec.RunDir.
@@ -39,11 +40,11 @@ type stateFile struct {
 func writeState(runDir string, st State) error {
 	f := stateFile{State: st}
 	var err error
-	if f.SupervisorStart, err = procStartTime(st.Supervisor); err != nil {
+	if f.SupervisorStart, err = procfs.StartTime(st.Supervisor); err != nil {
 		return err
 	}
 	if st.Leader > 0 {
-		if f.LeaderStart, err = procStartTime(st.Leader); err != nil {
+		if f.LeaderStart, err = procfs.StartTime(st.Leader); err != nil {
 			return err
 		}
 	}
@@ -74,11 +75,11 @@ func ReadState(runDir string) (State, bool, error) {
 		os.Remove(filepath.Join(runDir, stateFileName))
 		return State{}, false, nil
 	}
-	if !sameProcess(f.Supervisor, f.SupervisorStart) {
+	if !procfs.Same(f.Supervisor, f.SupervisorStart) {
 		removeStaleRunDir(runDir)
 		return State{}, false, nil
 	}
-	if f.Leader <= 0 || !sameProcess(f.Leader, f.LeaderStart) {
+	if f.Leader <= 0 || !procfs.Same(f.Leader, f.LeaderStart) {
 		return f.State, false, nil
 	}
 	return f.State, true, nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
 func writeRawState(t *testing.T, dir string, f stateFile) {
@@ -26,7 +28,7 @@ func TestReadStateStale(t *testing.T) {
 	}
 	gone := cmd.Process.Pid
 	self := os.Getpid()
-	selfStart, err := procStartTime(self)
+	selfStart, err := procfs.StartTime(self)
 	if err != nil {
 		t.Fatal(err)
 	}

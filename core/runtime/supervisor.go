@@ -3,7 +3,6 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 	"github.com/nixcsh/nixcsh/core/runtime/sdnotify"
 )
 
@@ -145,7 +145,7 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 	logStart, _ := log.Seek(0, io.SeekEnd)
 	defer func() {
 		if !res.stopped {
-			res.logTail = logTail(spec.LogFile, logStart, logTailLines)
+			res.logTail = procfs.LogTail(spec.LogFile, logStart, logTailLines)
 		}
 	}()
 	fail := func(err error) (bootResult, error) {
@@ -317,30 +317,4 @@ next:
 		out = append(out, kv)
 	}
 	return out
-}
-
-// logTail is the last n lines of path written since offset.
-func logTail(path string, offset int64, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	const maxRead = 64 << 10
-	end, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return ""
-	}
-	if end-offset > maxRead {
-		offset = end - maxRead
-	}
-	b := make([]byte, end-offset)
-	if _, err := f.ReadAt(b, offset); err != nil && !errors.Is(err, io.EOF) {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
 // Terminate kills the container whose state is in runDir at once (the
@@ -33,7 +34,7 @@ func Terminate(ctx context.Context, runDir string) error {
 		syscall.Kill(p, syscall.SIGKILL)
 	}
 	if st.Leader > 0 {
-		if err := waitPidGone(ctx, st.Leader); err != nil {
+		if err := procfs.WaitGone(ctx, st.Leader); err != nil {
 			return core.Errorf(core.Failed, "container %s: its init (pid %d) did not die: %w", st.Machine, st.Leader, err)
 		}
 	}
