@@ -20,9 +20,10 @@ type ExprConst struct {
 // + operator (isPlus) whose result type follows its first operand.
 type ExprConcat struct {
 	node
-	parts  []Expr
-	isPlus bool
-	isPath bool // interpolated path literal
+	parts   []Expr
+	partPos []Pos // where each ${ of a string began (zero for literal text)
+	isPlus  bool
+	isPath  bool // interpolated path literal
 }
 
 // ExprVar is a variable, resolved at bind time to (level, index) or to a

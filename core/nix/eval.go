@@ -910,7 +910,7 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 		}
 		return pathVal(canonPath(b.String()))
 	}
-	for _, p := range x.parts {
+	for i, p := range x.parts {
 		v := p.eval(ev, en)
 		if s, ok := v.(*strVal); ok {
 			ev.checkStrLen(b.Len()+len(s.s), x.pos)
@@ -918,7 +918,13 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 			ctx = ctx || s.hasCtx
 			continue
 		}
-		b.WriteString(ev.coerceToString(v, p.P(), false, true))
+		if i < len(x.partPos) && x.partPos[i].IsValid() {
+			ev.pushCtx(x.partPos[i], "while evaluating a path segment")
+			b.WriteString(ev.coerceToString(v, Pos{}, false, true))
+			ev.popCtx()
+		} else {
+			b.WriteString(ev.coerceToString(v, p.P(), false, true))
+		}
 		ctx = ctx || hasCtx(v)
 	}
 	return &strVal{s: b.String(), hasCtx: ctx}

@@ -666,20 +666,33 @@ func (p *parseCtx) parseInterpPath(t token) Expr {
 func (p *parseCtx) parseString(open token) Expr {
 	pos := p.tokPos(open)
 	var parts []Expr
+	var partPos []Pos
 	for {
 		off := p.lx.off
 		text, end := p.lx.lexStringText()
 		if text != "" {
 			parts = append(parts, mkConst(p.pos(off), mkStr(text)))
+			partPos = append(partPos, Pos{})
 		}
 		if end == "\"" {
 			break
 		}
+		dollar := p.pos(p.lx.off - 2)
 		e := p.parseExpr()
 		p.expectOp("}")
 		parts = append(parts, e)
+		partPos = append(partPos, dollar)
 	}
-	return mkStringExpr(pos, parts)
+	return mkStringExprAt(pos, parts, partPos)
+}
+
+// mkStringExprAt is mkStringExpr remembering where each ${ began.
+func mkStringExprAt(pos Pos, parts []Expr, partPos []Pos) Expr {
+	e := mkStringExpr(pos, parts)
+	if c, ok := e.(*ExprConcat); ok {
+		c.partPos = partPos
+	}
+	return e
 }
 
 func mkStringExpr(pos Pos, parts []Expr) Expr {
@@ -755,12 +768,14 @@ func (p *parseCtx) stripIndentation(pos Pos, parts []strPart) Expr {
 		}
 	}
 	var out []Expr
+	var outPos []Pos
 	var buf strings.Builder
 	atStart = true
 	dropped := 0
 	flush := func(off int) {
 		if buf.Len() > 0 {
 			out = append(out, mkConst(p.pos(off), mkStr(buf.String())))
+			outPos = append(outPos, Pos{})
 			buf.Reset()
 		}
 	}
@@ -770,6 +785,7 @@ func (p *parseCtx) stripIndentation(pos Pos, parts []strPart) Expr {
 			dropped = 0
 			flush(pt.off)
 			out = append(out, pt.expr)
+			outPos = append(outPos, p.pos(pt.off))
 			continue
 		}
 		if pt.noIndent {
@@ -814,7 +830,7 @@ func (p *parseCtx) stripIndentation(pos Pos, parts []strPart) Expr {
 		_ = pt.off
 	}
 	flush(parts[len(parts)-1].off)
-	return mkStringExpr(pos, out)
+	return mkStringExprAt(pos, out, outPos)
 }
 
 // parseBinds parses the bindings of a set or let up to the closing token.
