@@ -699,20 +699,20 @@ func posToAttrs(p Pos) Value {
 func (x *ExprBinOp) eval(ev *Evaluator, en *env) Value {
 	switch x.op {
 	case opAnd:
-		if !ev.boolOperand(x.l, en, "in the left operand of the AND (&&) operator") {
+		if !ev.boolOperand(x.l, en, "in the left operand of '&&'") {
 			return falseV
 		}
-		return mkBool(ev.boolOperand(x.r, en, "in the right operand of the AND (&&) operator"))
+		return mkBool(ev.boolOperand(x.r, en, "in the right operand of '&&'"))
 	case opOr:
-		if ev.boolOperand(x.l, en, "in the left operand of the OR (||) operator") {
+		if ev.boolOperand(x.l, en, "in the left operand of '||'") {
 			return trueV
 		}
-		return mkBool(ev.boolOperand(x.r, en, "in the right operand of the OR (||) operator"))
+		return mkBool(ev.boolOperand(x.r, en, "in the right operand of '||'"))
 	case opImpl:
-		if !ev.boolOperand(x.l, en, "in the left operand of the IMPL (->) operator") {
+		if !ev.boolOperand(x.l, en, "in the left operand of '->'") {
 			return trueV
 		}
-		return mkBool(ev.boolOperand(x.r, en, "in the right operand of the IMPL (->) operator"))
+		return mkBool(ev.boolOperand(x.r, en, "in the right operand of '->'"))
 	}
 	l := x.l.eval(ev, en)
 	r := x.r.eval(ev, en)
@@ -763,6 +763,7 @@ func (ev *Evaluator) boolOperand(e Expr, en *env, ctx string) bool {
 	v := e.eval(ev, en)
 	b, ok := v.(boolVal)
 	if !ok {
+		ev.pushCtx(e.P(), ctx)
 		ev.throwf(e.P(), "expected a Boolean but found %s: %s", showType(v), ev.showShort(v))
 	}
 	return bool(b)
@@ -1127,9 +1128,14 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 			}
 		}
 	}
-	ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite}, frame{pos: l.pos, kind: frameLambda, name: l.name})
+	// a function called directly by a builtin has no call site of its own
+	n := len(ev.stack)
+	if top := n - 1; top < 0 || ev.stack[top].kind != frameBuiltin || ev.stack[top].pos != pos {
+		ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite})
+	}
+	ev.stack = append(ev.stack, frame{pos: l.pos, kind: frameLambda, name: l.name})
 	r := l.body.eval(ev, ne)
-	ev.stack = ev.stack[:len(ev.stack)-2]
+	ev.stack = ev.stack[:n]
 	ev.depth--
 	return r
 }
