@@ -230,9 +230,10 @@ type EvalError struct {
 	Msg   string
 	Trace []string // outermost first: "while calling 'f' at file:line:col"
 
-	frames []frame
-	elided int    // outer frames not kept
-	hint   string // "Did you mean ...?"
+	frames   []frame
+	elided   int    // frames of a very deep stack not kept ...
+	elidedAt int    // ... from this index of frames on
+	hint     string // "Did you mean ...?"
 	// catchable marks throw and assert failures, which tryEval catches even
 	// after passing through a Builtin as an error value
 	catchable bool

@@ -133,6 +133,9 @@ func TestNixLang(t *testing.T) {
 				args := flags
 				if len(args) == 0 {
 					args = []string{"--eval", "--strict", "--show-trace"}
+				} else {
+					// Nix's test suite runs with show-trace = true in its nix.conf
+					args = append(args, "--show-trace")
 				}
 				code, out, errs := run(append(append([]string{}, args...), file), "")
 				if code != 1 {

@@ -151,21 +151,28 @@ func (ev *Evaluator) addSearchPath(s string) {
 
 func (ev *Evaluator) mkErr(pos Pos, msg string) *EvalError {
 	e := &EvalError{Pos: pos, Msg: msg}
-	n := len(ev.stack)
-	start := 0
-	if n > maxTraceFrames {
-		start = n - maxTraceFrames
-		e.elided = start
+	st := ev.stack
+	if len(st) > 2*keptFrames {
+		// keep both ends of a very deep stack; the middle is repetition
+		e.frames = append(append(make([]frame, 0, 2*keptFrames), st[:keptFrames]...), st[len(st)-keptFrames:]...)
+		e.elided = len(st) - 2*keptFrames
+		e.elidedAt = keptFrames
+	} else {
+		e.frames = append([]frame(nil), st...)
 	}
-	e.frames = append([]frame(nil), ev.stack[start:]...)
-	for _, f := range e.frames {
+	tr := e.frames
+	if len(tr) > 100 {
+		tr = tr[len(tr)-100:]
+	}
+	for _, f := range tr {
 		e.Trace = append(e.Trace, f.text()+" at "+f.pos.String())
 	}
 	return e
 }
 
-// maxTraceFrames bounds the frames an error keeps (the innermost ones).
-const maxTraceFrames = 40
+// keptFrames is how many of the outermost and of the innermost frames an
+// error keeps when the stack is deeper than twice that.
+const keptFrames = 1000
 
 // throwHint is throwf with a "Did you mean" hint.
 func (ev *Evaluator) throwHint(pos Pos, hint string, format string, args ...any) {
@@ -1076,6 +1083,7 @@ func (ev *Evaluator) callLambda(f *lambdaVal, arg Value, pos Pos) Value {
 	l := f.fn
 	ev.depth++
 	if ev.depth > ev.maxDepth {
+		ev.stack = append(ev.stack, frame{pos: pos, kind: frameCallSite}, frame{pos: l.pos, kind: frameLambda, name: l.name})
 		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
 	}
 	ev.step(pos)

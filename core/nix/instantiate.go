@@ -393,27 +393,12 @@ func formatError(err error, showTrace bool, texts func(string) (string, bool)) s
 	if !ok {
 		return "error: " + err.Error() + "\n"
 	}
-	frames := ee.frames
-	truncated := ee.elided > 0
-	if !showTrace && len(frames) > 3 {
-		frames = frames[len(frames)-3:]
-		truncated = true
-	}
 	var b strings.Builder
-	if len(frames) == 0 {
+	if len(ee.frames) == 0 {
 		b.WriteString("error: " + ee.Msg + "\n")
 	} else {
 		b.WriteString("error:\n")
-		if truncated && !showTrace {
-			b.WriteString("       … (stack trace truncated; use '--show-trace' to show the full, detailed trace)\n\n")
-		}
-		for _, f := range frames {
-			b.WriteString("       … " + f.text() + "\n")
-			if f.pos.IsValid() {
-				b.WriteString(posSnippetFrom(f.pos, "         ", "            ", texts))
-			}
-			b.WriteString("\n")
-		}
+		writeTrace(&b, ee, showTrace, texts)
 		b.WriteString("       error: " + ee.Msg + "\n")
 	}
 	// an error raised by a builtin is located by its "while calling" frame
@@ -431,6 +416,63 @@ func formatError(err error, showTrace bool, texts func(string) (string, bool)) s
 		b.WriteString("       " + ee.hint + "\n")
 	}
 	return b.String()
+}
+
+// writeTrace prints the frames outermost first as Nix does: a frame seen
+// before is held back; a run of up to five such frames is printed anyway,
+// a longer one is summarised as "(N duplicate frames omitted)". Without
+// showTrace only the first four frames are printed.
+func writeTrace(b *strings.Builder, ee *EvalError, showTrace bool, texts func(string) (string, bool)) {
+	type key struct {
+		pos  Pos
+		kind frameKind
+		name string
+		idx  int
+	}
+	seen := map[key]bool{}
+	var skipped []frame
+	count := 0
+	print := func(f frame) {
+		count++
+		b.WriteString("       … " + f.text() + "\n")
+		if f.pos.IsValid() {
+			b.WriteString(posSnippetFrom(f.pos, "         ", "            ", texts))
+		}
+		b.WriteString("\n")
+	}
+	flush := func() {
+		if len(skipped) == 0 {
+			return
+		}
+		if len(skipped) <= 5 {
+			for _, f := range skipped {
+				print(f)
+			}
+		} else {
+			fmt.Fprintf(b, "       (%d duplicate frames omitted)\n\n", len(skipped))
+			seen = map[key]bool{}
+		}
+		skipped = skipped[:0]
+	}
+	for i, f := range ee.frames {
+		if i == ee.elidedAt && ee.elided > 0 {
+			flush()
+			fmt.Fprintf(b, "       (%d frames omitted)\n\n", ee.elided)
+		}
+		if !showTrace && count > 3 {
+			b.WriteString("       (stack trace truncated; use '--show-trace' to show the full, detailed trace)\n\n")
+			return
+		}
+		k := key{f.pos, f.kind, f.name, f.idx}
+		if seen[k] {
+			skipped = append(skipped, f)
+			continue
+		}
+		seen[k] = true
+		flush()
+		print(f)
+	}
+	flush()
 }
 
 // posSnippet renders "at file:line:col:" and the surrounding source lines.
