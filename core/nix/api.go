@@ -6,6 +6,15 @@
 // Evaluation is single-threaded: an Evaluator and the Values it produces must
 // be used from one goroutine at a time (thunks are updated in place without
 // locking).
+//
+// Errors are *EvalError values whose text follows Nix 2.3x ("expected a set
+// but found a string: ...", "attribute 'x' missing", "infinite recursion
+// encountered"), with the position of the cause and a trace of where the
+// value was needed; FormatError renders them exactly as nix-instantiate
+// prints them. Go panics never escape: evaluation is bounded by a call depth
+// (Options.MaxCallDepth), a nesting depth for thunks, size limits for strings
+// and lists, and optionally a step budget (Options.MaxSteps), and anything
+// unexpected is turned into an error.
 package nix
 
 import (

@@ -1050,12 +1050,12 @@ func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
 
 func (ev *Evaluator) callPrimop(op *primop, args []Value, pos Pos) Value {
 	ev.depth++
+	ev.stack = append(ev.stack, frame{pos: pos, kind: frameBuiltin, name: op.name})
 	if ev.depth > ev.maxDepth {
 		ev.throwf(pos, "stack overflow; max-call-depth exceeded")
 	}
 	ev.step(pos)
 	var r Value
-	ev.stack = append(ev.stack, frame{pos: pos, kind: frameBuiltin, name: op.name})
 	prevPrim, prevArgs := ev.curPrim, ev.curArgs
 	ev.curPrim, ev.curArgs = op, args
 	defer func() {
