@@ -483,7 +483,9 @@ func registerLists(reg func(string, int, primFn)) {
 			if !ok {
 				ev.throwf(pos, "attribute 'name' missing")
 			}
-			name := ev.forceString(n.v, pos)
+			ev.pushCtx(n.pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs")
+			name := ev.forceString(n.v, n.pos)
+			ev.popCtx()
 			if _, dup := r.m[name]; dup {
 				continue
 			}

@@ -208,7 +208,9 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
+			ev.stack = append(ev.stack, frame{pos: pos, kind: frameListElem, idx: i})
 			ev.toJSON(b, e, pos)
+			ev.stack = ev.stack[:len(ev.stack)-1]
 		}
 		b.WriteByte(']')
 	case *attrsVal:
@@ -233,7 +235,8 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 			}
 			jsonString(b, k)
 			b.WriteByte(':')
-			ev.withFrame(x.m[k].pos, "while evaluating attribute '"+k+"'", func() { ev.toJSON(b, x.m[k].v, pos) })
+			at := x.m[k]
+			ev.withFrame(at.pos, "while evaluating attribute '"+k+"'", func() { ev.toJSON(b, at.v, at.pos) })
 		}
 		b.WriteByte('}')
 	default:
