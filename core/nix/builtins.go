@@ -739,6 +739,14 @@ func (ev *Evaluator) realPath(v Value, pos Pos) string {
 	}
 	s := ev.coerceToString(v, pos, false, false)
 	if !strings.HasPrefix(s, "/") {
+		if a, ok := v.(*attrsVal); ok {
+			if f, ok := a.m["__toString"]; ok {
+				ev.pushCtx(f.pos, "while using the result of the `__toString` attribute")
+			} else if o, ok := a.m["outPath"]; ok {
+				ev.pushCtx(o.pos, "while using the `outPath` attribute")
+			}
+		}
+		ev.pushCtx(Pos{}, "while realising the context of a path")
 		ev.throwf(pos, "string '%s' doesn't represent an absolute path", s)
 	}
 	return s

@@ -219,7 +219,8 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 			switch r.(type) {
 			case *strVal, pathVal:
 			default:
-				ev.throwf(pos, "`__toString` should return a string, but got %s: %s", showType(r), ev.showShort(r))
+				ev.pushCtx(f.pos, "while using the result of the `__toString` attribute")
+				ev.throwf(f.pos, "`__toString` should return a string, but got %s: %s", showType(r), ev.showShort(r))
 			}
 			jsonString(b, ev.coerceToString(x, pos, false, true))
 			return

@@ -1338,7 +1338,9 @@ func (ev *Evaluator) explainNotEqual(a, b Value, pos Pos) {
 			xo, ok1 := x.m["outPath"]
 			yo, ok2 := y.m["outPath"]
 			if ok1 && ok2 {
+				ev.pushCtx(pos, "while comparing a derivation by its 'outPath' attribute")
 				ev.explainNotEqual(xo.v, yo.v, pos)
+				ev.popCtx()
 			}
 		}
 		same := len(x.m) == len(y.m)
