@@ -926,7 +926,10 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 			ctx = ctx || s.hasCtx
 			continue
 		}
-		if i < len(x.partPos) && x.partPos[i].IsValid() {
+		if _, isPath := v.(pathVal); isPath {
+			// copying a path (here: checking it exists) is not traced by Nix
+			b.WriteString(ev.coerceToString(v, Pos{}, false, true))
+		} else if i < len(x.partPos) && x.partPos[i].IsValid() {
 			ev.pushCtx(x.partPos[i], "while evaluating a path segment")
 			b.WriteString(ev.coerceToString(v, Pos{}, false, true))
 			ev.popCtx()
