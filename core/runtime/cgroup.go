@@ -34,6 +34,7 @@ type cgroupSet struct {
 type cgroupMount struct {
 	mountPoint, root string
 	v2               bool
+	readOnly         bool // e.g. the v1 controllers nspawn gives a container
 	key              string // /proc/self/cgroup's controller list ("" for v2)
 }
 
@@ -62,6 +63,9 @@ func cgroupMounts() ([]cgroupMount, error) {
 		}
 		fstype, super := fields[sep+1], fields[sep+3]
 		m := cgroupMount{root: unescapeMount(fields[3]), mountPoint: unescapeMount(fields[4])}
+		for _, o := range strings.Split(fields[5], ",") {
+			m.readOnly = m.readOnly || o == "ro"
+		}
 		switch fstype {
 		case "cgroup2":
 			m.v2 = true
@@ -143,8 +147,12 @@ func newCgroupSet(machine string) (*cgroupSet, error) {
 	cg := &cgroupSet{}
 	for _, m := range ms {
 		path, ok := own[m.key]
-		if !ok {
-			continue // a hierarchy this process is not in (e.g. a v1 one inside a cgroup namespace)
+		if !ok || m.readOnly {
+			// A hierarchy this process is not in, or one it may not change:
+			// inside an nspawn container (a nested nixcsh) the v1 controller
+			// hierarchies are read-only and only name=systemd and the unified
+			// one are delegated.
+			continue
 		}
 		// /proc/self/cgroup paths are absolute in the hierarchy; the mount
 		// shows the subtree below its root.
