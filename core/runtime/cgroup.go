@@ -34,7 +34,7 @@ type cgroupSet struct {
 type cgroupMount struct {
 	mountPoint, root string
 	v2               bool
-	readOnly         bool // e.g. the v1 controllers nspawn gives a container
+	readOnly         bool   // e.g. the v1 controllers nspawn gives a container
 	key              string // /proc/self/cgroup's controller list ("" for v2)
 }
 
