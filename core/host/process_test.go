@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -157,4 +158,50 @@ func TestStalePidFile(t *testing.T) {
 func readFile(p string) string {
 	b, _ := os.ReadFile(p)
 	return string(b)
+}
+
+// A supervisor that dies (SIGKILL, OOM) takes its container down: nspawn
+// gets SIGTERM as its parent-death signal and powers the container off.
+func TestKilledSupervisorTakesContainerDown(t *testing.T) {
+	u, spec := supervisorUnit(t)
+	b := host.NewProcess()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t.Cleanup(func() { b.Stop(context.Background(), u) })
+	if err := b.Start(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	pid, _, _ := b.Active(u)
+	st, running, _ := runtime.ReadState(spec.RunDir)
+	if !running {
+		t.Fatal("not running after Start")
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	if err := procfs.WaitGone(ctx, st.Leader); err != nil {
+		t.Fatalf("container init %d still alive after its supervisor was killed: %v", st.Leader, err)
+	}
+	if _, active, _ := b.Active(u); active {
+		t.Error("Active after the supervisor died")
+	}
+	// ReadState finds the state stale and removes what the dead
+	// supervisor left: its files and its cgroups.
+	if _, running, _ := runtime.ReadState(spec.RunDir); running {
+		t.Error("ReadState says running after the supervisor died")
+	}
+	if left := existing(st.Cgroups); len(left) > 0 {
+		t.Errorf("cgroups left behind: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(spec.RunDir, "state.json")); err == nil {
+		t.Error("stale state file left behind")
+	}
+}
+
+func existing(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -335,3 +335,9 @@ func pollPri(ctx context.Context, fd int) {
 		}
 	}
 }
+
+// isCgroup2 reports whether dir is in a cgroup2 (unified) hierarchy.
+func isCgroup2(dir string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(dir, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}

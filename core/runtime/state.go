@@ -1,11 +1,13 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -76,6 +78,7 @@ func ReadState(runDir string) (State, bool, error) {
 		return State{}, false, nil
 	}
 	if !procfs.Same(f.Supervisor, f.SupervisorStart) {
+		removeOrphanCgroups(f.State)
 		removeStaleRunDir(runDir)
 		return State{}, false, nil
 	}
@@ -83,6 +86,28 @@ func ReadState(runDir string) (State, bool, error) {
 		return f.State, false, nil
 	}
 	return f.State, true, nil
+}
+
+// removeOrphanCgroups removes the cgroups of a container whose supervisor
+// died without cleaning up (SIGKILL, OOM): nspawn got its parent-death
+// SIGTERM and powered the container off, but nobody is left to remove the
+// cgroups or kill stragglers. Only dirs that are what a supervisor makes
+// (a cgroup named nixcsh-MACHINE-* under /sys/fs/cgroup) are touched.
+func removeOrphanCgroups(st State) {
+	cg := &cgroupSet{}
+	prefix := "nixcsh-" + st.Machine + "-"
+	for _, d := range st.Cgroups {
+		if st.Machine == "" || !strings.HasPrefix(filepath.Base(d), prefix) || !strings.HasPrefix(d, "/sys/fs/cgroup/") || strings.Contains(d, "..") {
+			continue
+		}
+		cg.dirs = append(cg.dirs, d)
+		if isCgroup2(d) {
+			cg.unified = d
+		}
+	}
+	if len(cg.dirs) > 0 {
+		cg.remove(context.Background())
+	}
 }
 
 // removeStaleRunDir removes what a dead supervisor left in runDir: its own
