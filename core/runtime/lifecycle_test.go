@@ -189,11 +189,13 @@ func TestBeforeBootAndAfterExitHooks(t *testing.T) {
 		},
 		AfterExit: func(s runtime.Spec) { calls = append(calls, "after:"+strings.Join(s.ExtraFlags, ",")) },
 		Ready:     func(int) { calls = append(calls, "ready"); cancel() },
+		// nspawn forwards STATUS= lines; its own comes with READY=1.
+		Progress: func(status string) { calls = append(calls, "status:"+status) },
 	}
 	if err := sup.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want := "before ready after:--setenv=NIXCSH_TEST=1"
+	want := "before status:Container running. ready after:--setenv=NIXCSH_TEST=1"
 	if got := strings.Join(calls, " "); got != want {
 		t.Errorf("calls %q, want %q", got, want)
 	}
@@ -215,5 +217,44 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A container that does not power off within StopTimeout is killed.
+func TestStopTimeoutKills(t *testing.T) {
+	spec := newSpec(t)
+	spec.StopTimeout = time.Second
+	// A service that ignores SIGTERM and that systemd would wait for forever.
+	writeFile(t, filepath.Join(spec.Root, "etc/systemd/system/stubborn.service"), `[Unit]
+Before=multi-user.target
+[Service]
+ExecStart=/bin/sh -c 'trap "" TERM; while :; do sleep 1; done'
+TimeoutStopSec=infinity
+`)
+	wants := filepath.Join(spec.Root, "etc/systemd/system/multi-user.target.wants")
+	os.MkdirAll(wants, 0o755)
+	os.Symlink("../stubborn.service", filepath.Join(wants, "stubborn.service"))
+	r := boot(t, spec)
+	st, _, _ := runtime.ReadState(spec.RunDir)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(readLog(spec), "did not power off within 1s; killing it") {
+		t.Errorf("no kill after the stop timeout; log:\n%s", readLog(spec))
+	}
+	assertDown(t, spec, r.leader, st.Cgroups)
+}
+
+// A second supervisor for a running container refuses, and leaves the
+// first one's runtime state alone.
+func TestSecondSupervisorRefused(t *testing.T) {
+	spec := newSpec(t)
+	boot(t, spec)
+	err := (&runtime.Supervisor{Spec: spec}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "already running") {
+		t.Fatalf("second Run = %v", err)
+	}
+	if _, ok, _ := runtime.ReadState(spec.RunDir); !ok {
+		t.Error("the running container's state was disturbed")
 	}
 }

@@ -3,6 +3,22 @@
 // the per-container supervisor (cgroups, readiness, reboot, clean stop), the
 // runtime state other processes read, and entering a running container
 // (run, root-login, login).
+//
+// What a container's /etc must hold for run, root-login and login (the
+// generation provides it; runtimetest.Files is a minimal working set):
+//   - passwd, group, shadow with root (shell /bin/sh or another in /usr);
+//     group tty (gid 5) for login's terminal;
+//   - pam.d/su: "auth sufficient pam_rootok.so" first (root needs no
+//     password), then pam_unix for auth/account/session;
+//   - pam.d/su-l: util-linux `su -l` (used by run and root-login) uses this
+//     service, e.g. "auth include su", "account include su", "session include su";
+//   - pam.d/login: pam_unix for auth/account/password/session (no
+//     pam_securetty: the terminal is a pts, which securetty would refuse);
+//   - pam.d/other: a deny-all fallback for any other service.
+//
+// Without pam.d/su-l, run and root-login fall back to a login shell started
+// with `env -i` (no PAM). The host's /usr supplies su, login and the PAM
+// modules.
 package runtime
 
 import (

@@ -16,9 +16,10 @@ import (
 
 // Files the supervisor keeps in Spec.RunDir.
 const (
-	stateFileName     = "state.json" // State, rewritten atomically
-	notifyFileName    = "notify"     // nspawn's NOTIFY_SOCKET (unix datagram)
-	terminateFileName = "terminate"  // marker: the next nspawn exit is a terminate, not a crash
+	stateFileName     = "state.json"      // State, rewritten atomically
+	notifyFileName    = "notify"          // nspawn's NOTIFY_SOCKET (unix datagram)
+	terminateFileName = "terminate"       // marker: the next nspawn exit is a terminate, not a crash
+	lockFileName      = "supervisor.lock" // flock held by the running supervisor
 )
 
 // State is a running container's runtime state, as another process (the CLI's
@@ -113,7 +114,7 @@ func removeOrphanCgroups(st State) {
 // removeStaleRunDir removes what a dead supervisor left in runDir: its own
 // files, then the dir if nothing else is in it.
 func removeStaleRunDir(runDir string) {
-	for _, n := range []string{stateFileName, notifyFileName, terminateFileName} {
+	for _, n := range []string{stateFileName, notifyFileName, terminateFileName, lockFileName} {
 		os.Remove(filepath.Join(runDir, n))
 	}
 	os.Remove(runDir)

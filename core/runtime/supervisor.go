@@ -71,6 +71,17 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if err := os.MkdirAll(spec.RunDir, 0o755); err != nil {
 		return core.Errorf(core.Failed, "cannot start container '%s': %w", spec.Name, err)
 	}
+	// One supervisor per container: the lock is held for the whole run, so
+	// a second one (even in this process) neither boots nor touches the
+	// first one's RunDir.
+	lock, err := os.OpenFile(filepath.Join(spec.RunDir, lockFileName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return core.Errorf(core.Failed, "cannot start container '%s': %w", spec.Name, err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return core.Errorf(core.Busy, "container '%s' is already running: another supervisor holds %s", spec.Name, lock.Name())
+	}
 	defer os.RemoveAll(spec.RunDir)
 	os.Remove(filepath.Join(spec.RunDir, terminateFileName)) // a stale marker would swallow a crash
 	if err := os.MkdirAll(filepath.Dir(spec.LogFile), 0o755); err != nil {
