@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -256,5 +257,49 @@ func TestSecondSupervisorRefused(t *testing.T) {
 	}
 	if _, ok, _ := runtime.ReadState(spec.RunDir); !ok {
 		t.Error("the running container's state was disturbed")
+	}
+}
+
+// NetNSPath hands nspawn a network namespace made elsewhere (core/network
+// makes it with netlink; here `ip netns add`).
+func TestNetworkNamespacePath(t *testing.T) {
+	spec := newSpec(t)
+	ns := "nixcsh-t" + spec.Name[3:]
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Skipf("ip netns add: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	spec.NetNSPath = "/run/netns/" + ns
+	var bootSpec runtime.Spec
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	leader := make(chan int, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- (&runtime.Supervisor{Spec: spec, BeforeBoot: func(_ context.Context, s *runtime.Spec) error { bootSpec = *s; return nil },
+			Ready: func(l int) { leader <- l }}).Run(ctx)
+	}()
+	var l int
+	select {
+	case l = <-leader:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(bootDeadline):
+		t.Fatal("not ready")
+	}
+	if bootSpec.NetNSPath != spec.NetNSPath {
+		t.Errorf("BeforeBoot saw NetNSPath %q", bootSpec.NetNSPath)
+	}
+	inside, _ := os.Readlink("/proc/" + itoa(l) + "/ns/net")
+	var want syscall.Stat_t
+	syscall.Stat(spec.NetNSPath, &want)
+	var got syscall.Stat_t
+	syscall.Stat("/proc/"+itoa(l)+"/ns/net", &got)
+	if got.Ino != want.Ino {
+		t.Errorf("container's netns %s is not %s", inside, spec.NetNSPath)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
