@@ -66,29 +66,35 @@ type rawBoot struct {
 	exited chan struct{}
 }
 
-func startRaw(b *testing.B, spec Spec) *rawBoot {
-	b.StopTimer()
+// prepareRaw makes the cgroup and the notify socket (not timed).
+func prepareRaw(b *testing.B, spec Spec) *rawBoot {
 	cg, err := newCgroupSet(MachineName(spec.Name))
 	if err != nil {
 		b.Fatal(err)
 	}
-	cgfd, err := syscall.Open(cg.unified, syscall.O_DIRECTORY|syscall.O_RDONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer syscall.Close(cgfd)
 	nl, err := sdnotify.Listen(filepath.Join(b.TempDir(), "notify"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	log, _ := os.OpenFile(spec.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	defer log.Close()
 	r := &rawBoot{cg: cg, nl: nl, exited: make(chan struct{})}
 	r.cmd = exec.Command(NspawnPath, Args(spec)[1:]...)
 	r.cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+nl.Addr)
+	log, err := os.OpenFile(spec.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
 	r.cmd.Stdout, r.cmd.Stderr = log, log
+	return r
+}
+
+// boot starts nspawn directly into the unified cgroup and waits for READY=1.
+func (r *rawBoot) boot(b *testing.B) {
+	cgfd, err := syscall.Open(r.cg.unified, syscall.O_DIRECTORY|syscall.O_RDONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer syscall.Close(cgfd)
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cgfd}
-	b.StartTimer()
 	if err := r.cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -96,12 +102,12 @@ func startRaw(b *testing.B, spec Spec) *rawBoot {
 	timeout := time.After(benchDeadline)
 	for {
 		select {
-		case msg := <-nl.Msgs:
+		case msg := <-r.nl.Msgs:
 			if v, ok := msg["X_NSPAWN_LEADER_PID"]; ok {
 				r.leader, _ = strconv.Atoi(v)
 			}
 			if msg["READY"] == "1" {
-				return r
+				return
 			}
 		case <-r.exited:
 			b.Fatal("raw nspawn exited before READY")
@@ -119,10 +125,13 @@ func (r *rawBoot) stop(b *testing.B) {
 	case <-time.After(benchDeadline):
 		b.Fatal("raw nspawn did not exit")
 	}
-	b.StopTimer()
+}
+
+// cleanup is not timed: raw nspawn needs none, the cgroup was ours.
+func (r *rawBoot) cleanup() {
 	r.nl.Close()
+	r.cmd.Stdout.(*os.File).Close()
 	r.cg.remove(context.Background())
-	b.StartTimer()
 }
 
 type supBoot struct {
@@ -163,16 +172,22 @@ func (s *supBoot) stop(b *testing.B) {
 
 func BenchmarkBootRaw(b *testing.B) {
 	spec := benchSpec(b)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := startRaw(b, spec)
+		b.StopTimer()
+		r := prepareRaw(b, spec)
+		b.StartTimer()
+		r.boot(b)
 		b.StopTimer()
 		r.stop(b)
+		r.cleanup()
 		b.StartTimer()
 	}
 }
 
 func BenchmarkBoot(b *testing.B) {
 	spec := benchSpec(b)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s := startSupervisor(b, spec)
 		b.StopTimer()
@@ -183,16 +198,22 @@ func BenchmarkBoot(b *testing.B) {
 
 func BenchmarkStopRaw(b *testing.B) {
 	spec := benchSpec(b)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		r := startRaw(b, spec)
+		r := prepareRaw(b, spec)
+		r.boot(b)
 		b.StartTimer()
 		r.stop(b)
+		b.StopTimer()
+		r.cleanup()
+		b.StartTimer()
 	}
 }
 
 func BenchmarkStop(b *testing.B) {
 	spec := benchSpec(b)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := startSupervisor(b, spec)

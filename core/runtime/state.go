@@ -120,8 +120,10 @@ func removeStaleRunDir(runDir string) {
 	os.Remove(runDir)
 }
 
-// writeFileAtomic writes a temp file beside path, syncs it and renames it
-// over path, so readers see the old or the new content, never a mix.
+// writeFileAtomic writes a temp file beside path and renames it over path,
+// so readers see the old or the new content, never a mix. No fsync: this is
+// runtime state, meaningless after a crash (and validated against /proc
+// by every reader), so durability would only cost boot time.
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -133,10 +135,6 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}
