@@ -236,13 +236,15 @@ func withPTY(ctx context.Context, cmd *exec.Cmd, leader int, stdin io.Reader, st
 		}
 		winch := make(chan os.Signal, 1)
 		signal.Notify(winch, syscall.SIGWINCH)
-		defer signal.Stop(winch)
 		go func() {
 			for range winch {
 				pty.InheritSize(term, master)
 			}
 		}()
-		defer close(winch)
+		defer func() {
+			signal.Stop(winch) // no more sends, then end the resizer
+			close(winch)
+		}()
 	} else {
 		pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80})
 	}

@@ -177,3 +177,21 @@ func TestLoginPrompt(t *testing.T) {
 		t.Errorf("terminal not restored: %+v -> %+v", before, after)
 	}
 }
+
+// Without a PAM stack for su in the container, run falls back to a login
+// shell with a clean environment.
+func TestExecWithoutSu(t *testing.T) {
+	spec := newSpec(t)
+	os.Remove(spec.Root + "/etc/pam.d/su-l")
+	r := boot(t, spec)
+	var out, errb bytes.Buffer
+	code, err := runtime.Exec(context.Background(), r.leader, []string{"sh", "-c", "echo $(id -u) $HOME $USER; exit 9"}, nil, &out, &errb, false)
+	if err != nil || code != 9 || out.String() != "0 /root root\n" {
+		t.Errorf("code %d err %v out %q err %q", code, err, out.String(), errb.String())
+	}
+	out.Reset()
+	code, err = runtime.RootLogin(context.Background(), r.leader, strings.NewReader("echo $HOME\n"), &out, &errb, false)
+	if err != nil || code != 0 || out.String() != "/root\n" {
+		t.Errorf("root-login without su: code %d err %v out %q", code, err, out.String())
+	}
+}
