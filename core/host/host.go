@@ -83,3 +83,24 @@ func withNotifySocket(env []string, addr string) []string {
 	}
 	return append(out, "NOTIFY_SOCKET="+addr)
 }
+
+// resolveArgv reads "/proc/self/exe" as argv[0] to mean this very binary:
+// systemd would exec its own /proc/self/exe, and a binary replaced on disk
+// (an upgrade) is best named by its path. Other paths must be absolute.
+func resolveArgv(u Unit) ([]string, error) {
+	if len(u.Argv) == 0 {
+		return nil, core.Errorf(core.Invalid, "container '%s': no supervisor command", u.Container)
+	}
+	argv := append([]string(nil), u.Argv...)
+	if argv[0] == "/proc/self/exe" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, core.Errorf(core.Failed, "container '%s': cannot find this program's path: %w", u.Container, err)
+		}
+		argv[0] = exe
+	}
+	if !strings.HasPrefix(argv[0], "/") {
+		return nil, core.Errorf(core.Invalid, "container '%s': supervisor command must start with an absolute path, got %q", u.Container, u.Argv)
+	}
+	return argv, nil
+}

@@ -71,9 +71,11 @@ func (p *Process) Active(u Unit) (int, bool, error) {
 
 // Start launches the supervisor and waits for its READY=1.
 func (p *Process) Start(ctx context.Context, u Unit) error {
-	if len(u.Argv) == 0 || !filepath.IsAbs(u.Argv[0]) {
-		return core.Errorf(core.Invalid, "container '%s': supervisor command must start with an absolute path, got %q", u.Container, u.Argv)
+	argv, err := resolveArgv(u)
+	if err != nil {
+		return err
 	}
+	u.Argv = argv
 	if pid, active, err := p.Active(u); err != nil {
 		return err
 	} else if active {

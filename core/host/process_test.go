@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -204,4 +205,33 @@ func existing(paths []string) []string {
 		}
 	}
 	return out
+}
+
+// "/proc/self/exe" names this binary (the CLI re-executing itself as
+// `__supervise`); the stand-in supervisor only speaks sd_notify.
+func TestProcessBackendSelfExe(t *testing.T) {
+	u := testUnit(t, "notify")
+	u.Argv[0] = "/proc/self/exe"
+	b := host.NewProcess()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t.Cleanup(func() { b.Stop(context.Background(), u) })
+	if err := b.Start(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	pid, active, err := b.Active(u)
+	if err != nil || !active {
+		t.Fatalf("Active = %d %v %v", pid, active, err)
+	}
+	exe, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	self, _ := os.Executable()
+	if exe != self {
+		t.Errorf("supervisor runs %s, want %s", exe, self)
+	}
+	if err := b.Stop(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(readFile(u.LogFile), "SIGTERM, exiting") {
+		t.Errorf("log: %q", readFile(u.LogFile))
+	}
 }

@@ -136,9 +136,11 @@ func (s *Systemd) connect(ctx context.Context, u Unit) (*sdbus.Conn, error) {
 // Start installs the unit, starts it and waits for its job: with
 // Type=notify the job is done when the supervisor sent READY=1.
 func (s *Systemd) Start(ctx context.Context, u Unit) error {
-	if len(u.Argv) == 0 || !filepath.IsAbs(u.Argv[0]) {
-		return core.Errorf(core.Invalid, "container '%s': supervisor command must start with an absolute path, got %q", u.Container, u.Argv)
+	argv, err := resolveArgv(u)
+	if err != nil {
+		return err
 	}
+	u.Argv = argv
 	fail := func(err error) error {
 		return core.Errorf(core.Failed, "failed to start container '%s': %w", u.Container, err)
 	}
