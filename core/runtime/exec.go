@@ -98,7 +98,14 @@ func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, std
 	if leader <= 0 {
 		return 0, core.Errorf(core.Failed, "the container is not running")
 	}
-	args := append([]string{"-t", strconv.Itoa(leader), "-m", "-u", "-i", "-n", "-p", "--"}, inner...)
+	args := []string{"-t", strconv.Itoa(leader), "-m", "-u", "-i", "-n", "-p"}
+	if ownUserNS(leader) {
+		// PRIVATE_USERS: root inside is an unprivileged uid outside; enter
+		// the user namespace too, or files the command writes would belong
+		// to the host's root (nobody, inside).
+		args = append(args, "-U")
+	}
+	args = append(append(args, "--"), inner...)
 	cmd := exec.Command(NsenterPath, args...)
 	cmd.Env = []string{"PATH=" + containerPath}
 	if tty {
@@ -120,6 +127,16 @@ func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, std
 		return 0, core.Errorf(core.Failed, "cannot enter the container: %w", err)
 	}
 	return waitInside(ctx, cmd)
+}
+
+// ownUserNS reports whether the leader lives in a user namespace other
+// than ours (nspawn --private-users).
+func ownUserNS(leader int) bool {
+	var theirs, ours unix.Stat_t
+	if unix.Stat(fmt.Sprintf("/proc/%d/ns/user", leader), &theirs) != nil || unix.Stat("/proc/self/ns/user", &ours) != nil {
+		return false
+	}
+	return theirs.Ino != ours.Ino || theirs.Dev != ours.Dev
 }
 
 type eofReader struct{}

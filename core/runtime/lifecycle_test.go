@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -301,5 +302,28 @@ func TestNetworkNamespacePath(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// PRIVATE_USERS=pick: nspawn shifts the root into a user namespace of its
+// own; run must enter it so that root inside writes files as root inside.
+func TestPrivateUsersExec(t *testing.T) {
+	spec := newSpec(t)
+	spec.PrivateUsers = "pick"
+	r := boot(t, spec)
+	var out, errb bytes.Buffer
+	code, err := runtime.Exec(context.Background(), r.leader, []string{"sh", "-c", "id -u; awk '{print $2}' /proc/self/uid_map; touch /root/made-inside"}, nil, &out, &errb, false)
+	if err != nil || code != 0 || !strings.HasPrefix(out.String(), "0\n") || strings.HasSuffix(out.String(), "\n0\n") {
+		t.Fatalf("code %d err %v out %q stderr %q", code, err, out.String(), errb.String())
+	}
+	var made, root syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(spec.Root, "root/made-inside"), &made); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Stat(filepath.Join(spec.Root, "etc"), &root)
+	// On disk (idmapped or chowned tree alike) it belongs to whoever owns
+	// the rest of the container's tree.
+	if made.Uid != root.Uid {
+		t.Errorf("file made inside belongs to uid %d on disk; the container's root tree to %d", made.Uid, root.Uid)
 	}
 }
