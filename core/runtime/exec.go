@@ -98,6 +98,14 @@ func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, std
 	if leader <= 0 {
 		return 0, core.Errorf(core.Failed, "the container is not running")
 	}
+	if tty {
+		// The terminal's session must live inside the container's pid
+		// namespace: a shell restores the terminal's foreground process
+		// group on exit, and a group of the host's namespace is invisible
+		// there ("Cannot set tty process group"). setsid -c makes the
+		// session and takes the terminal inside; -w passes the exit code.
+		inner = append([]string{"/usr/bin/setsid", "-w", "-c"}, inner...)
+	}
 	args := []string{"-t", strconv.Itoa(leader), "-m", "-u", "-i", "-n", "-p"}
 	if ownUserNS(leader) {
 		// PRIVATE_USERS: root inside is an unprivileged uid outside; enter
@@ -239,7 +247,9 @@ func withPTY(ctx context.Context, cmd *exec.Cmd, leader int, stdin io.Reader, st
 	}
 	defer master.Close()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	// nsenter leaves our session (a Ctrl-C on our terminal is not its
+	// business) without taking the pty: setsid -c inside does (see enter).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 
 	term, _ := stdin.(*os.File)
 	if term != nil && !isTerminal(term) {

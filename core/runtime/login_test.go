@@ -195,3 +195,36 @@ func TestExecWithoutSu(t *testing.T) {
 		t.Errorf("root-login without su: code %d err %v out %q", code, err, out.String())
 	}
 }
+
+func TestRootLoginOnTerminal(t *testing.T) {
+	spec := newSpec(t)
+	r := boot(t, spec)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	res := make(chan int, 1)
+	go func() {
+		code, err := runtime.RootLogin(context.Background(), r.leader, tty, tty, tty, true)
+		if err != nil {
+			t.Errorf("RootLogin: %v", err)
+		}
+		res <- code
+	}()
+	seen := newScreen(ptmx)
+	seen.expect(t, "# ")
+	ptmx.Write([]byte("echo ok-$((1+1)) $(tty)\r"))
+	seen.expect(t, "ok-2 /dev/pts/")
+	ptmx.Write([]byte("exit 5\r"))
+	seen.expect(t, "exit 5")
+	select {
+	case code := <-res:
+		if code != 5 {
+			t.Errorf("root-login exit code %d, want 5; terminal:\n%s", code, seen.seen.String())
+		}
+	case <-time.After(bootDeadline):
+		t.Fatalf("RootLogin did not return; terminal:\n%s", seen.seen.String())
+	}
+}
