@@ -46,6 +46,12 @@ func TestMain(m *testing.M) {
 		<-term
 		fmt.Println("stand-in supervisor: SIGTERM, exiting")
 		os.Exit(0)
+	case "hang": // a supervisor that never becomes ready
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		fmt.Println("hanging until SIGTERM")
+		<-term
+		os.Exit(0)
 	case "fail": // a supervisor that fails before READY
 		fmt.Println("booting...")
 		fmt.Fprintln(os.Stderr, "nixcsh: container 'x' failed to boot: the stand-in always fails")

@@ -125,8 +125,11 @@ func (s *Systemd) install(u Unit) (bool, error) {
 	return changed, err
 }
 
+// connect opens the system bus. The connection must outlive ctx (godbus
+// closes a connection when its context ends): a cancelled start still has
+// to stop the unit it began over it. Each call carries ctx instead.
 func (s *Systemd) connect(ctx context.Context, u Unit) (*sdbus.Conn, error) {
-	conn, err := sdbus.NewWithContext(ctx)
+	conn, err := sdbus.NewWithContext(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "container '%s': cannot reach systemd over D-Bus: %w", u.Container, err)
 	}

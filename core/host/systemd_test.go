@@ -137,6 +137,21 @@ func TestSystemdBackendInside(t *testing.T) {
 	if log, _ := os.ReadFile(u.LogFile); !strings.Contains(string(log), "SIGTERM, exiting") {
 		t.Errorf("log lacks the supervisor's output: %q", log)
 	}
+	// A start cancelled before READY stops the unit it began.
+	u.Env = []string{roleEnv + "=hang"}
+	hangCtx, hangCancel := context.WithTimeout(ctx, time.Second)
+	err = b.Start(hangCtx, u)
+	hangCancel()
+	if err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Errorf("cancelled Start = %v", err)
+	}
+	if _, active, _ := b.Active(u); active {
+		t.Error("active after a cancelled start")
+	}
+	state, _ := exec.Command("systemctl", "is-active", host.UnitName(u.Container)).Output()
+	if strings.TrimSpace(string(state)) != "inactive" {
+		t.Errorf("after a cancelled start the unit is %q", state)
+	}
 	// A supervisor that fails before READY: the error holds its log tail.
 	u.Env = []string{roleEnv + "=fail"}
 	err = b.Start(ctx, u)
