@@ -11,6 +11,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
+	"github.com/nixcsh/nixcsh/core/host"
 	"github.com/nixcsh/nixcsh/core/runtime"
 )
 
@@ -51,6 +52,17 @@ func TestMain(m *testing.M) {
 		signal.Notify(term, syscall.SIGTERM)
 		fmt.Println("hanging until SIGTERM")
 		<-term
+		os.Exit(0)
+	case "starter": // a short-lived CLI: starts the unit in NIXCSH_HOST_TEST_UNIT and exits
+		var u host.Unit
+		if err := json.Unmarshal([]byte(os.Getenv("NIXCSH_HOST_TEST_UNIT")), &u); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		if err := host.NewProcess().Start(context.Background(), u); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		os.Exit(0)
 	case "fail": // a supervisor that fails before READY
 		fmt.Println("booting...")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -234,4 +235,37 @@ func TestProcessBackendSelfExe(t *testing.T) {
 	if !strings.Contains(readFile(u.LogFile), "SIGTERM, exiting") {
 		t.Errorf("log: %q", readFile(u.LogFile))
 	}
+}
+
+// The supervisor outlives the command that started it.
+func TestProcessBackendOutlivesStarter(t *testing.T) {
+	u := testUnit(t, "notify")
+	b := host.NewProcess()
+	t.Cleanup(func() { b.Stop(context.Background(), u) })
+	js, _ := json.Marshal(u)
+	starter := exec.Command(u.Argv[0], "-test.run=^$")
+	starter.Env = []string{roleEnv + "=starter", "NIXCSH_HOST_TEST_UNIT=" + string(js)}
+	if out, err := starter.CombinedOutput(); err != nil {
+		t.Fatalf("starter: %v\n%s", err, out)
+	}
+	pid, active, err := b.Active(u)
+	if err != nil || !active {
+		t.Fatalf("after the starter exited: Active = %d %v %v", pid, active, err)
+	}
+	if ppid := parentOf(pid); ppid == starter.Process.Pid {
+		t.Errorf("supervisor's parent is still the starter %d", ppid)
+	}
+	if err := b.Stop(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	if _, active, _ := b.Active(u); active {
+		t.Error("active after Stop")
+	}
+}
+
+func parentOf(pid int) int {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	n, _ := strconv.Atoi(f[1])
+	return n
 }
