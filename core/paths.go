@@ -20,6 +20,9 @@ func RootFromEnv() string {
 	return "/"
 }
 
+// Join is a path under the root.
+func (p Paths) Join(parts ...string) string { return p.join(parts...) }
+
 func (p Paths) join(parts ...string) string {
 	root := p.Root
 	if root == "" {

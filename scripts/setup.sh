@@ -15,6 +15,8 @@ packages=(
 	apache2           # services.httpd runs the host's Apache
 	curl              # tests fetch pages from containers
 	tmux              # terminal tests
+	zsh               # completion-script tests
+	fish              # completion-script tests
 	protobuf-compiler # scripts/gen-proto.sh
 )
 missing=()

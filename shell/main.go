@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/engine"
 )
 
@@ -27,10 +26,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if len(words) > 0 && words[0] == engine.SuperviseVerb {
 		return engine.SuperviseMain(words[1:], stderr)
 	}
-	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: newManager}
+	sess := newSession(stdout, stderr)
+	defer sess.close()
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: sess.newManager, OptionPaths: optionPaths}
+	globals, rest, globalsOK := leadingGlobals(words)
 	// The shell: no action on a terminal, lines from a pipe, or -c.
 	// (Not as nixos-container, which has no shell: no action is an error.)
-	if globals, rest, ok := leadingGlobals(words); ok && progName != "nixos-container" && (len(rest) == 0 || rest[0] == "-c") {
+	if globalsOK && progName != "nixos-container" && (len(rest) == 0 || rest[0] == "-c") {
+		env.Lua = sess.luaSession(globals, false, nil)
 		if code, ran := env.shellMode(globals, rest); ran {
 			return code
 		}
@@ -40,6 +43,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if globalsOK && isLuaScript(rest) {
+		return sess.runLuaFile(ctx, globals, rest)
+	}
 	if len(words) == 0 {
 		io.WriteString(stderr, Usage(progName))
 		return 1
@@ -64,15 +70,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return env.fail(err)
 	}
 	return env.Execute(ctx, cmd)
-}
-
-// newManager wires a Manager for the command's global options.
-func newManager(globals map[string]string, stderr io.Writer) (*core.Manager, error) {
-	root := globals["root"]
-	if root == "" {
-		root = core.RootFromEnv()
-	}
-	return engine.New(engine.Options{Root: root, Backend: globals["backend"], Stderr: stderr})
 }
 
 func stringOf(r any) string {

@@ -20,15 +20,12 @@ type Options struct {
 // New returns a Manager with every part wired.
 func New(o Options) (*core.Manager, error) {
 	m := core.NewManager(o.Root, o.Stderr)
+	m.Builder = configLayer{}
+	m.Profiles = configLayer{}
+	m.Runtime = &containerRuntime{paths: m.Paths, backendName: o.Backend}
 	return m, nil
 }
 
 // SuperviseVerb is the hidden first word with which a host backend runs the
 // per-container supervisor: nixcsh __supervise --root R NAME.
 const SuperviseVerb = "__supervise"
-
-// SuperviseMain is the supervisor process's main.
-func SuperviseMain(args []string, stderr io.Writer) int {
-	io.WriteString(stderr, "nixcsh: the supervisor is not wired yet\n")
-	return 1
-}

@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/system"
+)
+
+// configLayer is core.Builder and core.Profiles over core/system.
+type configLayer struct{}
+
+// storeLock keeps gc from removing a generation between its build and its
+// addition to a profile.
+func storeLock(p core.Paths) (*fsx.Lock, error) {
+	l, err := fsx.LockFile(p.Join("run/lock/nixcsh/store.lock"), true)
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "cannot lock the store: %v", err)
+	}
+	return l, nil
+}
+
+func (configLayer) Build(ctx context.Context, p core.Paths, name string) (int, []string, error) {
+	l, err := storeLock(p)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer l.Unlock()
+	storePath, warnings, err := system.Build(ctx, p, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	gen, err := system.NewProfile(p, name).Add(storePath)
+	if err != nil {
+		return 0, nil, err
+	}
+	return gen, warnings, nil
+}
+
+func (configLayer) List(p core.Paths, name string) ([]core.Generation, error) {
+	gens, err := system.NewProfile(p, name).Generations()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]core.Generation, len(gens))
+	for i, g := range gens {
+		out[i] = core.Generation{Number: g.Number, StorePath: g.StorePath, Created: g.Date, Current: g.Current}
+	}
+	return out, nil
+}
+
+func (configLayer) SwitchTo(p core.Paths, name string, gen int) (core.Generation, error) {
+	g, err := system.NewProfile(p, name).SwitchTo(gen)
+	if err != nil {
+		return core.Generation{}, err
+	}
+	return core.Generation{Number: g.Number, StorePath: g.StorePath, Created: g.Date, Current: true}, nil
+}
+
+func (configLayer) GC(p core.Paths) ([]string, error) {
+	l, err := storeLock(p)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	return system.GC(p)
+}
+
+func (configLayer) ShowConfig(p core.Paths, name, path string) (any, error) {
+	return system.ShowConfig(context.Background(), p, name, path)
+}

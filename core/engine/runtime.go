@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/host"
+	"github.com/nixcsh/nixcsh/core/network"
+	"github.com/nixcsh/nixcsh/core/runtime"
+	"github.com/nixcsh/nixcsh/core/system"
+)
+
+// containerRuntime is core.Runtime over core/runtime (nspawn), core/host
+// (where the supervisor runs) and core/network.
+type containerRuntime struct {
+	paths       core.Paths
+	backendName string
+	backend     host.Backend // chosen on first use
+}
+
+func (r *containerRuntime) host() (host.Backend, error) {
+	if r.backend != nil {
+		return r.backend, nil
+	}
+	if r.backendName == "" {
+		r.backend = host.Detect()
+		return r.backend, nil
+	}
+	b, err := host.ByName(r.backendName)
+	if err != nil {
+		return nil, err
+	}
+	r.backend = b
+	return b, nil
+}
+
+// unit is how a backend runs the container's supervisor: this very binary.
+func (r *containerRuntime) unit(name string) (host.Unit, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return host.Unit{}, core.Errorf(core.Failed, "cannot find the nixcsh binary to run the supervisor: %v", err)
+	}
+	return host.Unit{
+		Container: name,
+		Argv:      []string{exe, SuperviseVerb, "--root", r.paths.Root, name},
+		LogFile:   r.paths.LogFile(name),
+		RunDir:    r.paths.RunDir(name),
+	}, nil
+}
+
+func (r *containerRuntime) State(ctx context.Context, name string) (core.RunState, error) {
+	st, running, err := runtime.ReadState(r.paths.RunDir(name))
+	if err != nil {
+		return core.RunState{}, err
+	}
+	// Activating (booting) counts as down, as nixos-container's status says.
+	if !running || !st.Ready {
+		return core.RunState{}, nil
+	}
+	return core.RunState{Running: true, Leader: st.Leader, Supervisor: st.Supervisor, Started: st.Started}, nil
+}
+
+func (r *containerRuntime) Start(ctx context.Context, name string, progress func(string)) error {
+	b, err := r.host()
+	if err != nil {
+		return err
+	}
+	u, err := r.unit(name)
+	if err != nil {
+		return err
+	}
+	if _, ns, err := containerSpec(r.paths, name); err != nil {
+		return err
+	} else if ns != nil {
+		if err := network.CheckName(name); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(u.LogFile), 0o755); err != nil {
+		return core.Errorf(core.Failed, "cannot make the log directory: %v", err)
+	}
+	return b.Start(ctx, u)
+}
+
+func (r *containerRuntime) Stop(ctx context.Context, name string) error {
+	b, err := r.host()
+	if err != nil {
+		return err
+	}
+	u, err := r.unit(name)
+	if err != nil {
+		return err
+	}
+	return b.Stop(ctx, u)
+}
+
+func (r *containerRuntime) Terminate(ctx context.Context, name string) error {
+	return runtime.Terminate(ctx, r.paths.RunDir(name))
+}
+
+// leader is the running container's init, or an error saying it is down.
+func (r *containerRuntime) leader(ctx context.Context, name string) (int, error) {
+	st, err := r.State(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if !st.Running {
+		return 0, core.Errorf(core.Failed, "container '%s' is not running; start it with: nixcsh start %s", name, name)
+	}
+	return st.Leader, nil
+}
+
+func (r *containerRuntime) Exec(ctx context.Context, name string, argv []string, io core.Stdio) (int, error) {
+	l, err := r.leader(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return runtime.Exec(ctx, l, argv, io.In, io.Out, io.Err, io.TTY)
+}
+
+func (r *containerRuntime) RootLogin(ctx context.Context, name string, io core.Stdio) (int, error) {
+	l, err := r.leader(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return runtime.RootLogin(ctx, l, io.In, io.Out, io.Err, io.TTY)
+}
+
+func (r *containerRuntime) Login(ctx context.Context, name string, io core.Stdio) (int, error) {
+	l, err := r.leader(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return runtime.Login(ctx, l, io.In, io.Out, io.Err)
+}
+
+// Switch is switch-to-configuration for a running container: activate the
+// profile's current generation into its root, then, inside, reload systemd
+// and stop, restart, start and reload the units whose content changed; and
+// reprogram the firewall when it changed.
+func (r *containerRuntime) Switch(ctx context.Context, name string) (core.SwitchReport, error) {
+	var rep core.SwitchReport
+	l, err := r.leader(ctx, name)
+	if err != nil {
+		return rep, err
+	}
+	gen, ok, err := system.NewProfile(r.paths, name).Current()
+	if err != nil || !ok {
+		return rep, core.Errorf(core.Failed, "container '%s' has no current generation", name)
+	}
+	link := filepath.Join(r.paths.RunDir(name), activeLink)
+	old, _ := os.Readlink(link)
+	diff, err := system.Diff(old, gen.StorePath)
+	if err != nil {
+		return rep, err
+	}
+	if err := system.Activate(r.paths.StateDir(name), gen.StorePath); err != nil {
+		return rep, err
+	}
+	if err := fsx.SymlinkAtomic(gen.StorePath, link); err != nil {
+		return rep, core.Errorf(core.Failed, "cannot record the active generation: %v", err)
+	}
+	inside := func(args ...string) error {
+		var out strings.Builder
+		code, err := runtime.Exec(ctx, l, args, nil, &out, &out, false)
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return core.Errorf(core.Failed, "%s failed in container '%s' (exit %d): %s", strings.Join(args, " "), name, code, strings.TrimSpace(out.String()))
+		}
+		return nil
+	}
+	if err := inside("systemctl", "daemon-reload"); err != nil {
+		return rep, err
+	}
+	if diff.EtcChanged {
+		// New systemd.tmpfiles.rules take effect now, as switch-to-configuration
+		// does; only the generation's own file (the host packages' rules under
+		// /usr/lib/tmpfiles.d name users the container does not have).
+		if err := inside("systemd-tmpfiles", "--create", "/etc/tmpfiles.d/nixos.conf"); err != nil {
+			return rep, err
+		}
+	}
+	steps := []struct {
+		verb  string
+		units []string
+		into  *[]string
+	}{
+		{"stop", diff.Stop, &rep.Stopped},
+		{"restart", diff.Restart, &rep.Restarted},
+		{"start", diff.Start, &rep.Started},
+		{"reload", diff.Reload, &rep.Reloaded},
+	}
+	for _, s := range steps {
+		if len(s.units) == 0 {
+			continue
+		}
+		units := append([]string(nil), s.units...)
+		sort.Strings(units)
+		if err := inside(append([]string{"systemctl", s.verb}, units...)...); err != nil {
+			return rep, err
+		}
+		*s.into = units
+	}
+	if diff.FirewallChanged {
+		if _, ns, err := containerSpec(r.paths, name); err == nil && ns != nil {
+			if err := applyFirewall(network.NamespacePath(name), gen.StorePath); err != nil {
+				return rep, err
+			}
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/network"
+	"github.com/nixcsh/nixcsh/core/runtime"
+	"github.com/nixcsh/nixcsh/core/system"
+)
+
+// activeLink in a container's RunDir points at the generation that is
+// activated in the running container; switch compares the profile's current
+// generation against it. It goes with the RunDir when the container stops.
+const activeLink = "system"
+
+// SuperviseMain is the supervisor process: `nixcsh __supervise --root R NAME`.
+// It runs one container until SIGTERM (stop) and reports readiness with
+// sd_notify, to systemd or to the process backend alike.
+func SuperviseMain(args []string, stderr io.Writer) int {
+	root, name := "/", ""
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "--root" && i+1 < len(args):
+			root = args[i+1]
+			i++
+		case strings.HasPrefix(args[i], "--root="):
+			root = strings.TrimPrefix(args[i], "--root=")
+		default:
+			name = args[i]
+		}
+	}
+	if name == "" {
+		fmt.Fprintln(stderr, "usage: nixcsh __supervise --root DIR NAME (started by nixcsh start)")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := supervise(ctx, core.Paths{Root: root}, name); err != nil {
+		msg := strings.TrimRight(err.Error(), "\n")
+		fmt.Fprintln(stderr, msg)
+		daemon.SdNotify(false, "STATUS="+firstLine(msg))
+		return 1
+	}
+	return 0
+}
+
+// containerSpec turns a container's conf into what the runtime and the
+// network need.
+func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, error) {
+	f, err := conf.Read(p.ConfFile(name))
+	if err != nil {
+		return runtime.Spec{}, nil, core.Errorf(core.NotFound, "container '%s' does not exist", name)
+	}
+	spec := runtime.Spec{
+		Name:         name,
+		Root:         p.StateDir(name),
+		LogFile:      p.LogFile(name),
+		RunDir:       p.RunDir(name),
+		PrivateUsers: f.Get("PRIVATE_USERS"),
+		Binds: []runtime.Bind{
+			// Generations are linked from the container's /etc at their host path.
+			{Source: p.Store(), ReadOnly: true},
+			{Source: p.ProfileDir(name), Target: "/nix/var/nix/profiles", ReadOnly: true},
+		},
+	}
+	// The generation owns /etc/localtime and resolv.conf (activation writes
+	// them); nspawn's defaults would overwrite them with the host's.
+	spec.ExtraFlags = []string{"--timezone=off", "--resolv-conf=off"}
+	if extra := f.Get("EXTRA_NSPAWN_FLAGS"); extra != "" {
+		spec.ExtraFlags = append(spec.ExtraFlags, strings.Fields(extra)...)
+	}
+	if f.Get(conf.PrivateNetwork) != "1" {
+		return spec, nil, nil
+	}
+	ns, err := network.SpecFromConf(name, p.Root, f.Get)
+	if err != nil {
+		return spec, nil, err
+	}
+	return spec, &ns, nil
+}
+
+// supervise composes the runtime's supervisor with activation and the
+// private network.
+func supervise(ctx context.Context, p core.Paths, name string) error {
+	spec, netSpec, err := containerSpec(p, name)
+	if err != nil {
+		return err
+	}
+	os.MkdirAll(filepath.Dir(spec.LogFile), 0o755)
+	sup := &runtime.Supervisor{
+		Spec: spec,
+		BeforeBoot: func(ctx context.Context, s *runtime.Spec) error {
+			if err := runtime.PrepareRoot(s.Root); err != nil {
+				return err
+			}
+			gen, ok, err := system.NewProfile(p, name).Current()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return core.Errorf(core.Failed, "container '%s' has no system generation; build one with: nixcsh update %s", name, name)
+			}
+			if err := system.Activate(s.Root, gen.StorePath); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(s.RunDir, 0o755); err != nil {
+				return err
+			}
+			if err := fsx.SymlinkAtomic(gen.StorePath, filepath.Join(s.RunDir, activeLink)); err != nil {
+				return err
+			}
+			if netSpec == nil {
+				return nil
+			}
+			nsPath, err := network.Setup(ctx, *netSpec)
+			if err != nil {
+				return err
+			}
+			s.NetNSPath = nsPath
+			return applyFirewall(nsPath, gen.StorePath)
+		},
+		AfterExit: func(s runtime.Spec) {
+			if netSpec != nil {
+				network.Teardown(*netSpec)
+			}
+		},
+		Ready: func(leader int) {
+			daemon.SdNotify(false, fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=running", os.Getpid()))
+		},
+		Progress: func(status string) {
+			daemon.SdNotify(false, "STATUS="+status)
+		},
+	}
+	return sup.Run(ctx)
+}
+
+// applyFirewall programs the generation's networking.firewall into the
+// container's network namespace.
+func applyFirewall(nsPath, storePath string) error {
+	man, err := system.LoadManifest(storePath)
+	if err != nil {
+		return err
+	}
+	fw := man.Firewall
+	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing}
+	for _, port := range fw.AllowedTCPPorts {
+		nf.AllowedTCPPorts = append(nf.AllowedTCPPorts, uint16(port))
+	}
+	for _, port := range fw.AllowedUDPPorts {
+		nf.AllowedUDPPorts = append(nf.AllowedUDPPorts, uint16(port))
+	}
+	for _, r := range fw.AllowedTCPPortRanges {
+		nf.AllowedTCPPortRanges = append(nf.AllowedTCPPortRanges, network.PortRange{From: uint16(r.From), To: uint16(r.To)})
+	}
+	for _, r := range fw.AllowedUDPPortRanges {
+		nf.AllowedUDPPortRanges = append(nf.AllowedUDPPortRanges, network.PortRange{From: uint16(r.From), To: uint16(r.To)})
+	}
+	return network.ApplyFirewall(nsPath, nf)
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
