@@ -41,6 +41,13 @@
 ---@field pid? integer
 ---@field uptimeSeconds? integer
 
+---@class nixcsh.Listing
+---@field path string
+---@field type string
+---@field default? any
+---@field hasDefault boolean
+---@field description string
+
 ---@class nixcsh.SwitchReport
 ---@field restarted string[]
 ---@field started string[]
@@ -64,6 +71,12 @@
 ---@field port? string forward host ports: tcp:8080:80[,udp:53...]
 ---@field host_address? string the host side's address (with --local-address)
 ---@field local_address? string the container's address (with --host-address)
+
+---@class nixcsh.EvalFlags
+---@field expr? string evaluate this expression
+---@field file? string evaluate this file
+---@field strict? boolean evaluate deeply
+---@field json? boolean print JSON
 
 ---@class nixcsh.RollbackFlags
 ---@field to? integer|string the generation to switch to (default: the previous one)
@@ -95,6 +108,12 @@ function nixcsh.create(name, flags) end
 ---@return string? err why it failed
 function nixcsh.destroy(name) end
 
+--- Evaluate a Nix expression or file (nix-instantiate --eval)
+---@param ... string the words, as on the command line
+---@return true|nil result
+---@return string? err why it failed
+function nixcsh.eval(...) end
+
 --- Remove system generations no container uses
 ---@return string[]|nil result
 ---@return string? err why it failed
@@ -116,6 +135,12 @@ function nixcsh.info(name) end
 ---@return string[]|nil result
 ---@return string? err why it failed
 function nixcsh.list() end
+
+--- List the NixOS options nixcsh implements
+---@param prefix? string an option path, e.g. services.httpd.enable
+---@return nixcsh.Listing[]|nil result
+---@return string? err why it failed
+function nixcsh.options(prefix) end
 
 --- Stop and start the container
 ---@param name string an existing container's name

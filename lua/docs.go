@@ -16,41 +16,6 @@ import (
 // TestDocs keeps the files in docs/ up to date (go test ./lua -run TestDocs
 // -update rewrites them).
 
-// luaResult describes what a verb's Lua function returns on success.
-type luaResult struct {
-	typ  reflect.Type // the Go value converted (through its JSON form); nil: none
-	lua  string       // the LuaLS type, when not derived from typ
-	text string       // in words
-}
-
-var (
-	stringType = reflect.TypeOf("")
-	namesType  = reflect.TypeOf([]string(nil))
-)
-
-// results says, verb by verb, what the Lua function returns. Verb.Do returns
-// `any`, so this is the one thing the verb table does not say; TestDocs
-// fails for a verb missing here, and checks the entries it can run.
-var results = map[string]luaResult{
-	"list":          {typ: namesType, text: "the container names, sorted"},
-	"create":        {typ: reflect.TypeOf(core.Created{}), text: "the name (as chosen with ensure_unique_name) and addresses"},
-	"destroy":       {lua: "true", text: "true"},
-	"start":         {lua: "true", text: "true once the container reached multi-user.target"},
-	"stop":          {lua: "true", text: "true once the container is down"},
-	"restart":       {lua: "true", text: "true"},
-	"terminate":     {lua: "true", text: "true"},
-	"status":        {typ: stringType, text: `"up" or "down"`},
-	"info":          {typ: reflect.TypeOf(core.Info{}), text: "settings, state and generation"},
-	"update":        {typ: reflect.TypeOf(core.Updated{}), text: "the new generation and what switching to it did"},
-	"rollback":      {typ: reflect.TypeOf(core.Updated{}), text: "the generation switched to and what switching did"},
-	"generations":   {typ: reflect.TypeOf([]core.Generation(nil)), text: "the generations, oldest first"},
-	"gc":            {typ: namesType, text: "the store paths removed"},
-	"show-config":   {lua: "any", text: "the evaluated value (a string, number, boolean or table)"},
-	"run":           {lua: "nixcsh.RunResult", text: "{code = N, stdout = \"...\", stderr = \"...\"}; a non-zero code is not a failure"},
-	"show-ip":       {typ: stringType, text: "the container's IP address"},
-	"show-host-key": {typ: stringType, text: "the public ssh host key"},
-}
-
 // helper documents one of the module's hand-written functions.
 type helper struct {
 	name    string
@@ -85,14 +50,14 @@ var helpers = []helper{
 
 // verbLuaType is the LuaLS type of a verb's success value.
 func verbLuaType(v *verbs.Verb) string {
-	r, ok := results[v.Name]
-	if !ok {
-		return "any"
+	r := v.Result
+	if r.Lua != "" {
+		return r.Lua
 	}
-	if r.lua != "" {
-		return r.lua
+	if r.Type == nil {
+		return "true"
 	}
-	return luaType(r.typ)
+	return luaType(r.Type)
 }
 
 // luaType is the LuaLS type of a Go value converted through JSON.
@@ -137,9 +102,9 @@ func classes() []reflect.Type {
 			walk(f.typ)
 		}
 	}
-	for _, r := range results {
-		if r.typ != nil {
-			walk(r.typ)
+	for _, v := range verbs.All() {
+		if v.Result.Type != nil {
+			walk(v.Result.Type)
 		}
 	}
 	names := make([]string, 0, len(seen))
@@ -197,7 +162,7 @@ func luaParams(v *verbs.Verb) [][3]string {
 	if v.Rest != nil {
 		ps = append(ps, [3]string{v.Rest.Name, "string[]|string", "the command: an array of words, or a string run with sh -c"})
 	}
-	if len(v.Flags) > 0 {
+	if len(v.Flags) > 0 && !v.Raw {
 		ps = append(ps, [3]string{"flags?", flagsClass(v), "flags, by their Lua names"})
 	}
 	return ps
@@ -342,8 +307,8 @@ func Markdown() string {
 			}
 		}
 		ret := "true"
-		if r, ok := results[v.Name]; ok {
-			ret = r.text
+		if v.Result.Text != "" {
+			ret = v.Result.Text
 		}
 		if typ := verbLuaType(v); typ != "true" {
 			ret += " (`" + typ + "`)"

@@ -75,7 +75,7 @@ func luaUsage(v *verbs.Verb) string {
 	if v.Rest != nil {
 		params = append(params, v.Rest.Name)
 	}
-	if len(v.Flags) > 0 {
+	if len(v.Flags) > 0 && !v.Raw {
 		params = append(params, "flags?")
 	}
 	return synopsis("nixcsh."+LuaName(v.Name), params)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -32,6 +33,7 @@ func init() {
 	Register(&Verb{
 		Name: "eval", Raw: true, NoName: true,
 		Summary: "evaluate a Nix expression or file (nix-instantiate --eval)",
+		Result:  Result{Lua: "true", Text: "true; the value is printed on stdout"},
 		Help: "Evaluates Nix with nixcsh's own evaluator and prints the value as nix-instantiate --eval does. " +
 			"eval --expr 'EXPR' | eval [--file] FILE, with --strict, --json, --xml, -A ATTR, --arg NAME EXPR, --argstr NAME S, -I PATH, --parse, --show-trace.",
 		Flags: []Flag{
@@ -53,6 +55,7 @@ func init() {
 		Name: "options", NoName: true, JSON: true,
 		Args:    []Arg{{Name: "prefix", Kind: OptionPath, Optional: true}},
 		Summary: "list the NixOS options nixcsh implements",
+		Result:  Result{Type: reflect.TypeOf([]options.Listing(nil)), Text: "path, type, default and description of each option"},
 		Help:    "Lists every option (or those under PREFIX) with its type, default and description.",
 		Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 			l := options.List(in.Arg(0))

@@ -3,6 +3,7 @@ package verbs
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +84,7 @@ func init() {
 		{
 			Name: "list", NoName: true, JSON: true,
 			Summary: "list all containers",
+			Result:  Result{Type: stringsType, Text: "the container names, sorted"},
 			Help:    "Prints the name of every container, one a line, sorted. With --json: name, status, addresses, autostart and generation of each.",
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				infos, err := m.Infos(ctx)
@@ -92,6 +94,7 @@ func init() {
 		{
 			Name: "create", Args: []Arg{{Name: "name", Kind: NewName}},
 			Summary: "create a container from a NixOS configuration",
+			Result:  Result{Type: reflect.TypeOf(core.Created{}), Text: "the name (as chosen with ensure_unique_name) and addresses"},
 			Help: "Creates the container's settings (/etc/containers/NAME.conf), its state dir and configuration.nix, and builds its first system generation. " +
 				"Addresses 10.233.N.1 (host) and 10.233.N.2 (container) are chosen unless --host-address/--local-address are given. " +
 				"Prints 'host IP is H, container IP is L' on stderr.",
@@ -134,6 +137,7 @@ func init() {
 		{
 			Name: "destroy", Args: []Arg{name},
 			Summary: "terminate the container if it runs and remove it",
+			Result:  Result{Lua: "true", Text: "true"},
 			Help:    "Removes the container's profile, state dir and settings. Anything mounted below the state dir is unmounted first and never followed into, so host data bind-mounted into it survives.",
 			Hooks:   []string{core.PreDestroy, core.PostDestroy},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
@@ -143,6 +147,7 @@ func init() {
 		{
 			Name: "start", Args: []Arg{{Name: "name", Kind: Container, OptionalWith: "all-autostart"}},
 			Summary: "boot the container; returns once it reached multi-user.target",
+			Result:  Result{Lua: "true", Text: "true once the container reached multi-user.target"},
 			Help:    "Boots the container with systemd-nspawn and returns when its systemd reached multi-user.target. With --all-autostart, starts every container created with --auto-start.",
 			Hooks:   []string{core.PreStart, core.PostStart},
 			Flags:   []Flag{{Name: "all-autostart", Help: "start every AUTO_START=1 container instead of one"}},
@@ -165,6 +170,7 @@ func init() {
 		{
 			Name: "stop", Args: []Arg{name},
 			Summary: "power the container off cleanly",
+			Result:  Result{Lua: "true", Text: "true once the container is down"},
 			Help:    "Asks the container's systemd to power off (SIGRTMIN+3) and kills it if it has not within the stop timeout.",
 			Hooks:   []string{core.PreStop, core.PostStop},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
@@ -174,6 +180,7 @@ func init() {
 		{
 			Name: "restart", Args: []Arg{name},
 			Summary: "stop and start the container",
+			Result:  Result{Lua: "true", Text: "true"},
 			Hooks:   []string{core.PreStop, core.PostStop, core.PreStart, core.PostStart},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				return nil, m.Restart(ctx, in.Arg(0), progressTo(in))
@@ -182,6 +189,7 @@ func init() {
 		{
 			Name: "terminate", Args: []Arg{name},
 			Summary: "kill the container at once",
+			Result:  Result{Lua: "true", Text: "true"},
 			Hooks:   []string{core.PreStop, core.PostStop},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				return nil, m.Terminate(ctx, in.Arg(0))
@@ -190,6 +198,7 @@ func init() {
 		{
 			Name: "status", Args: []Arg{name}, JSON: true,
 			Summary: "print up or down",
+			Result:  Result{Type: stringType, Text: `"up" or "down"`},
 			Help:    "Prints 'up' when the container runs, else 'down'; 'gone' (and fails) when it does not exist. With --json: status, pid, addresses, uptime and generation.",
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if in.Switch("json") {
@@ -206,6 +215,7 @@ func init() {
 		{
 			Name: "info", Args: []Arg{name}, JSON: true,
 			Summary: "show the container's settings, state and generation",
+			Result:  Result{Type: reflect.TypeOf(core.Info{}), Text: "settings, state and generation"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				return m.Info(ctx, in.Arg(0))
 			},
@@ -213,6 +223,7 @@ func init() {
 		{
 			Name: "update", Args: []Arg{name},
 			Summary: "rebuild the container's system and switch a running container to it",
+			Result:  Result{Type: reflect.TypeOf(core.Updated{}), Text: "the new generation and what switching to it did"},
 			Help: "With --config or --config-file, rewrites configuration.nix first. Builds a new generation; if the container runs, prints 'reloading container...' and activates it: " +
 				"changed units are restarted, new ones started, removed ones stopped. A failed build changes nothing.",
 			Hooks: []string{core.PreUpdate, core.PostUpdate},
@@ -240,6 +251,7 @@ func init() {
 		{
 			Name: "rollback", Args: []Arg{name},
 			Summary: "switch the container back to an earlier generation",
+			Result:  Result{Type: reflect.TypeOf(core.Updated{}), Text: "the generation switched to and what switching did"},
 			Hooks:   []string{core.PreUpdate, core.PostUpdate},
 			Flags:   []Flag{{Name: "to", Value: "N", Kind: Number, Help: "the generation to switch to (default: the previous one)"}},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
@@ -261,6 +273,7 @@ func init() {
 		{
 			Name: "generations", Args: []Arg{name}, JSON: true,
 			Summary: "list the container's system generations",
+			Result:  Result{Type: reflect.TypeOf([]core.Generation(nil)), Text: "the generations, oldest first"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				g, err := m.Generations(ctx, in.Arg(0))
 				return GenerationList(g), err
@@ -269,6 +282,7 @@ func init() {
 		{
 			Name: "gc", NoName: true, JSON: true,
 			Summary: "remove system generations no container uses",
+			Result:  Result{Type: stringsType, Text: "the store paths removed"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				return m.GC(ctx)
 			},
@@ -276,6 +290,7 @@ func init() {
 		{
 			Name: "show-config", Args: []Arg{name, {Name: "option", Kind: OptionPath, Optional: true}}, JSON: true,
 			Summary: "print the evaluated configuration, or one option's value",
+			Result:  Result{Lua: "any", Text: "the evaluated value (a string, number, boolean or table)"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				v, err := m.ShowConfig(ctx, in.Arg(0), in.Arg(1))
 				if err != nil {
@@ -290,6 +305,7 @@ func init() {
 		{
 			Name: "login", Args: []Arg{name}, Interactive: true,
 			Summary: "log in to the container (user and password)",
+			Result:  Result{Lua: "true", Text: "not available in Lua: it needs a terminal"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				code, err := m.Login(ctx, in.Arg(0), in.Stdio)
 				return exitResult(code, err)
@@ -298,6 +314,7 @@ func init() {
 		{
 			Name: "root-login", Args: []Arg{name}, Interactive: true,
 			Summary: "open a root shell in the container, without authentication",
+			Result:  Result{Lua: "true", Text: "not available in Lua: it needs a terminal"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				code, err := m.RootLogin(ctx, in.Arg(0), in.Stdio)
 				return exitResult(code, err)
@@ -306,6 +323,7 @@ func init() {
 		{
 			Name: "run", Args: []Arg{name}, Rest: &Arg{Name: "args", Kind: Word},
 			Summary: "run a command in the container",
+			Result:  Result{Lua: "nixcsh.RunResult", Text: "{code = N, stdout = \"...\", stderr = \"...\"}; a non-zero code is not a failure"},
 			Help:    "Runs ARGS in a root login shell inside the running container. Its stdout, stderr and exit code are the command's. Write the command after --: run foo -- ls -l.",
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if len(in.Rest) == 0 {
@@ -318,6 +336,7 @@ func init() {
 		{
 			Name: "show-ip", Args: []Arg{name},
 			Summary: "print the container's IP address",
+			Result:  Result{Type: stringType, Text: "the container's IP address"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				return m.ShowIP(ctx, in.Arg(0))
 			},
@@ -325,6 +344,7 @@ func init() {
 		{
 			Name: "show-host-key", Args: []Arg{name},
 			Summary: "print the container's public ssh host key",
+			Result:  Result{Type: stringType, Text: "the public ssh host key"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				return m.ShowHostKey(ctx, in.Arg(0))
 			},

@@ -7,6 +7,7 @@ package verbs
 
 import (
 	"context"
+	"reflect"
 	"sort"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -97,11 +98,27 @@ type Verb struct {
 	Interactive bool
 	// Hooks are the lifecycle events the verb fires, in order.
 	Hooks []string
+	// Result says what Do returns on success, for the Lua docs and type stubs.
+	Result Result
 	// Do carries the verb out. Its result is a plain value (string, []string,
 	// a struct with JSON tags, core.ExitStatus for a passed-through exit code,
 	// or nil); front ends print it as text or JSON, or turn it into Lua values.
 	Do func(ctx context.Context, m *core.Manager, in *Invocation) (any, error)
 }
+
+// Result describes a verb's success value as scripts see it (converted
+// through its JSON form). Type nil and Lua "" mean the verb returns nothing
+// (true in Lua).
+type Result struct {
+	Type reflect.Type // the Go value's type, after Text/JSON conversion
+	Lua  string       // the LuaLS type, when not derived from Type
+	Text string       // in words
+}
+
+var (
+	stringType  = reflect.TypeOf("")
+	stringsType = reflect.TypeOf([]string(nil))
+)
 
 // Texter is a result that knows its text form for the CLI (when it is not
 // just a string or a list of lines).
