@@ -21,6 +21,7 @@ type containerRuntime struct {
 	paths       core.Paths
 	backendName string
 	backend     host.Backend // chosen on first use
+	exe         string       // the supervisor binary; "" is this program
 }
 
 func (r *containerRuntime) host() (host.Backend, error) {
@@ -41,9 +42,12 @@ func (r *containerRuntime) host() (host.Backend, error) {
 
 // unit is how a backend runs the container's supervisor: this very binary.
 func (r *containerRuntime) unit(name string) (host.Unit, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return host.Unit{}, core.Errorf(core.Failed, "cannot find the nixcsh binary to run the supervisor: %v", err)
+	exe := r.exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return host.Unit{}, core.Errorf(core.Failed, "cannot find the nixcsh binary to run the supervisor: %v", err)
+		}
 	}
 	return host.Unit{
 		Container: name,
