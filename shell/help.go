@@ -22,7 +22,10 @@ func Usage(prog string) string {
 	for _, f := range verbs.GlobalFlags {
 		fmt.Fprintf(&b, "  %-22s %s\n", flagSynopsis(f), f.Help)
 	}
-	fmt.Fprintf(&b, "\nWith no action and a terminal, %s opens its interactive shell.\n%s FILE.lua [ARGS...] runs a Lua script. '%s help ACTION' shows an action's options.\n", prog, prog, prog)
+	if prog != "nixos-container" {
+		fmt.Fprintf(&b, "\nWith no action, %s opens its interactive shell (or runs lines piped to it; -c 'LINE; LINE' runs those).\n%s FILE.lua [ARGS...] runs a Lua script.", prog, prog)
+	}
+	fmt.Fprintf(&b, "\n'%s help ACTION' shows an action's options.\n", prog)
 	return b.String()
 }
 

@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/engine"
 )
 
@@ -47,6 +48,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return sess.runLuaFile(ctx, globals, rest)
 	}
 	if len(words) == 0 {
+		if progName == "nixos-container" {
+			return env.fail(core.Errorf(core.Invalid, "no action specified"))
+		}
 		io.WriteString(stderr, Usage(progName))
 		return 1
 	}
