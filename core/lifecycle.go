@@ -349,12 +349,19 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 			m.warnf("warning: %s", w)
 		}
 	}
+	return m.switchRunning(ctx, name, u, attrs, "built")
+}
+
+// switchRunning activates the profile's current generation in the container
+// if it runs ("reloading container..."), then fires post-update. done says
+// what happened to the generation, for the error message.
+func (m *Manager) switchRunning(ctx context.Context, name string, u *Updated, attrs map[string]string, done string) (*Updated, error) {
 	if m.Runtime != nil {
-		if st, serr := m.Runtime.State(ctx, name); serr == nil && st.Running {
+		if st, err := m.Runtime.State(ctx, name); err == nil && st.Running {
 			fmt.Fprintln(m.Stderr, "reloading container...")
-			rep, serr := m.Runtime.Switch(ctx, name)
-			if serr != nil {
-				return nil, Errorf(Failed, "container '%s' built generation %d but could not switch to it: %v", name, u.Generation, serr)
+			rep, err := m.Runtime.Switch(ctx, name)
+			if err != nil {
+				return nil, Errorf(Failed, "container '%s' %s generation %d but could not switch to it: %v", name, done, u.Generation, err)
 			}
 			u.Reloaded, u.Switch = true, &rep
 		}
@@ -413,20 +420,7 @@ func (m *Manager) Rollback(ctx context.Context, name string, to int) (*Updated, 
 	if err != nil {
 		return nil, err
 	}
-	u := &Updated{Generation: g.Number}
-	if m.Runtime != nil {
-		if st, serr := m.Runtime.State(ctx, name); serr == nil && st.Running {
-			fmt.Fprintln(m.Stderr, "reloading container...")
-			rep, serr := m.Runtime.Switch(ctx, name)
-			if serr != nil {
-				return nil, Errorf(Failed, "container '%s' rolled back to generation %d but could not switch to it: %v", name, g.Number, serr)
-			}
-			u.Reloaded, u.Switch = true, &rep
-		}
-	}
-	attrs["generation"] = fmt.Sprint(u.Generation)
-	m.fire(ctx, PostUpdate, name, attrs)
-	return u, nil
+	return m.switchRunning(ctx, name, &Updated{Generation: g.Number}, attrs, "rolled back to")
 }
 
 // GC removes store entries no profile uses.
