@@ -96,6 +96,18 @@ func TestBuildFailureWritesNothing(t *testing.T) {
 func TestShowConfig(t *testing.T) {
 	paths := testPaths(t)
 	writeConfig(t, paths, "foo", seedA)
+	if _, err := ShowConfig(context.Background(), paths, "foo", ""); core.KindOf(err) != core.NotFound {
+		t.Fatalf("show-config before any build: %v", err)
+	}
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewProfile(paths, "foo").Add(sp); err != nil {
+		t.Fatal(err)
+	}
+	// It shows the generation's values, not what configuration.nix says now.
+	writeConfig(t, paths, "foo", "services.openssh.enable = true; services.openssh.ports = [ 2222 ];")
 	v, err := ShowConfig(context.Background(), paths, "foo", "services.openssh.ports")
 	if err != nil || len(v.([]any)) != 1 || v.([]any)[0] != int64(22) {
 		t.Fatalf("ports %v %v", v, err)
