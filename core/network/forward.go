@@ -251,3 +251,32 @@ func writeAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// enableLinkForwarding lets the host route what the container sends through
+// its host link: to other containers' LOCAL_ADDRESS (a web container fetching
+// from a backend by its address) and back. It switches forwarding on for
+// that one link only, never host-wide: Linux decides whether to forward a
+// packet by the link it arrived on (IPv4: conf/LINK/forwarding; IPv6:
+// conf/LINK/force_forwarding, Linux 6.17 and later), and every packet
+// between two containers arrives on one of nixcsh's ve- links. So the host
+// does not start routing between its own networks, IPv6 router
+// advertisements stay accepted on its other links, and nothing needs
+// restoring: the setting goes with the link. On older kernels
+// container-to-container IPv6 needs the host's own
+// net.ipv6.conf.all.forwarding, which nixcsh leaves to the administrator.
+// (Port forwards still switch ip_forward on host-wide: their packets arrive
+// on the host's own links.)
+func enableLinkForwarding(link string, v4, v6 bool) error {
+	if v4 {
+		if err := writeSysctl("net/ipv4/conf/"+link+"/forwarding", "1"); err != nil {
+			return err
+		}
+	}
+	if v6 {
+		err := writeSysctl("net/ipv6/conf/"+link+"/force_forwarding", "1")
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}

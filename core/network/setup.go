@@ -158,6 +158,9 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 		if err := configureSide(&netlink.Handle{}, host, p.host6, p.local6, false); err != nil {
 			return "", step("configuring "+p.hostLink, err)
 		}
+		if err := enableLinkForwarding(p.hostLink, p.local4 != nil, p.local6 != nil); err != nil {
+			return "", step("switching on forwarding on "+p.hostLink, err)
+		}
 	}
 
 	// Inside: lo and eth0 up, LOCAL_ADDRESS, a route to HOST_ADDRESS and the
