@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"golang.org/x/sys/unix"
 )
 
 // Profiles is the rest of what the configuration layer (core/system) does for
@@ -38,6 +40,9 @@ type RunState struct {
 	Leader     int       `json:"leader,omitempty"`
 	Supervisor int       `json:"supervisor,omitempty"`
 	Started    time.Time `json:"started,omitempty"`
+	// Booting: a supervisor runs but the container has not reached
+	// multi-user.target yet (status says down; stop still has work to do).
+	Booting bool `json:"booting,omitempty"`
 }
 
 // Stdio is where a command run in a container reads and writes. TTY asks for
@@ -128,7 +133,8 @@ func (m *Manager) Start(ctx context.Context, name string, progress func(string))
 		return err
 	}
 	if err := rt.Start(ctx, name, progress); err != nil {
-		if KindOf(err) == Failed {
+		// The host backends already head their errors with the headline.
+		if KindOf(err) == Failed && !strings.HasPrefix(err.Error(), "failed to start container '"+name+"'") {
 			return &Error{Kind: Failed, Msg: fmt.Sprintf("failed to start container '%s': %v", name, err), Err: err}
 		}
 		return err
@@ -155,8 +161,29 @@ func (m *Manager) halt(ctx context.Context, name string, kill bool) error {
 	if _, err := m.Conf(name); err != nil {
 		return err
 	}
-	lock, err := m.lockContainer(ctx, name)
+	lock, err := fsx.LockFile(m.Paths.ContainerLock(name), false)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		// A start may hold the lock for as long as the container boots
+		// (a boot held up by a unit that never finishes): a stop must
+		// still reach it. Stop the booting container now, so that the
+		// start returns, then take the lock and finish as usual.
+		if st, serr := rt.State(ctx, name); serr == nil && st.Booting {
+			if kill {
+				err = rt.Terminate(ctx, name)
+			} else {
+				err = rt.Stop(ctx, name)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		lock, err = m.lockContainer(ctx, name)
+	}
 	if err != nil {
+		var ce *Error
+		if !errors.As(err, &ce) {
+			err = Errorf(Failed, "cannot lock container '%s': %v", name, err)
+		}
 		return err
 	}
 	defer lock.Unlock()
@@ -168,7 +195,7 @@ func (m *Manager) haltLocked(ctx context.Context, rt Runtime, name string, kill 
 	if err != nil {
 		return err
 	}
-	if !st.Running {
+	if !st.Running && !st.Booting {
 		return nil
 	}
 	attrs := m.eventAttrs(name)

@@ -58,15 +58,44 @@ func (r *containerRuntime) unit(name string) (host.Unit, error) {
 }
 
 func (r *containerRuntime) State(ctx context.Context, name string) (core.RunState, error) {
-	st, running, err := runtime.ReadState(r.paths.RunDir(name))
+	runDir := r.paths.RunDir(name)
+	_, statErr := os.Stat(filepath.Join(runDir, "state.json"))
+	st, running, err := runtime.ReadState(runDir)
 	if err != nil {
 		return core.RunState{}, err
 	}
 	// Activating (booting) counts as down, as nixos-container's status says.
-	if !running || !st.Ready {
-		return core.RunState{}, nil
+	if running && st.Ready {
+		return core.RunState{Running: true, Leader: st.Leader, Supervisor: st.Supervisor, Started: st.Started}, nil
 	}
-	return core.RunState{Running: true, Leader: st.Leader, Supervisor: st.Supervisor, Started: st.Started}, nil
+	if st.Supervisor > 0 {
+		return core.RunState{Booting: true, Leader: st.Leader, Supervisor: st.Supervisor, Started: st.Started}, nil
+	}
+	// Before nspawn names its leader there is no state file yet: ask the
+	// backend whether a supervisor runs.
+	if b, berr := r.host(); berr == nil {
+		if u, uerr := r.unit(name); uerr == nil {
+			if pid, active, aerr := b.Active(u); aerr == nil && active {
+				return core.RunState{Booting: true, Supervisor: pid}, nil
+			}
+		}
+	}
+	if statErr == nil {
+		// ReadState found the state of a supervisor that died without
+		// cleaning up (kill -9, OOM) and removed its cgroups and files;
+		// its network is left to remove.
+		r.removeStaleNetwork(name)
+	}
+	return core.RunState{}, nil
+}
+
+// removeStaleNetwork tears down the network a dead supervisor left behind:
+// only what carries this root's ownership mark (network.Teardown checks),
+// so a same-named container of another state root is never touched.
+func (r *containerRuntime) removeStaleNetwork(name string) {
+	if _, ns, err := containerSpec(r.paths, name); err == nil && ns != nil {
+		network.Teardown(*ns)
+	}
 }
 
 func (r *containerRuntime) Start(ctx context.Context, name string, progress func(string)) error {
@@ -88,6 +117,11 @@ func (r *containerRuntime) Start(ctx context.Context, name string, progress func
 	if err := os.MkdirAll(filepath.Dir(u.LogFile), 0o755); err != nil {
 		return core.Errorf(core.Failed, "cannot make the log directory: %v", err)
 	}
+	if _, active, err := b.Active(u); err == nil && !active {
+		// The Manager holds the container's lock and no supervisor runs:
+		// whatever network of ours is there was left by one that died.
+		r.removeStaleNetwork(name)
+	}
 	return b.Start(ctx, u)
 }
 
@@ -103,8 +137,23 @@ func (r *containerRuntime) Stop(ctx context.Context, name string) error {
 	return b.Stop(ctx, u)
 }
 
+// Terminate kills the container at once, then waits for its supervisor to
+// finish its clean-up (cgroups, network), so that a destroy that follows
+// finds nothing of the container left on the host. A supervisor that is
+// still setting up (no leader yet) is stopped through its backend.
 func (r *containerRuntime) Terminate(ctx context.Context, name string) error {
-	return runtime.Terminate(ctx, r.paths.RunDir(name))
+	if err := runtime.Terminate(ctx, r.paths.RunDir(name)); err != nil {
+		return err
+	}
+	b, err := r.host()
+	if err != nil {
+		return err
+	}
+	u, err := r.unit(name)
+	if err != nil {
+		return err
+	}
+	return b.Stop(ctx, u)
 }
 
 // leader is the running container's init, or an error saying it is down.

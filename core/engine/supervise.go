@@ -48,6 +48,12 @@ func SuperviseMain(args []string, stderr io.Writer) int {
 	defer stop()
 	if err := supervise(ctx, core.Paths{Root: root}, name); err != nil {
 		msg := strings.TrimRight(err.Error(), "\n")
+		// stderr is the console log, and whoever reports this failure
+		// (the host backend) quotes the log's last lines: a tail of the
+		// log inside the message would appear twice.
+		if head, _, ok := strings.Cut(msg, "; last lines of "); ok {
+			msg = head
+		}
 		fmt.Fprintln(stderr, msg)
 		daemon.SdNotify(false, "STATUS="+firstLine(msg))
 		return 1

@@ -154,6 +154,11 @@ func exitText(ps *os.ProcessState) string {
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return fmt.Sprintf("was killed by signal %s", ws.Signal())
 	}
+	if ps.ExitCode() == 0 {
+		// A supervisor ends cleanly before READY=1 only when it was told to
+		// stop (stop or terminate while the container was booting).
+		return "was stopped before the container was ready"
+	}
 	return fmt.Sprintf("exited with status %d before the container was ready", ps.ExitCode())
 }
 
