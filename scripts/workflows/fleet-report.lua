@@ -11,8 +11,11 @@ if #names == 0 then
   return
 end
 
-local function uptime(s)
-  if not s or s <= 0 then return "-" end
+-- A container that is up has an uptime, 0 in its first second (when info
+-- leaves uptimeSeconds out).
+local function uptime(status, s)
+  if status ~= "up" then return "-" end
+  s = s or 0
   local d, h, m = math.floor(s / 86400), math.floor(s % 86400 / 3600), math.floor(s % 3600 / 60)
   if d > 0 then return string.format("%dd%02dh", d, h) end
   if h > 0 then return string.format("%dh%02dm", h, m) end
@@ -30,7 +33,7 @@ for _, name in ipairs(names) do
     if i.status == "up" then up = up + 1 end
     rows[#rows + 1] = {
       name, i.status, i.localAddress or i.localAddress6 or "-", tostring(i.generation or "-"),
-      uptime(i.uptimeSeconds), i.autoStart and "yes" or "no", i.ports or "-",
+      uptime(i.status, i.uptimeSeconds), i.autoStart and "yes" or "no", i.ports or "-",
     }
   else
     rows[#rows + 1] = {name, "error", errs[name] or "?", "", "", "", ""}

@@ -1,6 +1,7 @@
 -- web-and-db.lua: a web server and a database-like backend, wired by address.
 --
 --   nixcsh scripts/workflows/web-and-db.lua [WEB] [DB] [--cleanup] [--create-only]
+--          [--web-address HOST,LOCAL] [--db-address HOST,LOCAL]
 --
 -- DB runs a small record store: a systemd service answering HTTP on port 7000
 -- with the records of /etc/records/data. WEB runs Apache; its configuration
@@ -10,35 +11,42 @@
 -- records, and prints where to look. With --cleanup it destroys both
 -- containers at the end, whatever happened. With --create-only it creates
 -- (and builds) both, wired, and stops there: start them later.
+-- --web-address and --db-address give a container its host-side and its own
+-- address (create's --host-address and --local-address); without them create
+-- picks free ones.
 --
--- WEB reaches DB through this host, which must forward IPv4
--- (sysctl net.ipv4.ip_forward=1). Needs perl (Debian's perl-base), curl and
+-- WEB reaches DB through this host: nixcsh switches forwarding on for the
+-- containers' links while they run. Needs perl (Debian's perl-base), curl and
 -- apache2 on the host: containers run the host's /usr.
 local n = require("nixcsh")
 
+local usage = "usage: web-and-db.lua [WEB] [DB] [--cleanup] [--create-only] [--web-address HOST,LOCAL] [--db-address HOST,LOCAL]"
 local web, db, cleanup, create_only = "web", "db", false, false
+local addresses = {}
 local positional = {}
-for _, a in ipairs(n.args) do
+local i = 1
+while i <= #n.args do
+  local a = n.args[i]
   if a == "--cleanup" then cleanup = true
   elseif a == "--create-only" then create_only = true
+  elseif a == "--web-address" or a == "--db-address" then
+    i = i + 1
+    local host, loc = (n.args[i] or ""):match("^([^,]+),([^,]+)$")
+    if not host then error(a .. " takes HOST,LOCAL (two addresses); " .. usage, 0) end
+    addresses[a:match("^%-%-(%a+)")] = {host_address = host, local_address = loc}
   elseif a:sub(1, 2) == "--" then
-    error("unknown option " .. a .. " (usage: web-and-db.lua [WEB] [DB] [--cleanup] [--create-only])", 0)
+    error("unknown option " .. a .. "; " .. usage, 0)
   else positional[#positional + 1] = a end
+  i = i + 1
 end
 web, db = positional[1] or web, positional[2] or db
 local BACKEND_PORT = 7000
 
-local function readfile(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-if not create_only and (readfile("/proc/sys/net/ipv4/ip_forward") or "1"):match("^0") then
-  error("the web container reaches the backend through this host, which does not forward IPv4;\n" ..
-        "switch it on with: sysctl -w net.ipv4.ip_forward=1", 0)
+-- create's flags for a container: its configuration and, if given, addresses.
+local function create_flags(which, config)
+  local flags = {config = config, ensure_unique_name = true}
+  for k, v in pairs(addresses[which] or {}) do flags[k] = v end
+  return flags
 end
 
 -- The backend: a record store served over HTTP by a perl one-file server.
@@ -106,11 +114,11 @@ local function finish(ok, msg)
 end
 
 -- Create both (ensure_unique_name: never touch a container that exists).
-local c_db, err = n.create(db, {config = db_config, ensure_unique_name = true})
+local c_db, err = n.create(db, create_flags("db", db_config))
 if not c_db then finish(false, "creating the backend: " .. err) end
 made[#made + 1] = c_db.name
 local c_web
-c_web, err = n.create(web, {config = web_config(c_db.localAddress), ensure_unique_name = true})
+c_web, err = n.create(web, create_flags("web", web_config(c_db.localAddress)))
 if not c_web then finish(false, "creating the web server: " .. err) end
 made[#made + 1] = c_web.name
 db, web = c_db.name, c_web.name
@@ -141,8 +149,13 @@ for _ = 1, 30 do
   n.sleep(1)
 end
 if not served then
-  finish(false, string.format("%s does not serve the records of %s at http://127.0.0.1/records.txt; " ..
-    "see: nixcsh run %s -- systemctl status records-sync", web, db, web))
+  local url = string.format("http://%s:%d/", c_db.localAddress, BACKEND_PORT)
+  local direct = n.run(web, {"/usr/bin/curl", "-sS", "--max-time", "5", url})
+  local why = (direct and direct.code == 0) and "it reaches the backend, so see: nixcsh run " .. web ..
+    " -- systemctl status records-sync" or string.format("it cannot reach the backend at %s (%s); " ..
+    "is forwarding on for the containers' links (sysctl net.ipv4.conf.all.forwarding)?", url,
+    direct and (direct.stderr:gsub("%s+$", "")) or "nixcsh.run failed")
+  finish(false, string.format("%s does not serve the records of %s at http://127.0.0.1/records.txt: %s", web, db, why))
 end
 
 print(string.format("%s serves http://%s/records.txt with the records of %s (%s:%d):",
