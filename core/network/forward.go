@@ -10,6 +10,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -220,7 +221,33 @@ func restoreSysctlsIfLast() error {
 			return fmt.Errorf("restoring sysctl %s=%s: %w", k, v, err)
 		}
 	}
+	// Writing ip_forward sets every link's IPv4 forwarding to the same
+	// value: the containers still running need theirs back.
+	if err := reenableLinkForwarding(); err != nil {
+		return err
+	}
 	return os.Remove(savedSysctls())
+}
+
+// reenableLinkForwarding switches IPv4 forwarding back on for every host link
+// of a running nixcsh container that routes (ve-NAME; a vb-NAME is a bridge
+// port and does not route). The caller holds the host lock.
+func reenableLinkForwarding() error {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return fmt.Errorf("listing the host's links: %w", err)
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		if !strings.HasPrefix(a.Alias, aliasPrefix) || !strings.HasPrefix(a.Name, "ve-") {
+			continue
+		}
+		err := writeSysctl("net/ipv4/conf/"+a.Name+"/forwarding", "1")
+		if err != nil && !errors.Is(err, os.ErrNotExist) { // a link going away meanwhile
+			return fmt.Errorf("switching forwarding back on for %s: %w", a.Name, err)
+		}
+	}
+	return nil
 }
 
 func isForwardSysctl(k string) bool {

@@ -56,3 +56,30 @@ func forwardHeld() bool {
 	_, err := os.Stat(savedSysctls())
 	return err == nil
 }
+
+// When the last port forward goes, restoring ip_forward (which the kernel
+// copies to every link) must not cut the containers that still run off
+// each other.
+func TestContainerToContainerAfterForwardRestore(t *testing.T) {
+	requireRoot(t)
+	a, na := uniqueName(t), nextSubnet()
+	b, nb := uniqueName(t), nextSubnet()
+	f, nf := uniqueName(t), nextSubnet()
+	nsA := setupT(t, Spec{Container: a, HostAddress: na.host4, LocalAddress: na.local4})
+	nsB := setupT(t, Spec{Container: b, HostAddress: nb.host4, LocalAddress: nb.local4})
+	fwd := Spec{Container: f, HostAddress: nf.host4, LocalAddress: nf.local4, Ports: []PortForward{{"tcp", freePort(t), 80}}}
+	setupT(t, fwd)
+	if v := readSysctl(t, "net/ipv4/ip_forward"); v != "1" {
+		t.Fatalf("ip_forward = %s while a port forward exists", v)
+	}
+	if err := Teardown(fwd); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{a, b} {
+		if v := readSysctl(t, "net/ipv4/conf/ve-"+c+"/forwarding"); v != "1" {
+			t.Errorf("ve-%s: IPv4 forwarding = %s after the last forward went, want 1", c, v)
+		}
+	}
+	onB := serveHello(t, nsB, "tcp4", nb.local4+":0")
+	mustHello(t, nsA, "tcp4", onB.String())
+}
