@@ -64,8 +64,15 @@ const NspawnPath = "/usr/bin/systemd-nspawn"
 // deterministic; two names differing only in '_' versus '-' (a_b, a-b) share
 // a machine name, which matters only for the hostname nspawn sets and for the
 // cgroup name (which also carries a random suffix), never for state paths.
+// nspawn also refuses a machine name that begins or ends with '-' (hostname
+// rules), so those are trimmed: a_ runs as machine a; a name of only '_'
+// and '-' runs as machine "container".
 func MachineName(name string) string {
-	return strings.ReplaceAll(name, "_", "-")
+	m := strings.Trim(strings.ReplaceAll(name, "_", "-"), "-")
+	if m == "" {
+		return "container"
+	}
+	return m
 }
 
 // Args is the full systemd-nspawn command line (argv[0] included) for s.

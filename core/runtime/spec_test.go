@@ -14,6 +14,12 @@ func TestMachineName(t *testing.T) {
 	if got := MachineName("web-1"); got != "web-1" {
 		t.Errorf("MachineName = %q", got)
 	}
+	// nspawn refuses machine names beginning or ending with '-'.
+	for in, want := range map[string]string{"web_": "web", "_a__b_": "a--b", "-x-": "x", "__": "container"} {
+		if got := MachineName(in); got != want {
+			t.Errorf("MachineName(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestArgs(t *testing.T) {
