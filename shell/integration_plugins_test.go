@@ -306,3 +306,96 @@ func TestIntegrationLuaHooksBeforePlugins(t *testing.T) {
 		t.Errorf("audit heard of y, which Lua vetoed:\n%s", data)
 	}
 }
+
+// A saved script (`nixcsh FILE.lua`) gets the plugins of $NIXCSH_PLUGIN_DIR
+// behind its own n.on hooks, and a plugin's veto reaches it as nil, message.
+func TestIntegrationPluginsInLuaScript(t *testing.T) {
+	dir := pluginDir(t, "audit", "guard")
+	c := newCLI(t, dir)
+	t.Cleanup(func() { c.destroyAll(); noPluginLeft(t, dir) })
+	conf := filepath.Join(c.root, "etc/nixcsh/plugins.conf")
+	os.MkdirAll(filepath.Dir(conf), 0o755)
+	if err := os.WriteFile(conf, []byte("[guard]\nprotected = kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	host, local := uniqueAddresses(t)
+	file := filepath.Join(t.TempDir(), "hooks.lua")
+	os.WriteFile(file, []byte(`
+local n = require("nixcsh")
+local log = n.env.NIXCSH_ROOT .. "/var/log/nixcsh/audit.jsonl"
+local function audited()
+  local f = io.open(log)
+  if not f then return 0 end
+  local count = 0
+  for _ in f:lines() do count = count + 1 end
+  f:close()
+  return count
+end
+n.on("pre-create", function(e) print("pre-create", e.container, "audit lines before lua:", audited()) end)
+n.on("post-create", function(e) print("post-create", e.container, "generation", e.attrs.generation, "audit lines:", audited()) end)
+assert(n.create("kept", {host_address = n.args[1], local_address = n.args[2]}))
+print("audit lines after create:", audited())
+local ok, err = n.destroy("kept")
+print("destroy:", ok, err)
+print("still there:", n.status("kept"))
+`), 0o644)
+	r := c.script(file, host, local)
+	want := "pre-create\tkept\taudit lines before lua:\t0\n" +
+		"post-create\tkept\tgeneration\t1\taudit lines:\t1\n" +
+		"audit lines after create:\t2\n" +
+		"destroy:\tnil\tplugin guard: kept is protected (guard's protected setting); remove it from the setting to destroy it\n" +
+		"still there:\tdown\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("%s\nwant stdout:\n%s", r, want)
+	}
+	noPluginLeft(t, dir)
+}
+
+// Ctrl-C while a plugin hangs in a pre-event: nixcsh stops at once (it does
+// not wait for the plugin's timeout), nothing is created, and the plugin
+// dies with nixcsh.
+func TestIntegrationPluginInterruptedWhileHanging(t *testing.T) {
+	dir := pluginDir(t, "hang")
+	c := newCLI(t, dir)
+	t.Cleanup(func() { c.destroyAll(); noPluginLeft(t, dir) })
+	conf := filepath.Join(c.root, "etc/nixcsh/plugins.conf")
+	os.MkdirAll(filepath.Dir(conf), 0o755)
+	if err := os.WriteFile(conf, []byte("[hang]\ntimeout = 10m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := c.command(t.Context(), "create", "stuck")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// The plugin says on stderr (into the plugin log) that it is stuck.
+	plog := filepath.Join(c.root, "var/log/nixcsh/plugins.log")
+	for {
+		if data, _ := os.ReadFile(plog); strings.Contains(string(data), "hang: stuck in pre-create") {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("nixcsh ended before the plugin hung: %v\n%s", err, errb.String())
+		case <-time.After(20 * time.Millisecond): // poll the log
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err == nil || !strings.Contains(errb.String(), "interrupted") {
+			t.Errorf("after SIGINT: %v\n%s", err, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("nixcsh did not stop within 30s of SIGINT\n%s", errb.String())
+	}
+	noPluginLeft(t, dir)
+	if r := c.must("list"); strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("the interrupted create left %q", r.stdout)
+	}
+}
