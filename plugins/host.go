@@ -273,10 +273,42 @@ func (h *Host) ensureRunning(ctx context.Context, p *plugin, event string) (*pro
 	if p.proc != nil {
 		return p.proc, nil
 	}
+	proc, log, err := h.identify(ctx, p, event)
+	if err != nil {
+		return nil, err
+	}
+	if !proto.Subscribes(p.info.GetEvents(), event) {
+		// The plugin had to run to say what it wants; it starts again on its
+		// first event.
+		log.Debug("not subscribed; stopping until its first event", "event", event, "events", p.info.GetEvents())
+		proc.stop()
+		return nil, nil
+	}
+	confCtx, cancel := context.WithTimeout(ctx, p.timeout)
+	resp, err := proc.rpc.Configure(confCtx, &proto.ConfigureRequest{Settings: p.settings})
+	tooLate := timedOut(confCtx, err)
+	cancel()
+	if err != nil {
+		return nil, h.failStarting(ctx, p, proc, "Configure", tooLate, err)
+	}
+	if resp.GetError() != "" {
+		return nil, h.disable(p, proc, "rejected its settings: "+resp.GetError())
+	}
+	log.Info("running", "pid", proc.pid(), "version", p.info.GetVersion(), "events", p.info.GetEvents())
+	p.proc = proc
+	return proc, nil
+}
+
+// identify starts p's executable and asks it who it is (GetInfo): p.info
+// is set and remembered in the info cache, and the process is returned,
+// running but not yet configured. reason (an event name, or "describe") goes
+// to the plugin log. A plugin that fails to start or to answer, or needs
+// another nixcsh, is disabled and the error says why. p.mu is held.
+func (h *Host) identify(ctx context.Context, p *plugin, reason string) (*process, hclog.Logger, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return nil, core.Errorf(core.Failed, "plugins: cannot start plugin %s: %v", p.name, errClosed)
+		return nil, nil, core.Errorf(core.Failed, "plugins: cannot start plugin %s: %v", p.name, errClosed)
 	}
 	if h.spawner == nil {
 		h.spawner = newSpawner()
@@ -285,49 +317,63 @@ func (h *Host) ensureRunning(ctx context.Context, p *plugin, event string) (*pro
 	h.mu.Unlock()
 
 	log := h.logger(true).Named(p.name)
-	log.Debug("starting", "path", p.path, "event", event)
+	log.Debug("starting", "path", p.path, "for", reason)
 	proc, err := launch(sp, p.path, p.timeout, log)
 	if err != nil {
 		why := startProblem(err, p.timeout)
 		if proc != nil && proc.exitedOnItsOwn() {
 			why += " (" + proc.exit() + ")"
 		}
-		return nil, h.disable(p, proc, why)
+		return nil, log, h.disable(p, proc, why)
 	}
 	infoCtx, cancel := context.WithTimeout(ctx, p.timeout)
 	info, err := proc.rpc.GetInfo(infoCtx, &proto.GetInfoRequest{HostVersion: h.cfg.Version})
 	tooLate := timedOut(infoCtx, err)
 	cancel()
 	if err != nil {
-		return nil, h.failStarting(ctx, p, proc, "GetInfo", tooLate, err)
+		return nil, log, h.failStarting(ctx, p, proc, "GetInfo", tooLate, err)
 	}
 	if why := incompatible(info.GetHostConstraint(), h.cfg.Version); why != "" {
-		return nil, h.disable(p, proc, why)
+		return nil, log, h.disable(p, proc, why)
 	}
 	p.info = info
 	if err := h.remember(p.path, p.stamp, info); err != nil {
 		log.Warn("cannot update the plugin info cache", "file", cacheFile(h.cfg.Root), "error", err)
 	}
-	if !proto.Subscribes(info.GetEvents(), event) {
-		// The plugin had to run to say what it wants; it starts again on its
-		// first event.
-		log.Debug("not subscribed; stopping until its first event", "event", event, "events", info.GetEvents())
-		proc.stop()
-		return nil, nil
+	return proc, log, nil
+}
+
+// Describe is List after learning what every plugin that never ran (and
+// is not in the info cache) is: each is started, asked for its version and
+// events, and stopped again, in parallel. One that fails to start or answer
+// is disabled and its State says why, as an event would have found. ctx
+// bounds the whole (each plugin also has its own timeout).
+func (h *Host) Describe(ctx context.Context) []Info {
+	if h == nil {
+		return nil
 	}
-	confCtx, cancel := context.WithTimeout(ctx, p.timeout)
-	resp, err := proc.rpc.Configure(confCtx, &proto.ConfigureRequest{Settings: p.settings})
-	tooLate = timedOut(confCtx, err)
-	cancel()
-	if err != nil {
-		return nil, h.failStarting(ctx, p, proc, "Configure", tooLate, err)
+	h.mu.Lock()
+	plugins, closed := h.plugins, h.closed
+	h.mu.Unlock()
+	if !closed {
+		var wg sync.WaitGroup
+		for _, p := range plugins {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				if p.info != nil || p.proc != nil || p.refused != "" || p.disabled != "" || p.retired {
+					return
+				}
+				if proc, _, err := h.identify(ctx, p, "describe"); err == nil {
+					proc.stop()
+				}
+			}()
+		}
+		wg.Wait()
 	}
-	if resp.GetError() != "" {
-		return nil, h.disable(p, proc, "rejected its settings: "+resp.GetError())
-	}
-	log.Info("running", "pid", proc.pid(), "version", info.GetVersion(), "events", info.GetEvents())
-	p.proc = proc
-	return proc, nil
+	return h.List()
 }
 
 // failStarting handles a failed call while p starts (p.mu held): an

@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -463,5 +464,44 @@ func TestInfoCache(t *testing.T) {
 	third := newHost(t, Config{Root: root, Dirs: []string{dir}})
 	if i := third.List()[0]; i.Version != "" || i.Events != nil {
 		t.Errorf("a replaced plugin file is listed from the cache: %+v", i)
+	}
+}
+
+// Describe learns the version and events of plugins that never ran, without
+// leaving them running; one that cannot answer is listed as disabled.
+func TestDescribe(t *testing.T) {
+	dir := pluginDir(t, "destroyonly", "mute", "ok")
+	h := newHost(t, Config{Dirs: []string{dir}, Timeout: 500 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := map[string]Info{}
+	for _, i := range h.Describe(ctx) {
+		got[i.Name] = i
+	}
+	if i := got["ok"]; i.Version != "0.0.1-ok" || !reflect.DeepEqual(i.Events, []string{"*"}) || i.State != "not started" {
+		t.Errorf("ok: %+v", i)
+	}
+	if i := got["destroyonly"]; i.Version != "0.0.1-destroyonly" || !reflect.DeepEqual(i.Events, []string{core.PreDestroy}) || i.State != "not started" {
+		t.Errorf("destroyonly: %+v", i)
+	}
+	if i := got["mute"]; i.State != "disabled: did not finish its handshake within 500ms" {
+		t.Errorf("mute: %+v", i)
+	}
+	for _, name := range []string{"ok", "destroyonly", "mute"} {
+		if pid := pidOf(h, name); pid != 0 {
+			t.Errorf("%s still runs (pid %d) after Describe", name, pid)
+		}
+	}
+	// What Describe learnt is cached for the next session.
+	next := newHost(t, Config{Root: h.cfg.Root, Dirs: []string{dir}})
+	if i := next.List()[2]; i.Name != "ok" || i.Version != "0.0.1-ok" {
+		t.Errorf("next session lists %+v", i)
+	}
+	// And events still start a described plugin.
+	if err := fire(h, core.PreStart, "web", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := stateOf(h, "ok"); st != "running" {
+		t.Errorf("ok after pre-start: %q", st)
 	}
 }
