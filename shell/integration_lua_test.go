@@ -277,22 +277,13 @@ func processesMentioning(s string) []int {
 	return pids
 }
 
-// Ctrl-C (SIGINT) during a long start stops `nixcsh FILE.lua` promptly and
-// leaves the container down: no supervisor, nspawn or link of it remains.
-func TestIntegrationWorkflowInterruptedStart(t *testing.T) {
-	needRoot(t)
-	t.Parallel()
-	c := newCLI(t, "")
-	t.Cleanup(c.destroyAll)
-	name := uniqueName("slow")
-	host, local := uniqueAddresses(t)
-	// The container's boot waits for a service that never finishes: start
-	// does not return until it is interrupted.
-	file := filepath.Join(t.TempDir(), "slow-start.lua")
-	os.WriteFile(file, []byte(`
+// slowStart is a script that creates containers (NAME HOST LOCAL triples in
+// its arguments) whose boot waits for a service that never finishes, then
+// starts them all at once (n.parallel): the starts do not return until they
+// are interrupted.
+const slowStart = `
 local n = require("nixcsh")
-local name, host, loc = n.args[1], n.args[2], n.args[3]
-assert(n.create(name, {host_address = host, local_address = loc, config = [[
+local config = [[
   systemd.services.slow = {
     wantedBy = [ "multi-user.target" ];
     before = [ "multi-user.target" ];
@@ -300,14 +291,45 @@ assert(n.create(name, {host_address = host, local_address = loc, config = [[
     serviceConfig.TimeoutStartSec = "infinity";
     script = "touch /var/lib/slow-started; exec sleep 600";
   };
-]]}))
-local ok, err = n.start(name)
-print("start returned", ok, err)
-`), 0o644)
+]]
+local starts = {}
+for i = 1, #n.args, 3 do
+  local name = n.args[i]
+  assert(n.create(name, {host_address = n.args[i + 1], local_address = n.args[i + 2], config = config}))
+  starts[#starts + 1] = function() return n.start(name) end
+end
+print("starts returned", n.parallel(unpack(starts)))
+`
 
+// Ctrl-C (SIGINT) during a long start stops `nixcsh FILE.lua` promptly and
+// leaves the containers down: no supervisor, nspawn or link of theirs
+// remains. Once with one start, once with two in n.parallel.
+func TestIntegrationWorkflowInterruptedStart(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	for _, count := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d containers", count), func(t *testing.T) {
+			c := newCLI(t, "")
+			t.Cleanup(c.destroyAll)
+			file := filepath.Join(t.TempDir(), "slow-start.lua")
+			os.WriteFile(file, []byte(slowStart), 0o644)
+			var names, args []string
+			for i := 0; i < count; i++ {
+				name := uniqueName("slow")
+				host, local := uniqueAddresses(t)
+				names, args = append(names, name), append(args, name, host, local)
+			}
+			interruptBoot(t, c, file, args, names)
+		})
+	}
+}
+
+// interruptBoot runs the script, sends SIGINT once every named container is
+// booting, and checks that nixcsh stops and the containers are down.
+func interruptBoot(t *testing.T, c *cli, file string, args, names []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := c.scriptCmd(ctx, file, name, host, local)
+	cmd := c.scriptCmd(ctx, file, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -316,18 +338,20 @@ print("start returned", ok, err)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	// Wait until the container is booting: its slow service has begun.
-	marker := filepath.Join(c.root, "var/lib/containers", name, "var/lib/slow-started")
-	for {
-		if _, err := os.Stat(marker); err == nil {
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the script ended before the container booted: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
-		case <-ctx.Done():
-			t.Fatalf("the container did not begin to boot\nstderr:\n%s", errb.String())
-		case <-time.After(50 * time.Millisecond): // poll for the marker
+	// Wait until every container is booting: its slow service has begun.
+	for _, name := range names {
+		marker := filepath.Join(c.root, "var/lib/containers", name, "var/lib/slow-started")
+		for {
+			if _, err := os.Stat(marker); err == nil {
+				break
+			}
+			select {
+			case err := <-exited:
+				t.Fatalf("the script ended before %s booted: %v\nstdout:\n%s\nstderr:\n%s", name, err, out.String(), errb.String())
+			case <-ctx.Done():
+				t.Fatalf("%s did not begin to boot\nstderr:\n%s", name, errb.String())
+			case <-time.After(50 * time.Millisecond): // poll for the marker
+			}
 		}
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -340,24 +364,24 @@ print("start returned", ok, err)
 		t.Fatalf("nixcsh did not stop within 30s of SIGINT\nstderr:\n%s", errb.String())
 	}
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(errb.String(), "interrupted") || strings.Contains(out.String(), "start returned") {
+	if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(errb.String(), "interrupted") || strings.Contains(out.String(), "starts returned") {
 		t.Errorf("after SIGINT: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
 	}
 
-	// Nothing half-made: the container is down, nothing of it runs.
-	if st := strings.TrimSpace(c.must("status", name).stdout); st != "down" {
-		t.Errorf("status after the interrupted start: %q", st)
+	// Nothing half-made: each container is down, nothing of it runs.
+	for _, name := range names {
+		if st := strings.TrimSpace(c.must("status", name).stdout); st != "down" {
+			t.Errorf("%s: status after the interrupted start: %q", name, st)
+		}
+		if err := exec.Command("ip", "link", "show", "ve-"+name).Run(); err == nil {
+			t.Errorf("link ve-%s is left on the host", name)
+		}
 	}
-	if err := exec.Command("ip", "link", "show", "ve-"+name).Run(); err == nil {
-		t.Errorf("link ve-%s is left on the host", name)
-	}
-	if _, err := os.Stat(filepath.Join(c.root, "var/lib/containers", name)); err != nil {
-		t.Errorf("the created container's root dir is gone: %v", err)
-	}
-	for _, pid := range processesMentioning(filepath.Join(c.root, "var/lib/containers", name)) {
+	// No process (supervisor, nspawn, init) mentions the state root any more.
+	for _, pid := range processesMentioning(c.root) {
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 		if !waitGone(pid, 5*time.Second) {
-			t.Errorf("process %d of the container still runs: %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
+			t.Errorf("process %d still runs: %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
 		}
 	}
 }
