@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -69,6 +70,10 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
+	hostKey, localKey, err := addressKeys(o.HostAddress, o.LocalAddress)
+	if err != nil {
+		return nil, err
+	}
 	if o.ConfigFile != "" {
 		abs, err := absPath(o.ConfigFile)
 		if err != nil {
@@ -107,8 +112,10 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	}
 	f, _ := conf.Parse("")
 	f.Set(conf.PrivateNetwork, "1")
-	f.Set(conf.HostAddress, host)
-	f.Set(conf.LocalAddress, local)
+	f.Set(conf.HostAddress, "")
+	f.Set(conf.LocalAddress, "")
+	f.Set(hostKey, host)
+	f.Set(localKey, local)
 	f.Set(conf.HostBridge, o.Bridge)
 	f.Set(conf.HostPort, o.Port)
 	f.Set(conf.AutoStart, boolDigit(o.AutoStart))
@@ -177,6 +184,38 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	attrs["generation"] = fmt.Sprint(c.Generation)
 	m.fire(ctx, PostCreate, name, attrs)
 	return c, nil
+}
+
+// addressKeys checks create's --host-address and --local-address and says
+// which conf keys they go to: IPv4 addresses to HOST_ADDRESS/LOCAL_ADDRESS,
+// as nixos-container writes them; IPv6 ones (nixos-container takes IPv4
+// only) to HOST_ADDRESS6/LOCAL_ADDRESS6, which NixOS's module and nixcsh's
+// network understand. Each may carry a /prefix.
+func addressKeys(host, local string) (hostKey, localKey string, err error) {
+	if host == "" {
+		return conf.HostAddress, conf.LocalAddress, nil
+	}
+	v6 := [2]bool{}
+	for i, a := range []struct{ flag, val string }{{"--host-address", host}, {"--local-address", local}} {
+		p, err := netip.ParsePrefix(a.val)
+		if err != nil {
+			var ip netip.Addr
+			if ip, err = netip.ParseAddr(a.val); err == nil {
+				p = netip.PrefixFrom(ip, ip.BitLen())
+			}
+		}
+		if err != nil || strings.Contains(a.val, "%") || p.Addr().Is4In6() {
+			return "", "", Errorf(Invalid, "invalid %s %q: expected an IPv4 or IPv6 address, e.g. 10.233.1.2, 10.233.1.2/24 or fc00::2", a.flag, a.val)
+		}
+		v6[i] = p.Addr().Is6()
+	}
+	if v6[0] != v6[1] {
+		return "", "", Errorf(Invalid, "--host-address %s and --local-address %s must both be IPv4 or both IPv6", host, local)
+	}
+	if v6[0] {
+		return conf.HostAddress6, conf.LocalAddress6, nil
+	}
+	return conf.HostAddress, conf.LocalAddress, nil
 }
 
 // wrapBuildError keeps the evaluator's message (it names file, line and
