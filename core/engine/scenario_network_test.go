@@ -294,35 +294,40 @@ func TestScenarioIPv6Only(t *testing.T) {
 	r := newTestRoot(t)
 	c := r.scenarioCLI()
 	name := uniqueName("v6")
-	host4, local4 := uniqueAddresses(t)
-	c.must("create", name, "--host-address", host4, "--local-address", local4, "--config", manualHttpd)
-	// create's --host-address/--local-address are IPv4 (as nixos-container's
-	// are); an IPv6-only container is the conf keys NixOS's module writes.
+	// IPv6 addresses given to create go to HOST_ADDRESS6/LOCAL_ADDRESS6.
 	host6, local6 := uniqueAddresses6(t)
-	p := r.M.Paths.ConfFile(name)
-	f, err := conf.Read(p)
+	_, stderr := c.must("create", name, "--host-address", host6, "--local-address", local6+"/64", "--config", manualHttpd)
+	if want := fmt.Sprintf("host IP is %s, container IP is %s/64", host6, local6); !strings.Contains(stderr, want) {
+		t.Errorf("create said %q, want %q", stderr, want)
+	}
+	f, err := conf.Read(r.M.Paths.ConfFile(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Set(conf.HostAddress, "")
-	f.Set(conf.LocalAddress, "")
-	f.Set("HOST_ADDRESS6", host6)
-	f.Set("LOCAL_ADDRESS6", local6+"/64")
-	if err := f.Write(p); err != nil {
-		t.Fatal(err)
+	if f.Get(conf.HostAddress) != "" || f.Get(conf.LocalAddress) != "" || f.Get(conf.HostAddress6) != host6 || f.Get(conf.LocalAddress6) != local6+"/64" {
+		t.Errorf("conf of an IPv6-only container:\n%s", f)
 	}
 	if out, _ := c.must("show-ip", name); strings.TrimSpace(out) != local6 {
 		t.Errorf("show-ip = %q, want %s", out, local6)
 	}
 	c.must("start", name)
 	mustServe(t, "http://"+net.JoinHostPort(local6, "80")+"/", indexTitle)
-	if _, err := fetchPage("http://"+net.JoinHostPort(local4, "80")+"/", closedWait); err == nil {
-		t.Errorf("the IPv4 address still answers after it was removed from the conf")
+	if a, _ := netlink.AddrList(mustHostLink(t, name), netlink.FAMILY_V4); len(a) != 0 {
+		t.Errorf("the host side of an IPv6-only container has IPv4 addresses %v", a)
 	}
 	c.must("stop", name)
 	if _, err := fetchPage("http://"+net.JoinHostPort(local6, "80")+"/", closedWait); err == nil {
 		t.Errorf("Apache still answers on %s after stop", local6)
 	}
+}
+
+func mustHostLink(t testing.TB, name string) netlink.Link {
+	t.Helper()
+	l, err := netlink.LinkByName(network.HostLinkName(name, false))
+	if err != nil {
+		t.Fatalf("host link of %s: %v", name, err)
+	}
+	return l
 }
 
 // A web container fetches from a backend container by the backend's
@@ -346,8 +351,9 @@ func TestScenarioContainerToContainer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Set("HOST_ADDRESS6", host6)
-		f.Set("LOCAL_ADDRESS6", b.local6)
+		// Dual stack: create takes one family, the conf holds both.
+		f.Set(conf.HostAddress6, host6)
+		f.Set(conf.LocalAddress6, b.local6)
 		if err := f.Write(p); err != nil {
 			t.Fatal(err)
 		}
