@@ -19,6 +19,10 @@
 //	...
 //	err = network.Teardown(spec)              // after the container stopped, or its start failed
 //
+// Setup also switches forwarding on for the container's host link (never
+// host-wide), so containers reach each other's LOCAL_ADDRESS through the host
+// (see enableLinkForwarding).
+//
 // Setup refuses (core.Exists) while a previous run's network is still there;
 // Teardown first clears it (it is idempotent). Leftovers lists what exists.
 package network
