@@ -9,7 +9,11 @@ import (
 )
 
 // configLayer is core.Builder and core.Profiles over core/system.
-type configLayer struct{}
+type configLayer struct {
+	// afterBuild runs after each successful build (create, update): the
+	// host-side follow-ups of a changed conf; it returns warnings.
+	afterBuild func(ctx context.Context, name string) []string
+}
 
 // storeLock keeps gc from removing a generation between its build and its
 // addition to a profile.
@@ -21,7 +25,7 @@ func storeLock(p core.Paths) (*fsx.Lock, error) {
 	return l, nil
 }
 
-func (configLayer) Build(ctx context.Context, p core.Paths, name string) (int, []string, error) {
+func (c configLayer) Build(ctx context.Context, p core.Paths, name string) (int, []string, error) {
 	l, err := storeLock(p)
 	if err != nil {
 		return 0, nil, err
@@ -34,6 +38,9 @@ func (configLayer) Build(ctx context.Context, p core.Paths, name string) (int, [
 	gen, err := system.NewProfile(p, name).Add(storePath)
 	if err != nil {
 		return 0, nil, err
+	}
+	if c.afterBuild != nil {
+		warnings = append(warnings, c.afterBuild(ctx, name)...)
 	}
 	return gen, warnings, nil
 }

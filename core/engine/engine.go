@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"context"
 	"io"
 
 	"github.com/nixcsh/nixcsh/core"
@@ -20,9 +21,16 @@ type Options struct {
 // New returns a Manager with every part wired.
 func New(o Options) (*core.Manager, error) {
 	m := core.NewManager(o.Root, o.Stderr)
-	m.Builder = configLayer{}
-	m.Profiles = configLayer{}
-	m.Runtime = &containerRuntime{paths: m.Paths, backendName: o.Backend}
+	rt := &containerRuntime{paths: m.Paths, backendName: o.Backend}
+	layer := configLayer{afterBuild: func(ctx context.Context, name string) []string {
+		if err := rt.syncAutostart(ctx); err != nil {
+			return []string{err.Error()}
+		}
+		return nil
+	}}
+	m.Builder = layer
+	m.Profiles = layer
+	m.Runtime = rt
 	return m, nil
 }
 

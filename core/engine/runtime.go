@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+
+	sdbus "github.com/coreos/go-systemd/v22/dbus"
 	"os"
 	"path/filepath"
 	"sort"
@@ -117,6 +119,9 @@ func (r *containerRuntime) Start(ctx context.Context, name string, progress func
 	if err := os.MkdirAll(filepath.Dir(u.LogFile), 0o755); err != nil {
 		return core.Errorf(core.Failed, "cannot make the log directory: %v", err)
 	}
+	// On a systemd host, the boot-time autostart unit follows the confs
+	// (autostart.go); a failure here must not keep the container down.
+	r.syncAutostart(ctx)
 	if _, active, err := b.Active(u); err == nil && !active {
 		// The Manager holds the container's lock and no supervisor runs:
 		// whatever network of ours is there was left by one that died.
@@ -154,6 +159,32 @@ func (r *containerRuntime) Terminate(ctx context.Context, name string) error {
 		return err
 	}
 	return b.Stop(ctx, u)
+}
+
+// syncAutostart installs or removes the root's boot-time autostart unit
+// when the backend is systemd, and reloads systemd if that changed it.
+func (r *containerRuntime) syncAutostart(ctx context.Context) error {
+	b, err := r.host()
+	if err != nil || b.Name() != "systemd" {
+		return nil
+	}
+	u, err := r.unit("")
+	if err != nil {
+		return err
+	}
+	changed, err := syncAutostart(autostartDir, u.Argv[0], r.paths)
+	if err != nil || !changed {
+		return err
+	}
+	conn, err := sdbus.NewWithContext(ctx)
+	if err != nil {
+		return core.Errorf(core.Failed, "installed the autostart unit %s but cannot reach systemd to reload it: %v", autostartUnitName(r.paths.Root), err)
+	}
+	defer conn.Close()
+	if err := conn.ReloadContext(ctx); err != nil {
+		return core.Errorf(core.Failed, "installed the autostart unit %s but systemctl daemon-reload failed: %v", autostartUnitName(r.paths.Root), err)
+	}
+	return nil
 }
 
 // leader is the running container's init, or an error saying it is down.
