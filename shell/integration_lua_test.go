@@ -385,3 +385,31 @@ func interruptBoot(t *testing.T, c *cli, file string, args, names []string) {
 		}
 	}
 }
+
+// Lua hooks of the REPL on a real container: a post-start hook runs a
+// command in the container that just came up; a pre-stop hook vetoes the
+// stop until it is told not to.
+func TestIntegrationLuaHooksOnRealContainer(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	c := newCLI(t, "")
+	t.Cleanup(c.destroyAll)
+	name := uniqueName("hook")
+	host, local := uniqueAddresses(t)
+	c.must("create", name, "--host-address", host, "--local-address", local)
+	lines := strings.Join([]string{
+		`lua nixcsh.on('post-start', function(e) local r = nixcsh.run(e.container, {'uname', '-n'}) print('post-start', e.container, r.code, r.stdout) end)`,
+		`lua keep = true nixcsh.on('pre-stop', function(e) if keep then return false, e.container .. ' is kept' end end)`,
+		`start ` + name,
+		`stop ` + name,
+		`status ` + name,
+		`lua keep = false`,
+		`stop ` + name,
+		`status ` + name,
+	}, "\n")
+	r := c.runIn(2*time.Minute, lines+"\n")
+	want := "post-start\t" + name + "\t0\t" + name + "\n\nup\ndown\n"
+	if r.stdout != want || !strings.Contains(r.stderr, name+" is kept") {
+		t.Errorf("%s\nwant stdout %q", r, want)
+	}
+}
