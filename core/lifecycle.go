@@ -161,33 +161,45 @@ func (m *Manager) halt(ctx context.Context, name string, kill bool) error {
 	if _, err := m.Conf(name); err != nil {
 		return err
 	}
-	lock, err := fsx.LockFile(m.Paths.ContainerLock(name), false)
+	lock, _, err := m.lockToHalt(ctx, rt, name, kill, PreStop)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	return m.haltLocked(ctx, rt, name, kill)
+}
+
+// lockToHalt takes the container's lock for a verb that brings it down
+// (stop, terminate, destroy). A start may hold the lock for as long as the
+// container boots (a boot held up by a unit that never finishes): such a
+// verb must still reach it. So a booting container is stopped (or killed)
+// first, which makes the start return, and then the lock is taken. The
+// verb's pre-event fires before that (a plugin may veto it); fired says so,
+// so that the verb does not fire it twice.
+func (m *Manager) lockToHalt(ctx context.Context, rt Runtime, name string, kill bool, preEvent string) (lock *fsx.Lock, fired bool, err error) {
+	lock, err = fsx.LockFile(m.Paths.ContainerLock(name), false)
 	if errors.Is(err, unix.EWOULDBLOCK) {
-		// A start may hold the lock for as long as the container boots
-		// (a boot held up by a unit that never finishes): a stop must
-		// still reach it. Stop the booting container now, so that the
-		// start returns, then take the lock and finish as usual.
 		if st, serr := rt.State(ctx, name); serr == nil && st.Booting {
+			if err := m.fire(ctx, preEvent, name, m.eventAttrs(name)); err != nil {
+				return nil, true, err
+			}
+			fired = true
 			if kill {
 				err = rt.Terminate(ctx, name)
 			} else {
 				err = rt.Stop(ctx, name)
 			}
 			if err != nil {
-				return err
+				return nil, fired, err
 			}
 		}
 		lock, err = m.lockContainer(ctx, name)
+		return lock, fired, err
 	}
 	if err != nil {
-		var ce *Error
-		if !errors.As(err, &ce) {
-			err = Errorf(Failed, "cannot lock container '%s': %v", name, err)
-		}
-		return err
+		return nil, false, Errorf(Failed, "cannot lock container '%s': %v", name, err)
 	}
-	defer lock.Unlock()
-	return m.haltLocked(ctx, rt, name, kill)
+	return lock, false, nil
 }
 
 func (m *Manager) haltLocked(ctx context.Context, rt Runtime, name string, kill bool) error {
@@ -275,14 +287,25 @@ func (m *Manager) Destroy(ctx context.Context, name string) error {
 	if !m.Exists(name) {
 		return nil
 	}
-	lock, err := m.lockContainer(ctx, name)
+	var (
+		lock  *fsx.Lock
+		fired bool
+		err   error
+	)
+	if m.Runtime != nil {
+		lock, fired, err = m.lockToHalt(ctx, m.Runtime, name, true, PreDestroy)
+	} else {
+		lock, err = m.lockContainer(ctx, name)
+	}
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
 	attrs := m.eventAttrs(name)
-	if err := m.fire(ctx, PreDestroy, name, attrs); err != nil {
-		return err
+	if !fired {
+		if err := m.fire(ctx, PreDestroy, name, attrs); err != nil {
+			return err
+		}
 	}
 	if m.Runtime != nil {
 		if err := m.haltLocked(ctx, m.Runtime, name, true); err != nil {

@@ -267,34 +267,53 @@ func (r *testRoot) holdBoot(name string) (waitHeld func(), release func()) {
 	return waitHeld, release
 }
 
-func TestStopWhileBooting(t *testing.T) {
+// Stop, terminate and destroy all reach a container whose start still
+// holds its lock because the boot is held up.
+func TestHaltWhileBooting(t *testing.T) {
 	needRoot(t)
-	t.Parallel()
-	r := newTestRoot(t)
-	name := r.create("sb", slowBoot)
-	waitHeld, _ := r.holdBoot(name)
-	started := make(chan error, 1)
-	go func() { started <- r.M.Start(timeout(t), name, nil) }()
-	waitHeld()
-	booting := r.state(name)
-	if s := r.status(name); s != "down" {
-		t.Errorf("status while booting = %q, want down (activating counts as down)", s)
+	for _, verb := range []string{"stop", "terminate", "destroy"} {
+		t.Run(verb, func(t *testing.T) {
+			t.Parallel()
+			r := newTestRoot(t)
+			name := r.create("sb", slowBoot)
+			waitHeld, _ := r.holdBoot(name)
+			started := make(chan error, 1)
+			go func() { started <- r.M.Start(timeout(t), name, nil) }()
+			waitHeld()
+			booting := r.state(name)
+			if s := r.status(name); s != "down" {
+				t.Errorf("status while booting = %q, want down (activating counts as down)", s)
+			}
+			var err error
+			switch verb {
+			case "stop":
+				err = r.M.Stop(timeout(t), name)
+			case "terminate":
+				err = r.M.Terminate(timeout(t), name)
+			case "destroy":
+				err = r.M.Destroy(timeout(t), name)
+			}
+			if err != nil {
+				t.Fatalf("%s while booting: %v", verb, err)
+			}
+			select {
+			case err := <-started:
+				t.Logf("start returned: %v", err)
+			case <-time.After(deadline):
+				t.Fatal("start did not return")
+			}
+			waitGone(t, "init", booting.Leader)
+			waitGone(t, "supervisor", booting.Supervisor)
+			if verb == "destroy" {
+				if r.M.Exists(name) {
+					t.Error("destroyed container still exists")
+				}
+			} else if s := r.status(name); s != "down" {
+				t.Errorf("status after %s = %q", verb, s)
+			}
+			r.assertNothingLeft(name, booting)
+		})
 	}
-	if err := r.M.Stop(timeout(t), name); err != nil {
-		t.Fatalf("stop while booting: %v", err)
-	}
-	select {
-	case err := <-started:
-		t.Logf("start returned: %v", err)
-	case <-time.After(deadline):
-		t.Fatal("start did not return after the stop")
-	}
-	if s := r.status(name); s != "down" {
-		t.Errorf("status after stop = %q", s)
-	}
-	waitGone(t, "init", booting.Leader)
-	waitGone(t, "supervisor", booting.Supervisor)
-	r.assertNothingLeft(name, booting)
 }
 
 func TestCancelDuringStart(t *testing.T) {
