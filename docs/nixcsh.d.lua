@@ -69,8 +69,8 @@
 ---@field auto_start? boolean start the container with 'start --all-autostart' (boot)
 ---@field bridge? string attach the container to this host bridge
 ---@field port? string forward host ports: tcp:8080:80[,udp:53...]
----@field host_address? string the host side's address (with --local-address)
----@field local_address? string the container's address (with --host-address)
+---@field host_address? string the host side's address, IPv4 or IPv6 (with --local-address)
+---@field local_address? string the container's address, IPv4 or IPv6 (with --host-address)
 
 ---@class nixcsh.EvalFlags
 ---@field expr? string evaluate this expression

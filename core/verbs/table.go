@@ -109,8 +109,8 @@ func init() {
 				{Name: "auto-start", Help: "start the container with 'start --all-autostart' (boot)"},
 				{Name: "bridge", Value: "IFACE", Kind: Bridge, Help: "attach the container to this host bridge"},
 				{Name: "port", Value: "PORT", Kind: Ports, Help: "forward host ports: tcp:8080:80[,udp:53...]"},
-				{Name: "host-address", Value: "A", Kind: Address, Help: "the host side's address (with --local-address)"},
-				{Name: "local-address", Value: "A", Kind: Address, Help: "the container's address (with --host-address)"},
+				{Name: "host-address", Value: "A", Kind: Address, Help: "the host side's address, IPv4 or IPv6 (with --local-address)"},
+				{Name: "local-address", Value: "A", Kind: Address, Help: "the container's address, IPv4 or IPv6 (with --host-address)"},
 			},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if err := refuseFlake(in); err != nil {
