@@ -550,6 +550,18 @@ func TestSupervisorKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.assertNothingLeft(name, st2)
+
+	// A destroy straight after a kill -9 (no status, no start between)
+	// also leaves nothing.
+	r.start(name)
+	st3 := r.state(name)
+	syscall.Kill(st3.Supervisor, syscall.SIGKILL)
+	waitGone(t, "supervisor", st3.Supervisor)
+	if err := r.M.Destroy(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, "init", st3.Leader)
+	r.assertNothingLeft(name, st3)
 }
 
 func TestConcurrentStarts(t *testing.T) {
