@@ -227,7 +227,7 @@ function nixcsh.login(name) end
 ---@deprecated
 function nixcsh.root_login(name) end
 
---- Wait until a TCP port of the container answers. Connects to the container's address (show_ip) again and again until the port accepts a connection or the timeout passes.
+--- Wait until a TCP port of the container answers. Connects to the container's address (show_ip) again and again until the port accepts a connection or the timeout passes. An answer counts only while the container is up, so a container that is still starting (in another nixcsh.parallel branch) may be waited on.
 ---@param name string a container name, or an IP address
 ---@param port integer the TCP port
 ---@param timeout_s? number seconds to keep trying (default 30)

@@ -29,7 +29,7 @@ var helpers = []helper{
 	{name: "wait_port", params: [][3]string{{"name", "string", "a container name, or an IP address"}, {"port", "integer", "the TCP port"}, {"timeout_s?", "number", "seconds to keep trying (default 30)"}},
 		returns: [][2]string{{"true|nil", ""}, {"string?", "why it did not answer"}},
 		summary: "wait until a TCP port of the container answers",
-		text:    "Connects to the container's address (show_ip) again and again until the port accepts a connection or the timeout passes."},
+		text:    "Connects to the container's address (show_ip) again and again until the port accepts a connection or the timeout passes. An answer counts only while the container is up, so a container that is still starting (in another nixcsh.parallel branch) may be waited on."},
 	{name: "parallel", params: [][3]string{{"...", "fun(): any", "functions (or one table of functions)"}},
 		returns: [][2]string{{"table|nil", "the first result of each function, by position"}, {"string?", "a summary of the failures"}, {"table?", "position -> message, for each failed function"}},
 		summary: "run functions concurrently and collect their results",

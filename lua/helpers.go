@@ -55,7 +55,11 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 
 // luaWaitPort is n.wait_port(name, port [, timeout_s]): connect to the
 // container's address (or to name, when it is an IP address) until the port
-// answers or the timeout (default 30 s) passes.
+// answers or the timeout (default 30 s) passes. A container's port counts
+// only while the container is up: its address has no route of its own while
+// it is down, and a host whose default route leads to a proxy that accepts
+// any connection would otherwise answer for it. Waiting on a container that
+// is still starting (in another n.parallel branch) is fine.
 func (s *Session) luaWaitPort(L *glua.LState) int {
 	const fname = "nixcsh.wait_port"
 	name := checkString(L, fname, 1, "name")
@@ -70,6 +74,7 @@ func (s *Session) luaWaitPort(L *glua.LState) int {
 	return s.do(L, goCall{
 		run: func(ctx context.Context) (any, error) {
 			host, what := name, name
+			var up func(context.Context) error
 			if net.ParseIP(name) == nil {
 				m, err := s.manager()
 				if err != nil {
@@ -79,15 +84,23 @@ func (s *Session) luaWaitPort(L *glua.LState) int {
 					return nil, err
 				}
 				what = fmt.Sprintf("container '%s' (%s)", name, host)
+				up = func(ctx context.Context) error {
+					st, err := m.Status(ctx, name)
+					if err == nil && st != "up" {
+						err = core.Errorf(core.Failed, "container '%s' is not running", name)
+					}
+					return err
+				}
 			}
-			return nil, waitPort(ctx, host, int(port), seconds(timeout), what)
+			return nil, waitPort(ctx, host, int(port), seconds(timeout), what, up)
 		},
 		push: okOrNil,
 	})
 }
 
 // waitPort dials host:port until it accepts a connection or timeout passes.
-func waitPort(ctx context.Context, host string, port int, timeout time.Duration, what string) error {
+// up, when set, must say yes before each dial counts (see luaWaitPort).
+func waitPort(ctx context.Context, host string, port int, timeout time.Duration, what string, up func(context.Context) error) error {
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	deadline := time.Now().Add(timeout)
 	var last error
@@ -95,13 +108,28 @@ func waitPort(ctx context.Context, host string, port int, timeout time.Duration,
 		left := time.Until(deadline)
 		try := min(max(left, 50*time.Millisecond), time.Second)
 		d := net.Dialer{Timeout: try}
-		conn, err := d.DialContext(ctx, "tcp", addr)
+		var err error
+		if up != nil {
+			err = up(ctx)
+		}
 		if err == nil {
-			conn.Close()
-			return nil
+			var conn net.Conn
+			if conn, err = d.DialContext(ctx, "tcp", addr); err == nil {
+				conn.Close()
+				if up == nil {
+					return nil
+				}
+				// Still up after the answer: it was the container's.
+				if err = up(ctx); err == nil {
+					return nil
+				}
+			}
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if core.KindOf(err) == core.NotFound { // destroyed meanwhile
+			return err
 		}
 		last = err
 		if time.Now().After(deadline) {

@@ -65,6 +65,23 @@ function TestWaitPortOnContainerAddress(t)
   t:eq(n.wait_port("svc", port, 10), true)
 end
 
+function TestWaitPortNeedsTheContainerUp(t)
+  -- Something answers at the address of a container that is down (here a
+  -- listener of the test; on some hosts a proxy behind the default route):
+  -- that is not the container's port.
+  assert(n.create("idle", {host_address = "127.0.0.2", local_address = "127.0.0.1"}))
+  local port = t:listen()
+  local ok, err = n.wait_port("idle", port, 0.3)
+  t:eq(ok, nil)
+  t:eq(err, "port " .. port .. " of container 'idle' (127.0.0.1) did not answer within 300ms: container 'idle' is not running")
+  -- Started in another branch while the wait goes on: it answers then.
+  local res = assert(n.parallel(
+    function() return n.wait_port("idle", port, 10) end,
+    function() n.sleep(0.2); return n.start("idle") end))
+  t:eq(res[1], true)
+  t:eq(n.status("idle"), "up")
+end
+
 function TestParallelStartsAndRuns(t)
   local names = {"p1", "p2", "p3"}
   for _, name in ipairs(names) do assert(n.create(name)) end
