@@ -4,6 +4,7 @@
 package fsx
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -12,8 +13,20 @@ import (
 
 // WriteAtomic writes data to path through a temporary file in the same
 // directory, fsynced and renamed over path, so readers see the old content or
-// the new one and never a mix. Parent directories are created (0755).
+// the new one and never a mix, also after a crash. Parent directories are
+// created (0755).
 func WriteAtomic(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, true)
+}
+
+// WriteAtomicNoSync is WriteAtomic without the fsyncs, for runtime state that
+// means nothing after a crash (a reboot empties /run) and is written on hot
+// paths such as every boot.
+func WriteAtomicNoSync(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, false)
+}
+
+func write(path string, data []byte, perm os.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -32,9 +45,11 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if durable {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
@@ -42,7 +57,7 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := os.Rename(name, path); err != nil {
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(dir); durable && err == nil {
 		d.Sync()
 		d.Close()
 	}
@@ -52,12 +67,16 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 // SymlinkAtomic points link at target, replacing whatever link was there in
 // one rename.
 func SymlinkAtomic(target, link string) error {
-	tmp := link + ".tmp-link"
+	tmp := fmt.Sprintf("%s.tmp-%d", link, os.Getpid())
 	os.Remove(tmp)
 	if err := os.Symlink(target, tmp); err != nil {
 		return err
 	}
-	return os.Rename(tmp, link)
+	if err := os.Rename(tmp, link); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // Lock is a held advisory lock (flock) on a file.

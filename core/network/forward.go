@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fsx"
 )
 
 // Port forwards live in nat tables of nixcsh's own on the host, one per
@@ -186,7 +187,7 @@ func enableForwardSysctls() error {
 			}
 			fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(string(v)))
 		}
-		if err := writeAtomic(savedSysctls(), []byte(b.String())); err != nil {
+		if err := fsx.WriteAtomic(savedSysctls(), []byte(b.String()), 0o644); err != nil {
 			return err
 		}
 	}
@@ -257,26 +258,6 @@ func isForwardSysctl(k string) bool {
 		}
 	}
 	return false
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // enableLinkForwarding lets the host route what the container sends through

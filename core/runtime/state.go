@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
@@ -55,7 +56,9 @@ func writeState(runDir string, st State) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(runDir, stateFileName), b, 0o644)
+	// No fsync: runtime state means nothing after a crash and every reader
+	// checks it against /proc; durability would only cost boot time.
+	return fsx.WriteAtomicNoSync(filepath.Join(runDir, stateFileName), b, 0o644)
 }
 
 // ReadState reads the runtime state in runDir. running is true only when the
@@ -118,28 +121,4 @@ func removeStaleRunDir(runDir string) {
 		os.Remove(filepath.Join(runDir, n))
 	}
 	os.Remove(runDir)
-}
-
-// writeFileAtomic writes a temp file beside path and renames it over path,
-// so readers see the old or the new content, never a mix. No fsync: this is
-// runtime state, meaningless after a crash (and validated against /proc
-// by every reader), so durability would only cost boot time.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

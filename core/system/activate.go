@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/options"
 )
 
@@ -48,7 +49,7 @@ func Activate(root, storePath string) error {
 	if err := skeleton(root); err != nil {
 		return core.Errorf(core.Failed, "cannot prepare the root directory %s: %w", root, err)
 	}
-	if err := atomicSymlink(filepath.Join(storePath, "etc"), filepath.Join(etc, "static")); err != nil {
+	if err := fsx.SymlinkAtomic(filepath.Join(storePath, "etc"), filepath.Join(etc, "static")); err != nil {
 		return core.Errorf(core.Failed, "cannot link %s/static to %s: %w", etc, storePath, err)
 	}
 
@@ -91,7 +92,7 @@ func Activate(root, storePath string) error {
 			// units dir from an earlier boot): move it aside, never delete.
 			os.Rename(dst, dst+".nixcsh-old")
 		}
-		if err := atomicSymlink("/etc/static/"+target, dst); err != nil {
+		if err := fsx.SymlinkAtomic("/etc/static/"+target, dst); err != nil {
 			return core.Errorf(core.Failed, "cannot link %s: %w", dst, err)
 		}
 	}

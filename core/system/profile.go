@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fsx"
 )
 
 // Profile is a container's list of system generations, kept as nix-env
@@ -34,20 +35,6 @@ func NewProfile(paths core.Paths, name string) Profile {
 
 func (p Profile) linkName(n int) string { return fmt.Sprintf("system-%d-link", n) }
 
-// atomicSymlink points link at target by renaming a fresh link over it.
-func atomicSymlink(target, link string) error {
-	tmp := fmt.Sprintf("%s.tmp-%d", link, os.Getpid())
-	os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, link); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
 // Add makes storePath the profile's new current generation and returns its
 // number. If the current generation already is storePath nothing changes.
 func (p Profile) Add(storePath string) (int, error) {
@@ -69,10 +56,10 @@ func (p Profile) Add(storePath string) (int, error) {
 		n = gens[len(gens)-1].Number + 1
 	}
 	link := filepath.Join(p.Dir, p.linkName(n))
-	if err := atomicSymlink(storePath, link); err != nil {
+	if err := fsx.SymlinkAtomic(storePath, link); err != nil {
 		return 0, core.Errorf(core.Failed, "cannot add generation %d to container '%s': %w", n, p.Name, err)
 	}
-	if err := atomicSymlink(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
+	if err := fsx.SymlinkAtomic(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
 		os.Remove(link)
 		return 0, core.Errorf(core.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
 	}
@@ -150,7 +137,7 @@ func (p Profile) SwitchTo(n int) (Generation, error) {
 	}
 	for _, g := range gens {
 		if g.Number == n {
-			if err := atomicSymlink(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
+			if err := fsx.SymlinkAtomic(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
 				return Generation{}, core.Errorf(core.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
 			}
 			g.Current = true
