@@ -796,3 +796,40 @@ func TestShowHostKey(t *testing.T) {
 		t.Errorf("sshd.service is %q", out)
 	}
 }
+
+// Ctrl-C on `nixcsh start` (SIGINT to the CLI) while the container boots
+// stops what was begun.
+func TestCLIInterruptDuringStart(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	r := newTestRoot(t)
+	name := r.create("ci", slowBoot)
+	waitHeld, _ := r.holdBoot(name)
+	cmd := exec.Command(nixcshBinary(t), "--root", r.M.Paths.Root, "start", name)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	waitHeld()
+	booting := r.state(name)
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-exited:
+	case <-time.After(deadline):
+		t.Fatal("nixcsh start did not return after SIGINT")
+	}
+	if cmd.ProcessState.ExitCode() == 0 {
+		t.Errorf("interrupted start exited 0; stderr %q", errb.String())
+	}
+	t.Logf("stderr: %s", errb.String())
+	waitGone(t, "init", booting.Leader)
+	waitGone(t, "supervisor", booting.Supervisor)
+	if s := r.status(name); s != "down" {
+		t.Errorf("status after interrupted start = %q", s)
+	}
+	r.assertNothingLeft(name, booting)
+}
