@@ -226,6 +226,19 @@ func TestIntegrationWorkflowRollingUpdateAndFleetReport(t *testing.T) {
 		t.Errorf("fleet report has no row matching %s:\n%s", re, r.stdout)
 	}
 
+	// A configuration that does not evaluate: the first update fails, changes
+	// nothing, and the run stops there.
+	r = c.script(filepath.Join(workflows, "rolling-update.lua"), append([]string{"--config", "services.httpd.enable = ;"}, names...)...)
+	if r.code != 1 || !regexp.MustCompile(`(?m)^`+names[0]+` +update failed \(unchanged\)$`).MatchString(r.stdout) ||
+		!strings.Contains(r.stderr, names[0]+": update failed, left as it was:") {
+		t.Errorf("rolling-update.lua with a configuration that does not evaluate: %s", r)
+	}
+	for _, name := range names {
+		if info := c.info(name); info["generation"] != 2.0 || info["status"] != "up" {
+			t.Errorf("%s after the failed evaluation: %v", name, info)
+		}
+	}
+
 	// A configuration without the web server: the first container does not
 	// answer, is rolled back to generation 2, and the others stay as they were.
 	broken := `services.openssh.enable = true;`

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,6 +127,23 @@ func TestIntegrationPluginList(t *testing.T) {
 		t.Errorf("plugins --json after reload: %+v", listed)
 	}
 
+	// A plugin file others may write is refused, said on stderr and listed.
+	bad := filepath.Join(dir, "nixcsh-plugin-loose")
+	data, err := os.ReadFile(filepath.Join(dir, "nixcsh-plugin-audit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, data, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(bad, 0o777) // past the umask
+	r = c.must("plugins")
+	if !strings.Contains(r.stderr, "warning: plugins: refusing plugin loose") ||
+		!regexp.MustCompile(`(?m)^loose .*refused: the plugin file \(.*\) is writable by group or others \(mode 0777\); run chmod go-w `).MatchString(r.stdout) {
+		t.Errorf("a group/other-writable plugin: %s", r)
+	}
+	os.Remove(bad)
+
 	if r := c.run("plugins", "again"); r.code == 0 || !strings.Contains(r.stderr, "not 'again'") {
 		t.Errorf("plugins again: %s", r)
 	}
@@ -165,6 +183,25 @@ func TestIntegrationPluginGuardVetoes(t *testing.T) {
 			t.Errorf("start with too little memory: %s", r)
 		}
 		if r := c.must("status", "keep"); strings.TrimSpace(r.stdout) != "down" {
+			t.Errorf("after the vetoed start, status: %q", r.stdout)
+		}
+
+		// With memory enough, a forwarded host port that is taken vetoes.
+		os.WriteFile(conf, []byte("[guard]\nmin-available = 0\n"), 0o644)
+		l, err := net.Listen("tcp", ":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		port := l.Addr().(*net.TCPAddr).Port
+		host, local := uniqueAddresses(t)
+		name := uniqueName("port")
+		c.must("create", name, "--host-address", host, "--local-address", local, "--port", fmt.Sprintf("tcp:%d:80", port))
+		r = c.run("start", name)
+		if want := fmt.Sprintf("plugin guard: not starting %s: host tcp port %d (HOST_PORT) is already in use on the host", name, port); r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("start with a taken host port: %s\nwant %q", r, want)
+		}
+		if r := c.must("status", name); strings.TrimSpace(r.stdout) != "down" {
 			t.Errorf("after the vetoed start, status: %q", r.stdout)
 		}
 	})
