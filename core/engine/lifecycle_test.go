@@ -461,8 +461,21 @@ func TestTwoContainersReachEachOther(t *testing.T) {
 	r := newTestRoot(t)
 	a := r.create("pa", "")
 	b := r.create("pb", "")
-	r.start(a)
-	r.start(b)
+	// Both at once through one Manager (as a Lua script may do).
+	var wg sync.WaitGroup
+	for _, n := range []string{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.M.Start(timeout(t), n, nil); err != nil {
+				t.Errorf("start %s: %v", n, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 	fa, _ := r.M.Conf(a)
 	fb, _ := r.M.Conf(b)
 	if _, err := exec.LookPath("ping"); err == nil {

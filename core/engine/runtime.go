@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/fsx"
@@ -22,11 +23,14 @@ import (
 type containerRuntime struct {
 	paths       core.Paths
 	backendName string
+	mu          sync.Mutex   // guards backend: verbs of one Manager may run concurrently (Lua, REPL)
 	backend     host.Backend // chosen on first use
 	exe         string       // the supervisor binary; "" is this program
 }
 
 func (r *containerRuntime) host() (host.Backend, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.backend != nil {
 		return r.backend, nil
 	}
