@@ -436,3 +436,59 @@ func TestIntegrationPluginInterruptedWhileHanging(t *testing.T) {
 		t.Errorf("the interrupted create left %q", r.stdout)
 	}
 }
+
+// `plugins reload` in a running session finds a plugin installed since the
+// session began, and it hears the next verb.
+func TestIntegrationPluginReloadFindsNewPlugin(t *testing.T) {
+	built := pluginDir(t, "audit")
+	dir := pluginDir(t)
+	c := newCLI(t, dir)
+	t.Cleanup(func() { c.destroyAll(); noPluginLeft(t, dir) })
+	cmd := c.command(t.Context())
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	waitFor := func(re string) {
+		t.Helper()
+		for lines.Scan() {
+			if regexp.MustCompile(re).MatchString(lines.Text()) {
+				return
+			}
+		}
+		t.Fatalf("nixcsh ended before printing a line matching %s\nstderr:\n%s", re, errb.String())
+	}
+	fmt.Fprintln(stdin, "plugins")
+	waitFor(`^no plugins found`)
+	if err := os.Link(filepath.Join(built, "nixcsh-plugin-audit"), filepath.Join(dir, "nixcsh-plugin-audit")); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(stdin, "plugins reload")
+	waitFor(`^audit +not started$`)
+	fmt.Fprintln(stdin, "create fresh")
+	fmt.Fprintln(stdin, "plugins")
+	waitFor(`^audit +1\.0\.0 +\* +running$`)
+	stdin.Close()
+	go io.Copy(io.Discard, stdout)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("nixcsh: %v\n%s", err, errb.String())
+	}
+	noPluginLeft(t, dir)
+	var got []string
+	for _, r := range readAudit(t, filepath.Join(c.root, "var/log/nixcsh/audit.jsonl")) {
+		got = append(got, r.Event+" "+r.Container)
+	}
+	if strings.Join(got, ", ") != "pre-create fresh, post-create fresh" {
+		t.Errorf("audit recorded %q", got)
+	}
+}
