@@ -24,6 +24,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// TestMain gives the package's tests a temporary folder of their own
+// (TMPDIR), removed at the end: the nixcsh and plugin executables built once
+// per run (see buildNixcsh and buildPlugins) live there and would otherwise
+// be left in /tmp by every run.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "nixcsh-shell-tests-")
+	if err == nil {
+		os.Setenv("TMPDIR", dir)
+	}
+	code := m.Run()
+	if err == nil {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
 // cli runs the nixcsh binary on one state root with one plugin folder.
 type cli struct {
 	t         *testing.T
