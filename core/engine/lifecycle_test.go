@@ -155,10 +155,33 @@ func TestRunExitCodesAndStreams(t *testing.T) {
 	if code != 0 || out != "to-out\n" || errs != "to-err\n" {
 		t.Errorf("streams: code %d stdout %q stderr %q", code, out, errs)
 	}
+	// A command killed by a signal exits 128+N, as in a shell.
+	if code, _, _ := r.runCode(name, "sh", "-c", "kill -9 $$"); code != 137 {
+		t.Errorf("run of a command killed by SIGKILL gave %d, want 137", code)
+	}
+	// stdin reaches the command.
+	var out2 bytes.Buffer
+	if code, err := r.M.Run(timeout(t), name, []string{"tr", "a-z", "A-Z"}, core.Stdio{In: strings.NewReader("piped\n"), Out: &out2}); err != nil || code != 0 || out2.String() != "PIPED\n" {
+		t.Errorf("run with stdin: code %d err %v out %q", code, err, out2.String())
+	}
 	// Through the CLI binary: its exit status is the command's.
 	code, out, errs = r.cli("", "run", name, "--", "sh", "-c", "echo cli-out; echo cli-err >&2; exit 7")
 	if code != 7 || out != "cli-out\n" || !strings.Contains(errs, "cli-err") {
 		t.Errorf("cli run: exit %d stdout %q stderr %q", code, out, errs)
+	}
+}
+
+func TestRunOnStoppedContainer(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	r := newTestRoot(t)
+	name := r.create("rs", "")
+	_, err := r.M.Run(timeout(t), name, []string{"true"}, core.Stdio{})
+	if err == nil || !strings.Contains(err.Error(), "is not running") || !strings.Contains(err.Error(), "nixcsh start "+name) {
+		t.Errorf("run on a stopped container: %v", err)
+	}
+	if code, _, errs := r.cli("", "run", name, "--", "true"); code != 1 || !strings.Contains(errs, "not running") {
+		t.Errorf("cli run on a stopped container: exit %d, stderr %q", code, errs)
 	}
 }
 
