@@ -25,6 +25,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the built binary when the package's tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 func nixcshBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
