@@ -181,8 +181,7 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		c.Generation = gen
 	}
 	done = true
-	attrs["generation"] = fmt.Sprint(c.Generation)
-	m.fire(ctx, PostCreate, name, attrs)
+	m.fire(ctx, PostCreate, name, m.eventAttrs(name))
 	return c, nil
 }
 

@@ -399,13 +399,13 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 			m.warnf("warning: %s", w)
 		}
 	}
-	return m.switchRunning(ctx, name, u, attrs, "built")
+	return m.switchRunning(ctx, name, u, "built")
 }
 
 // switchRunning activates the profile's current generation in the container
 // if it runs ("reloading container..."), then fires post-update. done says
 // what happened to the generation, for the error message.
-func (m *Manager) switchRunning(ctx context.Context, name string, u *Updated, attrs map[string]string, done string) (*Updated, error) {
+func (m *Manager) switchRunning(ctx context.Context, name string, u *Updated, done string) (*Updated, error) {
 	if m.Runtime != nil {
 		if st, err := m.Runtime.State(ctx, name); err == nil && st.Running {
 			fmt.Fprintln(m.Stderr, "reloading container...")
@@ -416,8 +416,7 @@ func (m *Manager) switchRunning(ctx context.Context, name string, u *Updated, at
 			u.Reloaded, u.Switch = true, &rep
 		}
 	}
-	attrs["generation"] = fmt.Sprint(u.Generation)
-	m.fire(ctx, PostUpdate, name, attrs)
+	m.fire(ctx, PostUpdate, name, m.eventAttrs(name))
 	return u, nil
 }
 
@@ -470,7 +469,7 @@ func (m *Manager) Rollback(ctx context.Context, name string, to int) (*Updated, 
 	if err != nil {
 		return nil, err
 	}
-	return m.switchRunning(ctx, name, &Updated{Generation: g.Number}, attrs, "rolled back to")
+	return m.switchRunning(ctx, name, &Updated{Generation: g.Number}, "rolled back to")
 }
 
 // GC removes store entries no profile uses.

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -194,7 +195,10 @@ func (m *Manager) warnf(format string, args ...any) {
 	io.WriteString(m.Stderr, strings.TrimRight(fmt.Sprintf(format, args...), "\n")+"\n")
 }
 
-// eventAttrs is what hooks are told about a container: its conf keys.
+// eventAttrs is what hooks are told about a container: its conf keys, its
+// current generation and store path, and the values of its configuration
+// (config.PATH, JSON-encoded: "config.services.openssh.enable" = "true").
+// The configuration is read only when someone listens.
 func (m *Manager) eventAttrs(name string) map[string]string {
 	attrs := map[string]string{}
 	if f, err := conf.Read(m.Paths.ConfFile(name)); err == nil {
@@ -202,5 +206,32 @@ func (m *Manager) eventAttrs(name string) map[string]string {
 			attrs[k] = v
 		}
 	}
+	if m.Hooks == nil || m.Profiles == nil {
+		return attrs
+	}
+	if gens, err := m.Profiles.List(m.Paths, name); err == nil {
+		for _, g := range gens {
+			if g.Current {
+				attrs["generation"] = fmt.Sprint(g.Number)
+				attrs["system"] = g.StorePath
+			}
+		}
+	}
+	if tree, err := m.Profiles.ShowConfig(m.Paths, name, ""); err == nil {
+		flattenConfig("config", tree, attrs)
+	}
 	return attrs
+}
+
+// flattenConfig adds every leaf of an option tree as PREFIX.PATH = JSON.
+func flattenConfig(prefix string, v any, into map[string]string) {
+	if m, ok := v.(map[string]any); ok {
+		for k, e := range m {
+			flattenConfig(prefix+"."+k, e, into)
+		}
+		return
+	}
+	if b, err := json.Marshal(v); err == nil {
+		into[prefix] = string(b)
+	}
 }

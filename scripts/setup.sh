@@ -14,6 +14,7 @@ packages=(
 	openssh-server    # services.openssh runs the host's sshd
 	apache2           # services.httpd runs the host's Apache
 	curl              # tests fetch pages from containers
+	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests
 	zsh               # completion-script tests
 	fish              # completion-script tests

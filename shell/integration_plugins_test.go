@@ -97,7 +97,8 @@ func TestIntegrationPluginList(t *testing.T) {
 	t.Cleanup(func() { c.destroyAll(); noPluginLeft(t, dir) })
 
 	r := c.must("plugins")
-	for _, re := range []string{`(?m)^audit +not started$`, `(?m)^guard +not started$`} {
+	// Version and events are known before any event (plugins asks them).
+	for _, re := range []string{`(?m)^audit +1\.0\.0 +\* +not started$`, `(?m)^guard +1\.0\.0 +pre-start,pre-destroy +not started$`} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("before any event, `plugins` does not match %s:\n%s", re, r.stdout)
 		}
@@ -474,7 +475,7 @@ func TestIntegrationPluginReloadFindsNewPlugin(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Fprintln(stdin, "plugins reload")
-	waitFor(`^audit +not started$`)
+	waitFor(`^audit +1\.0\.0 +\* +not started$`)
 	fmt.Fprintln(stdin, "create fresh")
 	fmt.Fprintln(stdin, "plugins")
 	waitFor(`^audit +1\.0\.0 +\* +running$`)

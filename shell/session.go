@@ -124,9 +124,19 @@ func (l PluginList) Text() string {
 	if len(l) == 0 {
 		return "no plugins found (looked in --plugin-dir, $NIXCSH_PLUGIN_DIR, $XDG_DATA_HOME/nixcsh/plugins, /etc/nixcsh/plugins)\n"
 	}
-	var b strings.Builder
+	rows := [][]string{{"NAME", "VERSION", "EVENTS", "STATE"}}
 	for _, p := range l {
-		fmt.Fprintf(&b, "%-12s %-8s %-24s %s\n", p.Name, p.Version, strings.Join(p.Events, ","), p.State)
+		rows = append(rows, []string{p.Name, p.Version, strings.Join(p.Events, ","), p.State})
+	}
+	width := make([]int, 3)
+	for _, r := range rows {
+		for i := range width {
+			width[i] = max(width[i], len(r[i]))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %s\n", width[0], r[0], width[1], r[1], width[2], r[2], r[3])
 	}
 	return b.String()
 }
@@ -147,7 +157,8 @@ func init() {
 			default:
 				return nil, core.Errorf(core.Invalid, "plugins takes no argument or 'reload', not '%s'", in.Arg(0))
 			}
-			return PluginList(h.List()), nil
+			// Describe asks plugins never run before for their version and events.
+			return PluginList(h.Describe(ctx)), nil
 		},
 	})
 }
