@@ -131,6 +131,9 @@ func (r *containerRuntime) Start(ctx context.Context, name string, progress func
 		// whatever network of ours is there was left by one that died.
 		r.removeStaleNetwork(name)
 	}
+	if progress != nil {
+		defer followBoot(u.LogFile, progress)()
+	}
 	return b.Start(ctx, u)
 }
 
