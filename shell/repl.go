@@ -13,6 +13,7 @@ import (
 
 	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/verbs"
+	"github.com/nixcsh/nixcsh/lua"
 )
 
 // LuaRunner is the shell's view of the Lua package: one persistent Lua
@@ -408,7 +409,7 @@ var builtinHelp = []struct{ usage, help string }{
 	{"exit [N], quit", "leave the shell (Ctrl-D too)"},
 	{"history", "list the lines entered before (Up and Ctrl-R recall them)"},
 	{"root", "show the state root (nixcsh --root DIR picks another)"},
-	{"lua CODE", "run Lua code; the nixcsh module is the global nixcsh"},
+	{"lua CODE", "run Lua code; the nixcsh module is the global nixcsh ('help lua' shows its API)"},
 	{"source FILE.lua [ARGS]", "run a Lua script"},
 }
 
@@ -417,6 +418,10 @@ func (r *REPL) help(args []string) int {
 	switch {
 	case len(args) == 0:
 		io.WriteString(r.env.Stdout, replHelp())
+		return 0
+	case len(args) == 1 && args[0] == "lua":
+		// The Lua API, generated from the verb table (also docs/lua.md).
+		io.WriteString(r.env.Stdout, lua.Help())
 		return 0
 	case len(args) == 1:
 		if v := verbs.Lookup(args[0]); v != nil {
