@@ -6,7 +6,9 @@ package engine
 //   BenchmarkStart      Manager.Start to ready (stop not timed)
 //   BenchmarkRunRaw     nsenter -t LEADER -m -u -i -n -p true
 //   BenchmarkRun        Manager.Run true
-//   BenchmarkStopRaw    SIGRTMIN+3 to the leader until nspawn exits
+//   BenchmarkStopRaw    SIGRTMIN+3 to the leader until nspawn exits; the
+//                       container has a veth (--network-veth) like nixcsh's,
+//                       and it is gone from the host when nspawn exits
 //   BenchmarkStop       Manager.Stop (poweroff, cgroups and network removed)
 //   BenchmarkStart20Raw / BenchmarkStart20: 20 containers at once, all ready,
 //   with the PSS of each container's supervisor and of its nspawn+container.
@@ -50,9 +52,12 @@ func benchRoot(b *testing.B, n int) (*testRoot, []string) {
 }
 
 // rawSpec is the nspawn spec a container's supervisor would use, on the
-// same activated root, but with nspawn's own empty network namespace in
-// place of the veth nixcsh sets up: the floor nixcsh's start is held to.
-func rawSpec(b *testing.B, r *testRoot, name string) runtime.Spec {
+// same activated root, with netFlag for its network: "--private-network"
+// (nspawn's own empty network namespace in place of the veth nixcsh sets
+// up: the floor nixcsh's start is held to) or "--network-veth" (a veth
+// pair like nixcsh's, gone from the host by the time nspawn exits: the
+// floor nixcsh's stop, which must remove its veth, is held to).
+func rawSpec(b *testing.B, r *testRoot, name, netFlag string) runtime.Spec {
 	spec, _, err := containerSpec(r.M.Paths, name)
 	if err != nil {
 		b.Fatal(err)
@@ -67,7 +72,7 @@ func rawSpec(b *testing.B, r *testRoot, name string) runtime.Spec {
 	if err := system.Activate(spec.Root, gen.StorePath); err != nil {
 		b.Fatal(err)
 	}
-	spec.ExtraFlags = append(spec.ExtraFlags, "--private-network")
+	spec.ExtraFlags = append(spec.ExtraFlags, netFlag)
 	spec.LogFile = filepath.Join(b.TempDir(), "raw.log")
 	return spec
 }
@@ -206,7 +211,7 @@ func waitUnpopulated(dir string) {
 
 func BenchmarkStartRaw(b *testing.B) {
 	r, names := benchRoot(b, 1)
-	spec := rawSpec(b, r, names[0])
+	spec := rawSpec(b, r, names[0], "--private-network")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -260,7 +265,7 @@ func BenchmarkStart(b *testing.B) {
 
 func BenchmarkStopRaw(b *testing.B) {
 	r, names := benchRoot(b, 1)
-	spec := rawSpec(b, r, names[0])
+	spec := rawSpec(b, r, names[0], "--network-veth")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -378,7 +383,7 @@ func BenchmarkStart20Raw(b *testing.B) {
 	r, names := benchRoot(b, benchContainers)
 	specs := make([]runtime.Spec, len(names))
 	for i, n := range names {
-		specs[i] = rawSpec(b, r, n)
+		specs[i] = rawSpec(b, r, n, "--private-network")
 	}
 	b.ResetTimer()
 	var ctrPSS float64
