@@ -77,16 +77,29 @@ func createNamespace(path string) error {
 	f.Close()
 	errc := make(chan error, 1)
 	go func() {
-		// This thread is moved into the new namespace and never moved back:
-		// it stays locked, so the Go runtime discards it when the goroutine
-		// ends instead of reusing a thread in the wrong namespace.
+		// The namespace is made by moving this thread into it; the thread
+		// then goes back to the host's namespace. It must not stay inside:
+		// a thread in the namespace keeps it alive after it is unmounted
+		// (and Go cannot end a locked main thread, it parks it forever). If
+		// going back fails, the thread stays locked and the Go runtime
+		// discards it rather than reuse it in the wrong namespace.
 		runtime.LockOSThread()
+		host, err := unix.Open(fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid()), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer unix.Close(host)
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("unshare: %w", err)
 			return
 		}
 		self := fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid())
-		if err := unix.Mount(self, path, "none", unix.MS_BIND, ""); err != nil {
+		err = unix.Mount(self, path, "none", unix.MS_BIND, "")
+		if unix.Setns(host, unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		if err != nil {
 			errc <- fmt.Errorf("bind mount: %w", err)
 			return
 		}
