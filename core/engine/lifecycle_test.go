@@ -658,6 +658,18 @@ func TestSameNameTwoRoots(t *testing.T) {
 	if s := r2.status(name); s != "down" {
 		t.Errorf("second container is %s", s)
 	}
+
+	// Once the first one is stopped, the name's link and namespace are
+	// free at once for the other root.
+	first := r1.state(name)
+	if err := r1.M.Stop(timeout(t), name); err != nil {
+		t.Fatal(err)
+	}
+	r1.assertNothingLeft(name, first)
+	r2.start(name)
+	if out := r2.run(name, "uname"); !strings.Contains(out, "Linux") {
+		t.Errorf("second container: uname %q", out)
+	}
 }
 
 func TestAutoStart(t *testing.T) {

@@ -136,6 +136,12 @@ func supervise(ctx context.Context, p core.Paths, name string) error {
 			s.NetNSPath = nsPath
 			return applyFirewall(nsPath, gen.StorePath)
 		},
+		Stopping: func(s runtime.Spec) {
+			if netSpec != nil {
+				// Teardown (AfterExit) removes the namespace if this fails.
+				network.ReleaseNamespace(*netSpec)
+			}
+		},
 		AfterExit: func(s runtime.Spec) {
 			if netSpec != nil {
 				network.Teardown(*netSpec)

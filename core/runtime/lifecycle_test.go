@@ -177,7 +177,7 @@ func TestBootFailureReportsLogTail(t *testing.T) {
 	assertDown(t, spec, 0, nil)
 }
 
-func TestBeforeBootAndAfterExitHooks(t *testing.T) {
+func TestBeforeBootStoppingAndAfterExitHooks(t *testing.T) {
 	spec := newSpec(t)
 	var calls []string
 	ctx, cancel := context.WithCancel(context.Background())
@@ -189,6 +189,7 @@ func TestBeforeBootAndAfterExitHooks(t *testing.T) {
 			s.ExtraFlags = append(s.ExtraFlags, "--setenv=NIXCSH_TEST=1")
 			return nil
 		},
+		Stopping:  func(s runtime.Spec) { calls = append(calls, "stopping:"+strings.Join(s.ExtraFlags, ",")) },
 		AfterExit: func(s runtime.Spec) { calls = append(calls, "after:"+strings.Join(s.ExtraFlags, ",")) },
 		Ready:     func(int) { calls = append(calls, "ready"); cancel() },
 		// nspawn forwards STATUS= lines; its own comes with READY=1.
@@ -197,11 +198,12 @@ func TestBeforeBootAndAfterExitHooks(t *testing.T) {
 	if err := sup.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want := "before status:Container running. ready after:--setenv=NIXCSH_TEST=1"
+	want := "before status:Container running. ready stopping:--setenv=NIXCSH_TEST=1 after:--setenv=NIXCSH_TEST=1"
 	if got := strings.Join(calls, " "); got != want {
 		t.Errorf("calls %q, want %q", got, want)
 	}
-	// A failing BeforeBoot is returned, and AfterExit still runs.
+	// A failing BeforeBoot is returned, and AfterExit still runs (Stopping
+	// does not: nothing was running).
 	calls = nil
 	sup.BeforeBoot = func(context.Context, *runtime.Spec) error { return errors.New("no network") }
 	if err := sup.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "no network") {

@@ -39,6 +39,11 @@ type Supervisor struct {
 	// AfterExit runs after every boot attempt, once nspawn has exited (and
 	// also when BeforeBoot failed, so teardown must be idempotent).
 	AfterExit func(s Spec)
+	// Stopping runs once when a stop of a running boot begins, right after
+	// the poweroff signal went out (or was scheduled), while the container
+	// shuts down: the network lets go of the namespace here so that the
+	// kernel removes the container's link together with its last process.
+	Stopping func(s Spec)
 	// Ready runs when READY=1 arrived (multi-user.target reached), on every
 	// boot, reboots included.
 	Ready func(leader int)
@@ -273,6 +278,9 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 			fmt.Fprintf(log, "nixcsh: stopping container %s\n", spec.Name)
 			killTimer = time.After(spec.stopTimeout())
 			signalWhenAccepted()
+			if s.Stopping != nil {
+				s.Stopping(spec)
+			}
 		case <-recheck:
 			signalWhenAccepted()
 		case <-killTimer:
