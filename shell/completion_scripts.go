@@ -79,6 +79,26 @@ func kindOrWord(k verbs.Kind) string {
 }
 
 // valueFlagNames is every flag that takes a value, sorted, joined by sep.
+// kindCases are the arms of bash's and zsh's `case $prev in`: each value
+// flag sets the kind of value it completes, flags of one kind in one arm.
+func (s scriptSpec) kindCases() string {
+	kinds := map[string][]string{}
+	for f, k := range s.valueFlags {
+		kinds[k] = append(kinds[k], f)
+	}
+	var kindNames []string
+	for k := range kinds {
+		kindNames = append(kindNames, k)
+	}
+	sort.Strings(kindNames)
+	var b strings.Builder
+	for _, k := range kindNames {
+		sort.Strings(kinds[k])
+		fmt.Fprintf(&b, "        %s) kind=%s ;;\n", strings.Join(kinds[k], "|"), k)
+	}
+	return b.String()
+}
+
 func (s scriptSpec) valueFlagNames(sep string) string {
 	var out []string
 	for f := range s.valueFlags {
@@ -126,19 +146,7 @@ func bashScript() string {
 	b.WriteString("    [[ -n $dashdash ]] && { compopt -o default 2>/dev/null; return; }\n")
 	b.WriteString("    local kind=\n")
 	b.WriteString("    case $prev in\n")
-	kinds := map[string][]string{}
-	for f, k := range s.valueFlags {
-		kinds[k] = append(kinds[k], f)
-	}
-	var kindNames []string
-	for k := range kinds {
-		kindNames = append(kindNames, k)
-	}
-	sort.Strings(kindNames)
-	for _, k := range kindNames {
-		sort.Strings(kinds[k])
-		fmt.Fprintf(&b, "        %s) kind=%s ;;\n", strings.Join(kinds[k], "|"), k)
-	}
+	b.WriteString(s.kindCases())
 	b.WriteString("    esac\n")
 	b.WriteString("    if [[ -z $kind ]]; then\n")
 	b.WriteString("        if [[ -z $verb ]]; then\n")
@@ -198,19 +206,7 @@ func zshScript() string {
 	b.WriteString("    if [[ -n $dashdash ]]; then _files; return; fi\n")
 	b.WriteString("    local kind=\n")
 	b.WriteString("    case $prev in\n")
-	kinds := map[string][]string{}
-	for f, k := range s.valueFlags {
-		kinds[k] = append(kinds[k], f)
-	}
-	var kindNames []string
-	for k := range kinds {
-		kindNames = append(kindNames, k)
-	}
-	sort.Strings(kindNames)
-	for _, k := range kindNames {
-		sort.Strings(kinds[k])
-		fmt.Fprintf(&b, "        %s) kind=%s ;;\n", strings.Join(kinds[k], "|"), k)
-	}
+	b.WriteString(s.kindCases())
 	b.WriteString("    esac\n")
 	b.WriteString("    if [[ -z $kind ]]; then\n")
 	b.WriteString("        if [[ -z $verb ]]; then\n")
