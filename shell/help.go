@@ -7,10 +7,6 @@ import (
 	"github.com/nixcsh/nixcsh/core/verbs"
 )
 
-// progName is how usage names the program; nixos-container when invoked
-// through that symlink.
-var progName = "nixcsh"
-
 // Usage is the whole usage text, generated from the verb table.
 func Usage(prog string) string {
 	var b strings.Builder
@@ -29,10 +25,10 @@ func Usage(prog string) string {
 	return b.String()
 }
 
-// VerbHelp is `help VERB`.
-func VerbHelp(v *verbs.Verb) string {
+// VerbHelp is `help VERB`; prog is how the program was invoked.
+func VerbHelp(prog string, v *verbs.Verb) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n\n%s\n", progName, v.Usage(), v.Summary)
+	fmt.Fprintf(&b, "%s %s\n\n%s\n", prog, v.Usage(), v.Summary)
 	if v.Help != "" {
 		fmt.Fprintf(&b, "\n%s\n", wrap(v.Help, 78))
 	}

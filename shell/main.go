@@ -20,8 +20,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = 70
 		}
 	}()
+	prog := "nixcsh"
 	if len(args) > 0 && filepath.Base(args[0]) == "nixos-container" {
-		progName = "nixos-container"
+		prog = "nixos-container"
 	}
 	words := args[1:]
 	if len(words) > 0 && words[0] == engine.SuperviseVerb {
@@ -29,11 +30,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	sess := newSession(stdout, stderr)
 	defer sess.close()
-	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: sess.newManager, OptionPaths: optionPaths}
+	env := &Env{Prog: prog, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, NewManager: sess.newManager, OptionPaths: optionPaths}
 	globals, rest, globalsOK := leadingGlobals(words)
 	// The shell: no action on a terminal, lines from a pipe, or -c.
 	// (Not as nixos-container, which has no shell: no action is an error.)
-	if globalsOK && progName != "nixos-container" && (len(rest) == 0 || rest[0] == "-c") {
+	if globalsOK && prog != "nixos-container" && (len(rest) == 0 || rest[0] == "-c") {
 		env.Lua = sess.luaSession(globals, false, nil)
 		if code, ran := env.shellMode(globals, rest); ran {
 			return code
@@ -48,10 +49,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return sess.runLuaFile(ctx, globals, rest)
 	}
 	if len(words) == 0 {
-		if progName == "nixos-container" {
+		if prog == "nixos-container" {
 			return env.fail(core.Errorf(core.Invalid, "no action specified"))
 		}
-		io.WriteString(stderr, Usage(progName))
+		io.WriteString(stderr, Usage(prog))
 		return 1
 	}
 	if len(words) == 2 && words[0] == "help" && words[1] == "--man" {

@@ -16,7 +16,6 @@ func TestInvokedAsNixosContainer(t *testing.T) {
 		code := Main(append([]string{"/run/current-system/sw/bin/nixos-container"}, args...), strings.NewReader(""), &out, &errb)
 		return code, out.String(), errb.String()
 	}
-	defer func() { progName = "nixcsh" }()
 	if code, _, errs := run(); code != 1 || errs != "no action specified\n" {
 		t.Errorf("no action: %d %q", code, errs)
 	}

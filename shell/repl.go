@@ -425,7 +425,7 @@ func (r *REPL) help(args []string) int {
 		return 0
 	case len(args) == 1:
 		if v := verbs.Lookup(args[0]); v != nil {
-			io.WriteString(r.env.Stdout, VerbHelp(v))
+			io.WriteString(r.env.Stdout, VerbHelp(r.env.prog(), v))
 			return 0
 		}
 		for _, b := range builtinHelp {

@@ -21,6 +21,9 @@ import (
 // Env is what a front end runs with: the streams, the environment and the
 // way to make a Manager for a state root.
 type Env struct {
+	// Prog is how the program was invoked: "nixos-container" through that
+	// symlink (the NixOS tool: no shell), else "nixcsh" ("" means nixcsh).
+	Prog           string
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
@@ -34,14 +37,21 @@ type Env struct {
 	OptionPaths func() []string
 }
 
+func (e *Env) prog() string {
+	if e.Prog == "" {
+		return "nixcsh"
+	}
+	return e.Prog
+}
+
 // Execute runs one parsed command and prints its result. It returns the exit
 // code; errors are printed on stderr, once, without any Go detail.
 func (e *Env) Execute(ctx context.Context, cmd *Command) int {
 	if cmd.Help {
 		if cmd.Verb != nil {
-			io.WriteString(e.Stdout, VerbHelp(cmd.Verb))
+			io.WriteString(e.Stdout, VerbHelp(e.prog(), cmd.Verb))
 		} else {
-			io.WriteString(e.Stdout, Usage(progName))
+			io.WriteString(e.Stdout, Usage(e.prog()))
 		}
 		return 0
 	}
