@@ -20,9 +20,6 @@ func RootFromEnv() string {
 	return "/"
 }
 
-// Join is a path under the root.
-func (p Paths) Join(parts ...string) string { return p.join(parts...) }
-
 func (p Paths) join(parts ...string) string {
 	root := p.Root
 	if root == "" {
@@ -78,6 +75,10 @@ func (p Paths) LogFile(name string) string { return p.join("var/log/nixcsh", nam
 
 // LockFile serialises creates, as nixos-container's /run/lock/nixos-container.
 func (p Paths) LockFile() string { return p.join("run/lock/nixos-container") }
+
+// StoreLock keeps gc from removing a generation between its build and its
+// addition to a profile.
+func (p Paths) StoreLock() string { return p.join("run/lock/nixcsh/store.lock") }
 
 // ContainerLock serialises the verbs of one container.
 func (p Paths) ContainerLock(name string) string { return p.join("run/lock/nixcsh", name+".lock") }

@@ -18,7 +18,7 @@ type configLayer struct {
 // storeLock keeps gc from removing a generation between its build and its
 // addition to a profile.
 func storeLock(p core.Paths) (*fsx.Lock, error) {
-	l, err := fsx.LockFile(p.Join("run/lock/nixcsh/store.lock"), true)
+	l, err := fsx.LockFile(p.StoreLock(), true)
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "cannot lock the store: %v", err)
 	}
