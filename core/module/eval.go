@@ -33,13 +33,27 @@ type Options struct {
 	Packages func() []string
 	// SpecialArgs are extra module arguments (e.g. the container's name).
 	SpecialArgs map[string]any
+	// Modules are nixcsh's own modules (the config half of its service
+	// families, as NixOS's nixos/modules are), evaluated with the user's.
+	Modules []Source
+}
+
+// ModulesPath is where nixcsh's own modules live, as nixpkgs' nixos/modules
+// does on NixOS (the `modulesPath` module argument).
+const ModulesPath = "/nixcsh/modules"
+
+// Source is a module given as text; File names it in errors and positions
+// ("/nixcsh/modules/nginx.nix").
+type Source struct {
+	File, Text string
 }
 
 // Config is an evaluated configuration.
 type Config struct {
 	tree map[string]any
-	// Defined lists the option paths that some module defined (not only
-	// defaulted), sorted: the "options used" of a generation's manifest.
+	// Defined lists the option paths that the user's modules defined (not
+	// only defaulted, nor only set by nixcsh's own modules), sorted: the
+	// "options used" of a generation's manifest.
 	Defined []string
 	// Warnings are the values of the `warnings` option.
 	Warnings []string
@@ -201,7 +215,17 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 			return nil, err
 		}
 	}
-	if err := sc.collect(nix.Path(abs), abs, map[string]bool{}); err != nil {
+	seen := map[string]bool{}
+	for _, m := range o.Modules {
+		mv, err := st.ev.EvalString(m.Text, m.File)
+		if err != nil {
+			return nil, core.Errorf(core.Failed, "nixcsh's module %s does not evaluate: %v", m.File, err)
+		}
+		if err := sc.collect(mv, m.File, seen); err != nil {
+			return nil, st.unwrap(err)
+		}
+	}
+	if err := sc.collect(nix.Path(abs), abs, seen); err != nil {
 		return nil, st.unwrap(err)
 	}
 	sc.finish()
@@ -265,6 +289,7 @@ type option struct {
 	val        nix.Value
 	err        error
 	defined    bool
+	byUser     bool // defined by a module other than nixcsh's own
 	declared   Decl
 }
 
@@ -307,7 +332,7 @@ func newScope(st *state, prefix, name string) *scope {
 		}),
 		"lib":         st.lib,
 		"pkgs":        st.pkgs,
-		"modulesPath": nix.String("/nixcsh/modules"),
+		"modulesPath": nix.String(ModulesPath),
 	}
 	if prefix != "" {
 		args["name"] = nix.String(name)
@@ -893,6 +918,11 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		all = append(all, ds...)
 	}
 	o.defined = len(all) > 0
+	for _, d := range all {
+		if !strings.HasPrefix(d.file, ModulesPath+"/") {
+			o.byUser = true
+		}
+	}
 	if o.hasDefault {
 		ds, err := sc.discharge(def{file: o.file, value: o.def, prio: 1500})
 		if err != nil {
@@ -1199,7 +1229,7 @@ func (sc *scope) walkOpts(n *node, f func(*option)) {
 func (sc *scope) defined() []string {
 	var out []string
 	sc.walkOpts(sc.root, func(o *option) {
-		if o.state == 2 && o.defined {
+		if o.state == 2 && o.byUser {
 			out = append(out, o.path)
 		}
 	})

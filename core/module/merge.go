@@ -592,7 +592,19 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 		}
 	}
 	for _, d := range defs {
-		if err := sub.collect(d.value, d.file, seen); err != nil {
+		// types.submodule's shorthandOnlyDefinesConfig: a definition that is
+		// an attribute set is config only, so an option named `options` or
+		// `imports` (security.sudo.extraRules.*.commands.*.options) is a
+		// value; a function is a whole module.
+		fv, err := sub.force(d.value)
+		if err != nil {
+			return nil, err
+		}
+		if nix.TypeOf(fv) == "set" {
+			sub.modules = append(sub.modules, modDef{file: d.file, config: fv})
+			continue
+		}
+		if err := sub.collect(fv, d.file, seen); err != nil {
 			return nil, err
 		}
 	}

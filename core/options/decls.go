@@ -189,6 +189,7 @@ func All() []Decl {
 		m.Opt("assertions", m.ListOf(m.Submodule(assertionDecls()...)), []any{}, "Conditions that must hold; if one fails, the build fails with its message."),
 		m.Opt("warnings", strList(), []any{}, "Warnings printed when the system is built."),
 	}
+	ds = append(ds, familyDecls()...)
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Path < ds[j].Path })
 	return ds
 }

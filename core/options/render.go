@@ -33,7 +33,7 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 		g.Files[p] = &File{Data: f.Data, Mode: f.Mode}
 	}
 	steps := []func(Values, *Generation, *Host) error{
-		renderBase, renderNetworking, renderTime, renderProfile, renderUsers,
+		checkRequirements, renderBase, renderNetworking, renderTime, renderProfile, renderUsers,
 		renderOpenSSH, renderHTTPD, renderServices, renderTimers, renderEtc, renderTmpfiles,
 		renderFirewall, checkSystemPackages, renderUnitLinks,
 	}

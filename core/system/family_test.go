@@ -1,0 +1,45 @@
+package system
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFamilyModuleMergesWithTheUsers: security.sudo is implemented by a
+// module of nixcsh's own (options/modules/sudo.nix); its sudoers lands in the
+// generation, the user's extraRules are rendered into it, and a user's own
+// definition of the same environment.etc entry overrides it as on NixOS.
+func TestFamilyModuleMergesWithTheUsers(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/sudo"); err != nil {
+		t.Skip("needs the host's sudo (Debian package sudo), which setup.sh installs")
+	}
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `security.sudo.wheelNeedsPassword = false;
+  security.sudo.extraRules = [ { users = [ "alice" ]; commands = [ { command = "/usr/bin/id"; options = [ "NOPASSWD" ]; } ]; } ];`)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sudoers := readFile(t, filepath.Join(sp, "etc/sudoers"))
+	for _, want := range []string{"%wheel ALL=(ALL:ALL) NOPASSWD: SETENV: ALL\n", "alice ALL=(ALL:ALL) NOPASSWD: /usr/bin/id\n"} {
+		if !strings.Contains(sudoers, want) {
+			t.Errorf("sudoers lacks %q:\n%s", want, sudoers)
+		}
+	}
+	m, _ := LoadManifest(sp)
+	if strings.Contains(strings.Join(m.Options, ","), "environment.etc") {
+		t.Errorf("options used %v count the family's own definitions", m.Options)
+	}
+
+	writeConfig(t, paths, "foo", `environment.etc.sudoers.text = lib.mkForce "root ALL=(ALL) ALL\n";`)
+	sp, _, err = Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/sudoers")); got != "root ALL=(ALL) ALL\n" {
+		t.Errorf("mkForce over the family's sudoers gave %q", got)
+	}
+}
