@@ -13,6 +13,7 @@ packages=(
 	util-linux        # nsenter, su, login
 	openssh-server    # services.openssh runs the host's sshd
 	apache2           # services.httpd runs the host's Apache
+	sudo              # security.sudo writes sudoers for the host's sudo
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests
