@@ -175,6 +175,8 @@ func jsonString(b *strings.Builder, s string) {
 func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 	v = ev.force(v)
 	ev.step(pos)
+	ev.descend(pos)
+	defer ev.ascend()
 	ev.checkStrLen(b.Len(), pos)
 	switch x := v.(type) {
 	case nullVal:
@@ -293,6 +295,8 @@ func xmlPosAttrs(p Pos, location bool) string {
 func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location bool, ind string, drvs map[*attrsVal]bool) {
 	v = ev.force(v)
 	ev.step(pos)
+	ev.descend(pos)
+	defer ev.ascend()
 	ev.checkStrLen(b.Len(), pos)
 	elem := func(tag, val string) {
 		fmt.Fprintf(b, "%s<%s value=\"%s\" />\n", ind, tag, xmlEscape(val))

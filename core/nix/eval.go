@@ -1197,6 +1197,8 @@ func (ev *Evaluator) eq(a, b Value, pos Pos) bool {
 		if len(x.elems) != len(y.elems) {
 			return false
 		}
+		ev.descend(pos)
+		defer ev.ascend()
 		for i := range x.elems {
 			if x.elems[i] == y.elems[i] {
 				continue
@@ -1225,6 +1227,8 @@ func (ev *Evaluator) eq(a, b Value, pos Pos) bool {
 		if len(x.m) != len(y.m) {
 			return false
 		}
+		ev.descend(pos)
+		defer ev.ascend()
 		for _, k := range x.names() {
 			yv, ok := y.m[k]
 			if !ok {

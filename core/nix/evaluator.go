@@ -121,6 +121,8 @@ func (ev *Evaluator) ToGo(v Value) (any, error) {
 func (ev *Evaluator) toGo(v Value) any {
 	v = ev.force(v)
 	ev.step(Pos{})
+	ev.descend(Pos{})
+	defer ev.ascend()
 	switch x := v.(type) {
 	case nullVal:
 		return nil
@@ -192,6 +194,18 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 	}
 	rec(v, 0)
 }
+
+// descend counts one level of a deep walk of a value (toJSON, toXML, ==,
+// conversion to Go data) against max-call-depth, so that a cyclic value ends
+// in Nix's error instead of exhausting the Go stack. ascend undoes it; after
+// a throw, guard restores the depth.
+func (ev *Evaluator) descend(pos Pos) {
+	if ev.depth++; ev.depth > ev.maxDepth {
+		ev.throwf(pos, "stack overflow (possible infinite recursion)")
+	}
+}
+
+func (ev *Evaluator) ascend() { ev.depth-- }
 
 func (ev *Evaluator) withFrame(pos Pos, what string, f func()) {
 	ev.stack = append(ev.stack, frame{pos: pos, kind: frameText, name: what})

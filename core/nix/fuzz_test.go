@@ -10,7 +10,10 @@ import (
 // seedFromVectors adds the Nix language vectors (if present) as fuzz seeds.
 func seedFromVectors(f *testing.F) {
 	for _, s := range []string{`1 + 2`, `let x = { a = 1; }; in x.a or 2`, "''\n  a ${b}\n''", `{ a, ... }@x: x`,
-		`rec { a = b; b = 1; }`, `with builtins; map (x: x) [ 1 ]`, `./a/${"b"}`, `"${toString 1}"`} {
+		`rec { a = b; b = 1; }`, `with builtins; map (x: x) [ 1 ]`, `./a/${"b"}`, `"${toString 1}"`,
+		// inputs that once crashed the evaluator (issue 14)
+		`let a = { x = a; }; in builtins.toJSON a`, `let a = [ a ]; in a == [ a ]`,
+		`let a = { x = a; }; in builtins.toXML a`, `builtins.substring 1 9223372036854775807 "abc"`} {
 		f.Add(s)
 	}
 	files, _ := filepath.Glob(filepath.Join(langTestsDir(), "*.nix"))

@@ -238,7 +238,9 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 			_, err := ev.guard(func() Value {
 				root := e.eval(ev, ev.base)
 				v := ev.findAlongAttrPath(root, ap, auto)
-				v = ev.autoCall(v, auto)
+				if len(o.autoArgs) > 0 { // as nix-instantiate --eval: without --arg a function is printed, not called
+					v = ev.autoCall(v, auto)
+				}
 				switch {
 				case o.xml:
 					if o.strict {

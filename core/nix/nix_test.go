@@ -361,7 +361,12 @@ func TestInstantiateFlags(t *testing.T) {
 	if code, out, _ := run("--parse", "-E", "a: a.b or 1"); code != 0 || out != "(a: ((a).b or 1))\n" {
 		t.Errorf("--parse: %d %q", code, out)
 	}
-	if code, _, e := run("--eval", "f.nix"); code != 1 || !strings.Contains(e, "cannot evaluate a function that has an argument without a value ('b')") {
+	// Without --arg a top-level function is printed, as nix-instantiate
+	// --eval does; with one, every argument needs a value.
+	if code, out, e := run("--eval", "f.nix"); code != 0 || out != "<LAMBDA>\n" {
+		t.Errorf("no --arg: %d %q %s", code, out, e)
+	}
+	if code, _, e := run("--eval", "--arg", "a", "3", "f.nix"); code != 1 || !strings.Contains(e, "cannot evaluate a function that has an argument without a value ('b')") {
 		t.Errorf("missing auto arg: %d %s", code, e)
 	}
 	if code, _, e := run("--eval", "-E", "let f = x: f x; in f 1", "--max-call-depth", "50"); code != 1 || !strings.Contains(e, "max-call-depth exceeded") {
@@ -369,5 +374,42 @@ func TestInstantiateFlags(t *testing.T) {
 	}
 	if code, _, _ := run("--bogus"); code != 2 {
 		t.Errorf("bad flag exit %d", code)
+	}
+}
+
+// Cyclic values end in Nix's error, not a Go stack overflow; integer edges
+// of substring are a string, not an internal error (issue 14).
+func TestDeepWalksOfCyclicValues(t *testing.T) {
+	for _, src := range []string{
+		`let a = { x = a; }; in builtins.toJSON a`,
+		`let a = [ a ]; in builtins.toJSON a`,
+		`let a = { x = a; }; b = { x = b; }; in a == b`,
+		`let a = [ a ]; b = [ b ]; in a == b`,
+	} {
+		ev := NewEvaluator(Options{})
+		v, err := ev.EvalString(src, "/t.nix")
+		if err == nil {
+			_, err = ev.Force(v)
+		}
+		if err == nil || !strings.Contains(err.Error(), "stack overflow (possible infinite recursion)") {
+			t.Errorf("%s: %v, want a stack overflow error", src, err)
+		}
+	}
+	// A cycle that is never walked is harmless; and equal identities are
+	// equal without a walk, as in Nix.
+	for src, want := range map[string]string{
+		`let a = { x = a; }; in a.x.x.x == a`:              "true",
+		`builtins.substring 1 9223372036854775807 "abc"`:   `"bc"`,
+		`builtins.substring 0 (-1) "abc"`:                  `"abc"`,
+		`builtins.toJSON (let a = { x = 1; }; in [ a a ])`: `"[{\"x\":1},{\"x\":1}]"`,
+	} {
+		ev := NewEvaluator(Options{})
+		v, err := ev.EvalString(src, "/t.nix")
+		if err == nil {
+			v, err = ev.Force(v)
+		}
+		if err != nil || Print(v) != want {
+			t.Errorf("%s = %v (%v), want %s", src, v, err, want)
+		}
 	}
 }

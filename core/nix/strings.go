@@ -31,7 +31,7 @@ func registerStrings(reg func(string, int, primFn)) {
 			return mkStr("")
 		}
 		end := int64(len(s))
-		if n >= 0 && start+n < end {
+		if n >= 0 && n < end-start { // start+n may overflow: a length past the end means to the end
 			end = start + n
 		}
 		return mkStr(s[start:end])
