@@ -687,7 +687,7 @@ func (x *ExprNeg) eval(ev *Evaluator, en *env) Value {
 		}
 		return -n
 	case floatVal:
-		return -n
+		return 0 - n // Nix reads -x as 0 - x, so -0.0 is 0.0
 	}
 	ev.throwf(x.pos, "expected an integer but found %s: %s", showType(v), ev.showShort(v))
 	return nil

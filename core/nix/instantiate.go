@@ -257,7 +257,7 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 					if o.strict {
 						ev.deepForce(v, Pos{})
 					}
-					out = printValue(v) + "\n"
+					out = printOutput(v) + "\n"
 				}
 				return nullV
 			})

@@ -361,6 +361,13 @@ func TestInstantiateFlags(t *testing.T) {
 	if code, out, _ := run("--parse", "-E", "a: a.b or 1"); code != 0 || out != "(a: ((a).b or 1))\n" {
 		t.Errorf("--parse: %d %q", code, out)
 	}
+	// Unforced values print as nix-instantiate prints them; -0.0 is 0 - 0.0.
+	if code, out, _ := run("--eval", "-E", "[ (1 + 1) ]"); code != 0 || out != "[ <CODE> ]\n" {
+		t.Errorf("lazy output: %d %q", code, out)
+	}
+	if code, out, _ := run("--eval", "--strict", "-E", "[ (-0.0) (-1.5) ]"); code != 0 || out != "[ 0 -1.5 ]\n" {
+		t.Errorf("negated floats: %d %q", code, out)
+	}
 	// Without --arg a top-level function is printed, as nix-instantiate
 	// --eval does; with one, every argument needs a value.
 	if code, out, e := run("--eval", "f.nix"); code != 0 || out != "<LAMBDA>\n" {

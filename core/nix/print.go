@@ -6,11 +6,18 @@ import (
 	"strings"
 )
 
-// printValue renders v in nix-instantiate --eval format. Values must be
-// forced already; unforced thunks print as «thunk».
-func printValue(v Value) string {
+// printValue renders v in nix-instantiate --eval format (as trace and
+// error messages show values). Values must be forced already; unforced
+// thunks print as «thunk».
+func printValue(v Value) string { return printWith(v, "«thunk»") }
+
+// printOutput renders v as nix-instantiate --eval prints a result, where
+// an unforced value is <CODE>.
+func printOutput(v Value) string { return printWith(v, "<CODE>") }
+
+func printWith(v Value, thunk string) string {
 	var b strings.Builder
-	pr := printer{b: &b, seen: map[any]bool{}}
+	pr := printer{b: &b, seen: map[any]bool{}, thunk: thunk}
 	pr.print(v)
 	return b.String()
 }
@@ -18,6 +25,9 @@ func printValue(v Value) string {
 type printer struct {
 	b    *strings.Builder
 	seen map[any]bool
+	// thunk is how an unforced value prints: <CODE> in nix-instantiate's
+	// output, «thunk» in traces and error messages.
+	thunk string
 	// limits for values shown inside error messages (0: unlimited)
 	maxDepth, maxAttrs, maxList, maxString int
 	attrsPrinted, listPrinted, depth       int
@@ -27,7 +37,7 @@ type printer struct {
 // most 10 levels, 10 attributes, 10 list items and 1024 bytes of a string.
 func printLimited(v Value) string {
 	var b strings.Builder
-	pr := printer{b: &b, seen: map[any]bool{}, maxDepth: 10, maxAttrs: 10, maxList: 10, maxString: 1024}
+	pr := printer{b: &b, seen: map[any]bool{}, thunk: "«thunk»", maxDepth: 10, maxAttrs: 10, maxList: 10, maxString: 1024}
 	pr.print(v)
 	return b.String()
 }
@@ -43,7 +53,7 @@ func (pr *printer) print(slot Value) {
 	v := slot
 	if t, ok := slot.(*thunk); ok {
 		if t.state != 2 {
-			pr.b.WriteString("«thunk»")
+			pr.b.WriteString(pr.thunk)
 			return
 		}
 		v = t.val
