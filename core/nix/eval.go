@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -96,7 +95,7 @@ type Evaluator struct {
 	home       string
 	steps      int64
 	maxSteps   int64
-	regexCache map[string]*regexp.Regexp
+	regexCache map[string]*ere
 	maxStrLen  int
 	maxListLen int
 	sources    map[string]string // text of «stdin» and «string» sources, for excerpts

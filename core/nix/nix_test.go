@@ -420,3 +420,45 @@ func TestDeepWalksOfCyclicValues(t *testing.T) {
 		}
 	}
 }
+
+// builtins.match and split follow std::regex's POSIX ERE, as Nix does:
+// bytes, leftmost-longest, stacked quantifiers, regex_iterator's empty
+// matches, and only ERE's escapes (expected values from nix-instantiate 2.8).
+func TestRegexIsPOSIXOnBytes(t *testing.T) {
+	for src, want := range map[string]string{
+		`builtins.split "a*" "baaac"`:                   `[ "" [ ] "b" [ ] "" [ ] "c" [ ] "" ]`,
+		`builtins.split "x*" "axxb"`:                    `[ "" [ ] "a" [ ] "" [ ] "b" [ ] "" ]`,
+		`builtins.split "" "ab"`:                        `[ "" [ ] "a" [ ] "b" [ ] "" ]`,
+		`builtins.split "^a" "aaa"`:                     `[ "" [ ] "aa" ]`,
+		`builtins.split "(a)|b" "ab"`:                   `[ "" [ "a" ] "" [ null ] "" ]`,
+		`builtins.split "." "é"`:                        `[ "" [ ] "" [ ] "" ]`,
+		`builtins.match "." "é"`:                        `null`,
+		`builtins.match "[^a]" "é"`:                     `null`,
+		`builtins.match "a.b" "a\nb"`:                   `[ ]`,
+		`builtins.match "a+?" "aa"`:                     `[ ]`,
+		`builtins.match "a**" "aa"`:                     `[ ]`,
+		`builtins.match "a{2}{3}" "aaaaaa"`:             `[ ]`,
+		`builtins.match "[]a]" "]"`:                     `[ ]`,
+		`builtins.match "([a-z]+)-([0-9.]+)" "foo-1.2"`: `[ "foo" "1.2" ]`,
+		`builtins.match "[[:space:]]*(.*)" "  x"`:       `[ "x" ]`,
+	} {
+		ev := NewEvaluator(Options{})
+		v, err := ev.EvalString(src, "/t.nix")
+		if err == nil {
+			err = ev.ForceDeep(v)
+		}
+		if err != nil || Print(v) != want {
+			t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
+		}
+	}
+	for _, pat := range []string{`\\d`, `\\w`, `\\-`, `(a)\\1`, `(?i)a`, `a{,2}`, `a{`, `a{2,1}`, `\\]`, `)`, `(a))`, `[a`, `[[:foo:]]`, `*a`, `a|*b`, `^*`} {
+		ev := NewEvaluator(Options{})
+		v, err := ev.EvalString(`builtins.match "`+pat+`" "aa"`, "/t.nix")
+		if err == nil {
+			_, err = ev.Force(v)
+		}
+		if err == nil || !strings.Contains(err.Error(), "invalid regular expression") {
+			t.Errorf("pattern %s: %v, want invalid regular expression", pat, err)
+		}
+	}
+}

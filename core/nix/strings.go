@@ -7,7 +7,6 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"hash"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -98,42 +97,11 @@ func registerStrings(reg func(string, int, primFn)) {
 	})
 	reg("match", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		re := ev.compileRegex(ev.forceString(a[0], pos), pos, true)
-		s := ev.forceString(a[1], pos)
-		m := re.FindStringSubmatchIndex(s)
-		if m == nil {
-			return nullV
-		}
-		out := make([]Value, 0, len(m)/2-1)
-		for i := 2; i < len(m); i += 2 {
-			if m[i] < 0 {
-				out = append(out, nullV)
-			} else {
-				out = append(out, mkStr(s[m[i]:m[i+1]]))
-			}
-		}
-		return &listVal{out}
+		return re.match(ev.forceString(a[1], pos))
 	})
 	reg("split", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		re := ev.compileRegex(ev.forceString(a[0], pos), pos, false)
-		s := ev.forceString(a[1], pos)
-		ms := re.FindAllStringSubmatchIndex(s, -1)
-		var out []Value
-		last := 0
-		for _, m := range ms {
-			out = append(out, mkStr(s[last:m[0]]))
-			groups := make([]Value, 0, len(m)/2-1)
-			for i := 2; i < len(m); i += 2 {
-				if m[i] < 0 {
-					groups = append(groups, nullV)
-				} else {
-					groups = append(groups, mkStr(s[m[i]:m[i+1]]))
-				}
-			}
-			out = append(out, &listVal{groups})
-			last = m[1]
-		}
-		out = append(out, mkStr(s[last:]))
-		return &listVal{out}
+		return &listVal{re.split(ev.forceString(a[1], pos))}
 	})
 	reg("splitVersion", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		s := ev.coerceToString(a[0], pos, false, false)
@@ -276,98 +244,4 @@ func compareVersions(a, b string) int {
 		}
 	}
 	return 0
-}
-
-// compileRegex translates a POSIX extended regular expression to Go's
-// syntax (leftmost-longest matching, whole-string for match).
-func (ev *Evaluator) compileRegex(pat string, pos Pos, whole bool) *regexp.Regexp {
-	key := pat
-	if whole {
-		key = "^" + pat
-	}
-	if ev.regexCache == nil {
-		ev.regexCache = map[string]*regexp.Regexp{}
-	}
-	if re, ok := ev.regexCache[key]; ok {
-		return re
-	}
-	tr := "(?s)" + translateERE(pat)
-	if whole {
-		tr = "^(?:" + tr + ")$"
-	}
-	re, err := regexp.Compile(tr)
-	if err != nil {
-		ev.throwf(pos, "invalid regular expression '%s'", pat)
-	}
-	re.Longest()
-	ev.regexCache[key] = re
-	return re
-}
-
-// translateERE rewrites the POSIX ERE constructs RE2 reads differently:
-// inside brackets a backslash is literal, and a ']' first is literal.
-func translateERE(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch c {
-		case '[':
-			j := i + 1
-			b.WriteByte('[')
-			if j < len(p) && p[j] == '^' {
-				b.WriteByte('^')
-				j++
-			}
-			if j < len(p) && p[j] == ']' {
-				b.WriteString(`\]`)
-				j++
-			}
-			for j < len(p) && p[j] != ']' {
-				if p[j] == '[' && j+1 < len(p) && (p[j+1] == ':' || p[j+1] == '=' || p[j+1] == '.') {
-					end := strings.Index(p[j+2:], string(p[j+1])+"]")
-					if end >= 0 {
-						b.WriteString(p[j : j+2+end+2])
-						j += 2 + end + 2
-						continue
-					}
-				}
-				switch p[j] {
-				case '\\':
-					b.WriteString(`\\`)
-				case '[':
-					b.WriteString(`\[`)
-				default:
-					b.WriteByte(p[j])
-				}
-				j++
-			}
-			if j < len(p) {
-				b.WriteByte(']')
-			}
-			i = j
-		case '\\':
-			if i+1 < len(p) {
-				b.WriteByte('\\')
-				b.WriteByte(p[i+1])
-				i++
-			} else {
-				b.WriteString(`\\`)
-			}
-		case '{':
-			// a '{' not starting a valid interval is literal in POSIX
-			j := i + 1
-			for j < len(p) && (isDigit(p[j]) || p[j] == ',') {
-				j++
-			}
-			if j < len(p) && p[j] == '}' && j > i+1 {
-				b.WriteString(p[i : j+1])
-				i = j
-			} else {
-				b.WriteString(`\{`)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
