@@ -268,10 +268,6 @@ func xmlEscape(s string) string {
 			b.WriteString("&amp;")
 		case '\n':
 			b.WriteString("&#xA;")
-		case '\r':
-			b.WriteString("&#xD;")
-		case '\t':
-			b.WriteString("&#x9;")
 		default:
 			b.WriteByte(c)
 		}
@@ -281,7 +277,7 @@ func xmlEscape(s string) string {
 
 func (ev *Evaluator) toXML(b *strings.Builder, v Value, pos Pos, location bool) {
 	b.WriteString("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n")
-	ev.xmlValue(b, v, pos, location, "  ", map[*attrsVal]bool{})
+	ev.xmlValue(b, v, pos, location, "  ", map[string]bool{})
 	b.WriteString("</expr>\n")
 }
 
@@ -292,7 +288,7 @@ func xmlPosAttrs(p Pos, location bool) string {
 	return fmt.Sprintf(" column=\"%d\" line=\"%d\" path=\"%s\"", p.Col, p.Line, xmlEscape(p.File))
 }
 
-func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location bool, ind string, drvs map[*attrsVal]bool) {
+func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location bool, ind string, drvs map[string]bool) {
 	v = ev.force(v)
 	ev.step(pos)
 	ev.descend(pos)
@@ -315,10 +311,6 @@ func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location boo
 	case pathVal:
 		elem("path", string(x))
 	case *listVal:
-		if len(x.elems) == 0 {
-			b.WriteString(ind + "<list />\n")
-			return
-		}
 		b.WriteString(ind + "<list>\n")
 		for _, e := range x.elems {
 			ev.xmlValue(b, e, pos, location, ind+"  ", drvs)
@@ -326,25 +318,24 @@ func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location boo
 		b.WriteString(ind + "</list>\n")
 	case *attrsVal:
 		if ev.isDerivation(x) {
-			attrs := ""
+			attrs, drvPath := "", ""
 			if dp, ok := x.m["drvPath"]; ok {
-				attrs += " drvPath=\"" + xmlEscape(ev.coerceToString(dp.v, pos, false, false)) + "\""
+				drvPath = ev.coerceToString(dp.v, pos, false, false)
+				attrs += " drvPath=\"" + xmlEscape(drvPath) + "\""
 			}
 			if op, ok := x.m["outPath"]; ok {
 				attrs += " outPath=\"" + xmlEscape(ev.coerceToString(op.v, pos, false, false)) + "\""
 			}
-			if drvs[x] {
-				b.WriteString(ind + "<derivation" + attrs + "><repeated /></derivation>\n")
+			// As Nix: a derivation is shown once per drvPath, and one
+			// without a drvPath never.
+			if drvPath == "" || drvs[drvPath] {
+				b.WriteString(ind + "<derivation" + attrs + ">\n" + ind + "  <repeated />\n" + ind + "</derivation>\n")
 				return
 			}
-			drvs[x] = true
+			drvs[drvPath] = true
 			b.WriteString(ind + "<derivation" + attrs + ">\n")
 			ev.xmlAttrs(b, x, pos, location, ind+"  ", drvs)
 			b.WriteString(ind + "</derivation>\n")
-			return
-		}
-		if len(x.m) == 0 {
-			b.WriteString(ind + "<attrs />\n")
 			return
 		}
 		b.WriteString(ind + "<attrs>\n")
@@ -375,7 +366,7 @@ func (ev *Evaluator) xmlValue(b *strings.Builder, v Value, pos Pos, location boo
 	}
 }
 
-func (ev *Evaluator) xmlAttrs(b *strings.Builder, x *attrsVal, pos Pos, location bool, ind string, drvs map[*attrsVal]bool) {
+func (ev *Evaluator) xmlAttrs(b *strings.Builder, x *attrsVal, pos Pos, location bool, ind string, drvs map[string]bool) {
 	for _, k := range x.names() {
 		at := x.m[k]
 		fmt.Fprintf(b, "%s<attr%s name=\"%s\">\n", ind, xmlPosAttrs(at.pos, location), xmlEscape(k))

@@ -462,3 +462,29 @@ func TestRegexIsPOSIXOnBytes(t *testing.T) {
 		}
 	}
 }
+
+// Fidelity details found by comparing with nix-instantiate 2.8 (issue 14).
+func TestAgreesWithNixInstantiate(t *testing.T) {
+	for src, want := range map[string]string{
+		`builtins.unsafeGetAttrPos "a" (builtins.mapAttrs (n: v: v) { a = 1; })`: `null`,
+		`builtins.toXML [ {} [] ]`:   `"<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <list>\n    <attrs>\n    </attrs>\n    <list>\n    </list>\n  </list>\n</expr>\n"`,
+		`builtins.toXML "a\tb\rc\n"`: `"<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <string value=\"a\tb\rc&#xA;\" />\n</expr>\n"`,
+		`let d = { type = "derivation"; outPath = "y"; }; in builtins.toXML d`: `"<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <derivation outPath=\"y\">\n    <repeated />\n  </derivation>\n</expr>\n"`,
+		`2.5e-308`: `2.5e-308`,
+		`0.0e-400`: `0`,
+	} {
+		ev := NewEvaluator(Options{})
+		v, err := ev.EvalString(src, "/t.nix")
+		if err == nil {
+			err = ev.ForceDeep(v)
+		}
+		if err != nil || Print(v) != want {
+			t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
+		}
+	}
+	for _, src := range []string{`1.0e400`, `1.0e-310`, `1.0e-400`} {
+		if _, err := NewEvaluator(Options{}).EvalString(src, "/t.nix"); err == nil || !strings.Contains(err.Error(), "invalid float '"+src+"'") {
+			t.Errorf("%s: %v, want invalid float", src, err)
+		}
+	}
+}

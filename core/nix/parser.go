@@ -518,8 +518,11 @@ func (p *parseCtx) parseSimple1() Expr {
 		}
 		return mkConst(pos, intVal(n))
 	case tFLOAT:
+		// As Nix (strtod's ERANGE): a literal out of range, overflowing or
+		// underflowing to a subnormal or zero, is an error.
 		f, err := strconv.ParseFloat(t.s, 64)
-		if err != nil && !math.IsInf(f, 0) {
+		mantissa := strings.TrimLeft(strings.SplitN(strings.ToLower(t.s), "e", 2)[0], "0.")
+		if err != nil || math.Abs(f) < 0x1p-1022 && mantissa != "" {
 			p.lx.fail(t.off, "invalid float '%s'", t.s)
 		}
 		return mkConst(pos, floatVal(f))
