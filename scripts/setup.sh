@@ -20,6 +20,7 @@ packages=(
 	zsh               # completion-script tests
 	fish              # completion-script tests
 	protobuf-compiler # scripts/gen-proto.sh
+	nix-bin           # the floor of the evaluator's benchmarks (nix-instantiate); nixcsh never runs it
 )
 missing=()
 for p in "${packages[@]}"; do

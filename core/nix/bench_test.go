@@ -121,3 +121,48 @@ func TestGeneratedModuleEvaluates(t *testing.T) {
 		}
 	}
 }
+
+// workloads are the sustained evaluations issue 14 compares with Nix:
+// function calls, list builtins over 50,000 elements, sorting 100,000
+// integers, and a 50,000-attribute set.
+var workloads = map[string]string{
+	"fib27": `let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 27`,
+	"list50k": `let l = builtins.genList (i: i * 7 - 3) 50000; in
+		builtins.foldl' (a: b: a + b) 0 (map (x: x * 2) (builtins.filter (x: x / 2 * 2 == x) l))`,
+	"sort100k": `let l = builtins.genList (i: (i * 7919) - (i / 13) * 100003) 100000; in
+		builtins.length (builtins.sort (a: b: a < b) l)`,
+	"attrs50k": `let s = builtins.listToAttrs (builtins.genList (i: { name = "a${toString i}"; value = i; }) 50000); in
+		builtins.length (builtins.attrNames (builtins.mapAttrs (n: v: v + 1) s))`,
+}
+
+// BenchmarkWorkload runs each workload in nixcsh's evaluator and, as the
+// floor, in nix-instantiate when it is installed (its ms/run includes the
+// process start, about 10 ms; nixcsh's "process" variant does too).
+func BenchmarkWorkload(b *testing.B) {
+	for _, name := range []string{"fib27", "list50k", "sort100k", "attrs50k"} {
+		src := workloads[name]
+		b.Run(name+"/nixcsh", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				ev := NewEvaluator(Options{})
+				v, err := ev.EvalString(src, "/bench/w.nix")
+				if err == nil {
+					err = ev.ForceDeep(v)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/nix-instantiate", func(b *testing.B) {
+			prog, err := exec.LookPath("nix-instantiate")
+			if err != nil {
+				b.Skip("nix-instantiate is not installed (Debian package nix-bin); only nixcsh was measured")
+			}
+			for i := 0; i < b.N; i++ {
+				if out, err := exec.Command(prog, "--eval", "--strict", "--expr", src).CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+		})
+	}
+}

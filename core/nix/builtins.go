@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -419,9 +418,24 @@ func registerLists(reg func(string, int, primFn)) {
 		for _, e := range out {
 			ev.force(e)
 		}
-		sort.SliceStable(out, func(i, j int) bool {
-			return ev.forceBool(ev.call(a[0], []Value{out[i], out[j]}, pos), pos)
-		})
+		// A comparator written a: b: ... takes both arguments into its
+		// environments and keeps no slice of them, so one pair serves
+		// every comparison; any other function gets a fresh pair.
+		var pair []Value
+		if l, ok := ev.force(a[0]).(*lambdaVal); ok && !l.fn.hasFormals {
+			if inner, ok := l.fn.body.(*Lambda); ok && !inner.hasFormals {
+				pair = make([]Value, 2)
+			}
+		}
+		less := func(x, y Value) bool {
+			args := pair
+			if args == nil {
+				args = make([]Value, 2)
+			}
+			args[0], args[1] = x, y
+			return ev.forceBool(ev.call(a[0], args, pos), pos)
+		}
+		mergeSort(out, make([]Value, len(out)), less)
 		return &listVal{out}
 	})
 	reg("all", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
@@ -852,4 +866,46 @@ func (ev *Evaluator) forceNumber(v Value, pos Pos) Value {
 		ev.typeErrOf(v, f, "an integer", pos)
 	}
 	return f
+}
+
+// mergeSort sorts l stably with as few calls of less as it can (each one is
+// a call of a Nix function): insertion sort of short runs, then merges
+// through buf, as std::stable_sort does.
+func mergeSort(l, buf []Value, less func(a, b Value) bool) {
+	const run = 8
+	n := len(l)
+	if n < 2 {
+		return
+	}
+	for lo := 0; lo < n; lo += run {
+		hi := min(lo+run, n)
+		for i := lo + 1; i < hi; i++ {
+			for j := i; j > lo && less(l[j], l[j-1]); j-- {
+				l[j], l[j-1] = l[j-1], l[j]
+			}
+		}
+	}
+	src, dst := l, buf
+	for width := run; width < n; width *= 2 {
+		for lo := 0; lo < n; lo += 2 * width {
+			mid, hi := min(lo+width, n), min(lo+2*width, n)
+			i, j, k := lo, mid, lo
+			for i < mid && j < hi {
+				if less(src[j], src[i]) {
+					dst[k] = src[j]
+					j++
+				} else {
+					dst[k] = src[i]
+					i++
+				}
+				k++
+			}
+			k += copy(dst[k:], src[i:mid])
+			copy(dst[k:], src[j:hi])
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &l[0] {
+		copy(l, src)
+	}
 }
