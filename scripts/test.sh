@@ -14,3 +14,6 @@ go vet ./...
 # One package at a time (-p 1): the root tests boot real containers and share
 # the host's network; in parallel they would only compete for two cores.
 go test -p 1 -count=1 -timeout 12m ./... "$@"
+# The evaluator must not crash on any input: fuzz it for a bounded time on
+# top of its seed corpus (which includes every input that once crashed it).
+go test -run '^$' -fuzz '^FuzzEval$' -fuzztime "${NIXCSH_FUZZTIME:-20s}" ./core/nix/
