@@ -19,6 +19,7 @@ var mysqlFamily = family{
 			m.Opt("services.mysql.group", m.Str(), "mysql", "Group under which MySQL runs (created when left as mysql)."),
 			m.Opt("services.mysql.dataDir", m.Path(), "/var/lib/mysql", "The data directory for MySQL (created, owned by services.mysql.user)."),
 			m.Opt("services.mysql.port", m.NullOr(m.Port()), nil, "Removed in NixOS (use services.mysql.settings.mysqld.port); still honoured here, with a warning."),
+			m.Opt("services.mysql.bind", m.NullOr(m.Str()), nil, "Removed in NixOS (use services.mysql.settings.mysqld.bind-address); still honoured here, with a warning."),
 			m.Opt("services.mysql.configFile", m.NullOr(m.Path()), nil, "A configuration file used instead of the one generated from services.mysql.settings (null: the generated one)."),
 			m.Opt("services.mysql.settings", m.AttrsOf(m.AttrsOf(value)), map[string]any{}, "MySQL configuration, one attribute set per my.cnf section (mysqld, client, ...); lists give a key once per element."),
 			m.Opt("services.mysql.initialDatabases", m.ListOf(m.Submodule(

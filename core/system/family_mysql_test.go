@@ -54,6 +54,9 @@ func TestMySQLRendersMyCnfAndUnit(t *testing.T) {
 			t.Errorf("mysql.service lacks %q:\n%s", want, unit)
 		}
 	}
+	if tmp := readFile(t, filepath.Join(sp, "etc/tmpfiles.d/nixos.conf")); !strings.Contains(tmp, "d /var/lib/mysql 0700 mysql mysql -\n") {
+		t.Errorf("tmpfiles does not make the data directory:\n%s", tmp)
+	}
 	if _, err := os.Lstat(filepath.Join(sp, "etc/systemd/system/multi-user.target.wants/mysql.service")); err != nil {
 		t.Errorf("mysql.service is not wanted by multi-user.target: %v", err)
 	}
@@ -96,19 +99,20 @@ func TestMySQLWarnsAndRefuses(t *testing.T) {
     enable = true;
     package = { name = "mysql-8.0.36"; pname = "mysql80"; version = "8.0.36"; type = "derivation"; outPath = "/usr"; };
     port = 3307;
+    bind = "127.0.0.1";
   };`)
 	sp, warnings, err := Build(context.Background(), paths, "db")
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := strings.Join(warnings, "\n")
-	for _, want := range []string{"services.mysql.package is mysql80 8.0.36, but this host runs MariaDB", "services.mysql.port was removed in NixOS"} {
+	for _, want := range []string{"services.mysql.package is mysql80 8.0.36, but this host runs MariaDB", "services.mysql.port was removed in NixOS", "services.mysql.bind was removed in NixOS"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings lack %q: %q", want, warnings)
 		}
 	}
-	if cnf := readFile(t, filepath.Join(sp, "etc/my.cnf")); !strings.Contains(cnf, "port=3307\n") {
-		t.Errorf("services.mysql.port not in my.cnf:\n%s", cnf)
+	if cnf := readFile(t, filepath.Join(sp, "etc/my.cnf")); !strings.Contains(cnf, "port=3307\n") || !strings.Contains(cnf, "bind-address=127.0.0.1\n") {
+		t.Errorf("services.mysql.port and bind not in my.cnf:\n%s", cnf)
 	}
 
 	writeConfig(t, paths, "db", `services.mysql = { enable = true; replication.role = "master"; };`)

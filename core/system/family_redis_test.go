@@ -88,3 +88,21 @@ func TestRedisServersRenderAsNixOS(t *testing.T) {
 		t.Errorf("requirePass with requirePassFile: %v", err)
 	}
 }
+
+// TestRedisRenamedOptions: the options NixOS renamed from services.redis to
+// services.redis.servers."" still work there, with NixOS's warning.
+func TestRedisRenamedOptions(t *testing.T) {
+	needHostFile(t, "/usr/bin/redis-server", "redis-server")
+	paths := testPaths(t)
+	writeConfig(t, paths, "kv", `services.redis = { enable = true; port = 6400; requirePass = "old"; };`)
+	sp, warnings, err := Build(context.Background(), paths, "kv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conf := readFile(t, filepath.Join(sp, "etc/redis/redis.conf")); !strings.Contains(conf, "port 6400\n") || !strings.Contains(conf, "requirepass old\n") {
+		t.Errorf("redis.conf from the renamed options:\n%s", conf)
+	}
+	if len(warnings) != 3 || !strings.Contains(strings.Join(warnings, "\n"), "The option `services.redis.enable' has been renamed to `services.redis.servers.\"\".enable'.") {
+		t.Errorf("warnings %q", warnings)
+	}
+}

@@ -52,11 +52,14 @@ in
     warnings = lib.optional isMySQL
       "services.mysql.package is ${pkgName}${lib.optionalString (pkgVersion != "") " ${pkgVersion}"}, but this host runs MariaDB (/usr/sbin/mariadbd) for it: MySQL-only features (auth_socket, caching_sha2_password, --initialize-insecure) do not apply"
       ++ lib.optional (cfg.port != null)
-      "The option services.mysql.port was removed in NixOS; use services.mysql.settings.mysqld.port instead (nixcsh still honours it)";
+      "The option services.mysql.port was removed in NixOS; use services.mysql.settings.mysqld.port instead (nixcsh still honours it)"
+      ++ lib.optional (cfg.bind != null)
+      "The option services.mysql.bind was removed in NixOS; use services.mysql.settings.mysqld.bind-address instead (nixcsh still honours it)";
 
     services.mysql.settings.mysqld = lib.mkMerge [
       { datadir = cfg.dataDir; port = lib.mkDefault 3306; }
       (lib.mkIf (cfg.port != null) { port = cfg.port; })
+      (lib.mkIf (cfg.bind != null) { bind-address = cfg.bind; })
     ];
 
     users.users = lib.optionalAttrs (cfg.user == "mysql") {

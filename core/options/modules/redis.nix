@@ -1,9 +1,16 @@
 # services.redis.servers: NixOS's Redis instances, for the host's
 # /usr/bin/redis-server. Each server NAME gets a unit, a user, a group and
 # /var/lib/NAME, all named redisName NAME (redis for the server "").
-{ config, lib, pkgs, ... }:
+{ config, options, lib, pkgs, ... }:
 let
   cfg = config.services.redis;
+  # The options NixOS renamed from services.redis.X to
+  # services.redis.servers."".X that this configuration still defines.
+  renamed = lib.filter (n: options.services.redis.${n}.isDefined) [
+    "enable" "port" "openFirewall" "bind" "unixSocket" "unixSocketPerm" "logLevel" "logfile" "syslog"
+    "databases" "maxclients" "save" "slaveOf" "masterAuth" "requirePass" "requirePassFile" "appendOnly"
+    "appendFsync" "slowLogLogSlowerThan" "slowLogMaxLen" "settings"
+  ];
   redisName = name: "redis" + lib.optionalString (name != "") "-${name}";
   enabled = lib.filterAttrs (_: c: c.enable) cfg.servers;
 
@@ -63,56 +70,63 @@ let
     '';
 in
 {
-  config = lib.mkIf (enabled != { }) {
-    assertions = [
-      {
-        assertion = builtins.pathExists "/usr/bin/redis-server";
-        message = "services.redis.servers needs /usr/bin/redis-server, which is missing on this host: install the Debian package redis-server (apt-get install redis-server)";
-      }
-    ] ++ lib.mapAttrsToList (name: c: {
-      assertion = c.requirePass == null || c.requirePassFile == null;
-      message = "You can only set one of services.redis.servers.\"${name}\".requirePass and services.redis.servers.\"${name}\".requirePassFile";
-    }) enabled;
+  config = lib.mkMerge [
+    {
+      # As NixOS's mkRenamedOptionModule: the old names define the new ones.
+      services.redis.servers."" = lib.mkIf (renamed != [ ]) (lib.genAttrs renamed (n: cfg.${n}));
+      warnings = map (n: "The option `services.redis.${n}' has been renamed to `services.redis.servers.\"\".${n}'.") renamed;
+    }
+    (lib.mkIf (enabled != { }) {
+      assertions = [
+        {
+          assertion = builtins.pathExists "/usr/bin/redis-server";
+          message = "services.redis.servers needs /usr/bin/redis-server, which is missing on this host: install the Debian package redis-server (apt-get install redis-server)";
+        }
+      ] ++ lib.mapAttrsToList (name: c: {
+        assertion = c.requirePass == null || c.requirePassFile == null;
+        message = "You can only set one of services.redis.servers.\"${name}\".requirePass and services.redis.servers.\"${name}\".requirePassFile";
+      }) enabled;
 
-    warnings = lib.optional cfg.vmOverCommit
-      "services.redis.vmOverCommit: a container cannot set vm.overcommit_memory; set it on the host (sysctl vm.overcommit_memory=1)";
+      warnings = lib.optional cfg.vmOverCommit
+        "services.redis.vmOverCommit: a container cannot set vm.overcommit_memory; set it on the host (sysctl vm.overcommit_memory=1)";
 
-    networking.firewall.allowedTCPPorts =
-      lib.concatMap (c: lib.optional (c.openFirewall && c.port != 0) c.port) (lib.attrValues enabled);
+      networking.firewall.allowedTCPPorts =
+        lib.concatMap (c: lib.optional (c.openFirewall && c.port != 0) c.port) (lib.attrValues enabled);
 
-    users.users = lib.mapAttrs' (name: c: lib.nameValuePair (redisName name) {
-      description = "System user for the redis-server instance ${name}";
-      isSystemUser = true;
-      group = redisName name;
-    }) enabled;
-    users.groups = lib.mapAttrs' (name: c: lib.nameValuePair (redisName name) { }) enabled;
+      users.users = lib.mapAttrs' (name: c: lib.nameValuePair (redisName name) {
+        description = "System user for the redis-server instance ${name}";
+        isSystemUser = true;
+        group = redisName name;
+      }) enabled;
+      users.groups = lib.mapAttrs' (name: c: lib.nameValuePair (redisName name) { }) enabled;
 
-    environment.etc = lib.mapAttrs' (name: c: lib.nameValuePair "redis/${redisName name}.conf" {
-      text = confText (derived name c // c.settings);
-      # It may hold requirepass: readable by the server's group only.
-      mode = "0440";
-      group = c.user;
-    }) enabled;
+      environment.etc = lib.mapAttrs' (name: c: lib.nameValuePair "redis/${redisName name}.conf" {
+        text = confText (derived name c // c.settings);
+        # It may hold requirepass: readable by the server's group only.
+        mode = "0440";
+        group = c.user;
+      }) enabled;
 
-    systemd.services = lib.mapAttrs' (name: c: lib.nameValuePair (redisName name) {
-      description = "Redis Server - ${redisName name}";
-      wantedBy = [ "multi-user.target" ];
-      after = [ "network.target" ];
-      restartTriggers = [ (confText (derived name c // c.settings)) ];
-      serviceConfig = {
-        ExecStart = "/usr/bin/redis-server /var/lib/${redisName name}/redis.conf ${lib.escapeShellArgs c.extraParams}";
-        # "+": as root, to read the configuration and the password file.
-        ExecStartPre = "+${prepare name c}";
-        Type = "notify";
-        User = c.user;
-        Group = c.user;
-        RuntimeDirectory = redisName name;
-        RuntimeDirectoryMode = "0750";
-        StateDirectory = redisName name;
-        StateDirectoryMode = "0700";
-        UMask = "0077";
-        LimitNOFILE = lib.mkDefault (toString (c.maxclients + 32));
-      };
-    }) enabled;
-  };
+      systemd.services = lib.mapAttrs' (name: c: lib.nameValuePair (redisName name) {
+        description = "Redis Server - ${redisName name}";
+        wantedBy = [ "multi-user.target" ];
+        after = [ "network.target" ];
+        restartTriggers = [ (confText (derived name c // c.settings)) ];
+        serviceConfig = {
+          ExecStart = "/usr/bin/redis-server /var/lib/${redisName name}/redis.conf ${lib.escapeShellArgs c.extraParams}";
+          # "+": as root, to read the configuration and the password file.
+          ExecStartPre = "+${prepare name c}";
+          Type = "notify";
+          User = c.user;
+          Group = c.user;
+          RuntimeDirectory = redisName name;
+          RuntimeDirectoryMode = "0750";
+          StateDirectory = redisName name;
+          StateDirectoryMode = "0700";
+          UMask = "0077";
+          LimitNOFILE = lib.mkDefault (toString (c.maxclients + 32));
+        };
+      }) enabled;
+    })
+  ];
 }
