@@ -20,6 +20,7 @@ func mysqlConfig(databases ...string) string {
     settings.mysqld.skip-name-resolve = true;
     ensureDatabases = [ ` + strings.Join(quoted, " ") + ` ];
     ensureUsers = [ { name = "alice"; ensurePermissions = { "shop.*" = "ALL PRIVILEGES"; }; } ];
+    initialDatabases = [ { name = "notes"; schema = pkgs.writeText "notes.sql" "CREATE TABLE n (s TEXT); INSERT INTO n VALUES ('hi');"; } ];
     initialScript = pkgs.writeText "init.sql" ''
       CREATE DATABASE seeded;
       CREATE TABLE seeded.t (x INT);
@@ -30,7 +31,8 @@ func mysqlConfig(databases ...string) string {
 }
 
 // TestServiceMySQL: services.mysql runs the host's MariaDB in the
-// container: the first start initialises it and runs initialScript, every
+// container: the first start initialises it, loads initialDatabases' schema
+// and runs initialScript, every
 // start ensures ensureDatabases and ensureUsers (alice, by unix_socket, with
 // her grants), and an update that adds a database keeps the rows written
 // before it.
@@ -72,6 +74,9 @@ func TestServiceMySQL(t *testing.T) {
 	}
 	if got := sql("root", "SELECT x FROM seeded.t"); got != "42\n" {
 		t.Errorf("initialScript's row: %q", got)
+	}
+	if got := sql("root", "SELECT s FROM notes.n"); got != "hi\n" {
+		t.Errorf("initialDatabases' schema: %q", got)
 	}
 	if grants := sql("root", "SHOW GRANTS FOR 'alice'@'localhost'"); !strings.Contains(grants, "GRANT ALL PRIVILEGES ON `shop`.* TO `alice`@`localhost`") {
 		t.Errorf("alice's grants:\n%s", grants)
