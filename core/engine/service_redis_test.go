@@ -45,14 +45,16 @@ func mustRedis(t *testing.T, ip string, port int, pass, want string, args ...str
 
 func redisConfig(pass string) string {
 	return `services.redis.servers."" = { enable = true; bind = "0.0.0.0"; openFirewall = true; requirePass = ` + nixString(pass) + `; };
-  services.redis.servers.cache = { enable = true; port = 6390; bind = "0.0.0.0"; openFirewall = true; };
-  services.redis.servers.cache.settings.protected-mode = false;`
+  services.redis.servers.cache = { enable = true; port = 6390; bind = "0.0.0.0"; openFirewall = true; requirePassFile = "/etc/redis-cache.pass"; };
+  services.redis.servers.cache.settings.maxmemory = "32mb";
+  environment.etc."redis-cache.pass" = { text = "file-pass"; mode = "0400"; };`
 }
 
 // TestServiceRedis: services.redis.servers runs the host's redis-server in
 // the container, reached from the host with redis-cli: the server "" on
 // 6379 wants its password and refuses without it; a second, named server
-// answers on its own port; an update changes the password, and the data
+// answers on its own port with the password of its requirePassFile and its
+// settings; an update changes the password, and the data
 // written before survives the restart.
 func TestServiceRedis(t *testing.T) {
 	needRoot(t)
@@ -82,8 +84,12 @@ func TestServiceRedis(t *testing.T) {
 	if got := redisCLI(ip, 6379, "wrong", "GET", "fruit"); !strings.Contains(got, "WRONGPASS") && !strings.Contains(got, "invalid") {
 		t.Errorf("GET with a wrong password answered %q", got)
 	}
-	mustRedis(t, ip, 6390, "", "OK", "SET", "color", "red")
-	mustRedis(t, ip, 6390, "", "red", "GET", "color")
+	mustRedis(t, ip, 6390, "file-pass", "OK", "SET", "color", "red")
+	mustRedis(t, ip, 6390, "file-pass", "red", "GET", "color")
+	mustRedis(t, ip, 6390, "file-pass", "maxmemory\n33554432", "CONFIG", "GET", "maxmemory")
+	if got := redisCLI(ip, 6390, "", "GET", "color"); !strings.Contains(got, "NOAUTH") {
+		t.Errorf("the server with requirePassFile answered %q without the password", got)
+	}
 	// Each server runs as its own user, as NixOS has it.
 	if out := r.run(name, "ps", "-o", "user=", "-C", "redis-server"); !strings.Contains(out, "redis-cache") || !strings.Contains(out, "redis\n") {
 		t.Errorf("redis-server users: %q", out)
@@ -97,7 +103,7 @@ func TestServiceRedis(t *testing.T) {
 	if got := redisCLI(ip, 6379, "first-pass", "GET", "fruit"); strings.Contains(got, "apple") {
 		t.Errorf("the old password still works after the update: %q", got)
 	}
-	mustRedis(t, ip, 6390, "", "red", "GET", "color")
+	mustRedis(t, ip, 6390, "file-pass", "red", "GET", "color")
 }
 
 // logUnitsOnFailure shows the units' journal when the test fails (before
