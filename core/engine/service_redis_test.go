@@ -95,11 +95,19 @@ func TestServiceRedis(t *testing.T) {
 		t.Errorf("redis-server users: %q", out)
 	}
 
+	before := r.unitProps(name, "redis.service", "redis-cache.service")
 	newConfig := redisConfig("second-pass")
 	if _, err := r.M.Update(timeout(t), name, core.UpdateOptions{Config: &newConfig}); err != nil {
 		t.Fatal(err)
 	}
 	mustRedis(t, ip, 6379, "second-pass", "apple", "GET", "fruit")
+	after := r.unitProps(name, "redis.service", "redis-cache.service")
+	if after["redis.service"] == before["redis.service"] {
+		t.Errorf("redis.service was not restarted for its new password: %s", after["redis.service"])
+	}
+	if after["redis-cache.service"] != before["redis-cache.service"] {
+		t.Errorf("the unchanged server was restarted: %s -> %s", before["redis-cache.service"], after["redis-cache.service"])
+	}
 	if got := redisCLI(ip, 6379, "first-pass", "GET", "fruit"); strings.Contains(got, "apple") {
 		t.Errorf("the old password still works after the update: %q", got)
 	}
