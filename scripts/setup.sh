@@ -14,6 +14,10 @@ packages=(
 	openssh-server    # services.openssh runs the host's sshd
 	apache2           # services.httpd runs the host's Apache
 	sudo              # security.sudo writes sudoers for the host's sudo
+	mariadb-server    # services.mysql runs the host's mariadbd and mariadb-install-db
+	mariadb-client    # services.mysql's ensure* steps and its test use the mariadb client
+	redis-server      # services.redis.servers runs the host's redis-server
+	redis-tools       # services.redis's test talks to it with redis-cli
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests

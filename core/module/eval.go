@@ -437,6 +437,8 @@ func (sc *scope) declareGo(d Decl) error {
 	opt := &option{path: sc.full(parts), parts: parts, typ: d.Type, hasDefault: d.HasDefault, file: d.File, desc: d.Description, example: d.Example, declared: d}
 	if d.HasDefault {
 		opt.def = nix.FromGo(d.Default)
+	} else if d.DefaultFor != nil && sc.prefix != "" {
+		opt.def, opt.hasDefault = nix.FromGo(d.DefaultFor(sc.name)), true
 	} else if sc.prefix != "" && d.Path == "name" {
 		// NixOS: a submodule's `name` option defaults to its attribute name.
 		opt.def, opt.hasDefault = nix.String(sc.name), true

@@ -40,6 +40,12 @@ type Decl struct {
 	Description string
 	Example     any
 	File        string // where it was declared ("" for nixcsh's own options)
+	// DefaultFor, in an option of a submodule under attrsOf, gives the
+	// default from the attribute name, as a NixOS submodule's
+	// `{ name, ... }: { options.x.default = f name; }` does (redis's port
+	// is 6379 for the server named "" and 0 for the others). HasDefault
+	// stays false so listings show no single value; Description says it.
+	DefaultFor func(name string) any
 }
 
 // Opt makes a declaration with a default.

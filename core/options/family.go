@@ -38,6 +38,8 @@ var moduleFiles embed.FS
 // rendered in Go by render.go.
 var families = []family{
 	sudoFamily,
+	mysqlFamily,
+	redisFamily,
 }
 
 func familyDecls() []Decl {
