@@ -14,6 +14,7 @@ packages=(
 	openssh-server    # services.openssh runs the host's sshd
 	apache2           # services.httpd runs the host's Apache
 	sudo              # security.sudo writes sudoers for the host's sudo
+	postgresql        # services.postgresql runs the host's server (postgresql-MAJOR, with its psql)
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests
