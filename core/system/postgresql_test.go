@@ -105,7 +105,8 @@ func TestPostgresqlRenders(t *testing.T) {
 }
 
 // TestPostgresqlOptions: mkForce replaces the default pg_hba rules, a
-// dataDir of the user's own is made by tmpfiles, a named version picks the
+// dataDir of the user's own is made by tmpfiles, an initialScript given as
+// a path literal is copied into the generation, a named version picks the
 // host's directory, and the errors name what to do.
 func TestPostgresqlOptions(t *testing.T) {
 	major := hostPostgresMajor(t)
@@ -113,13 +114,24 @@ func TestPostgresqlOptions(t *testing.T) {
 	writeConfig(t, paths, "foo", `services.postgresql.enable = true;
   services.postgresql.package = { type = "derivation"; pname = "postgresql_`+major+`"; outPath = "/usr"; };
   services.postgresql.dataDir = "/srv/pg";
-  services.postgresql.authentication = lib.mkForce "local all all trust\n";`)
+  services.postgresql.authentication = lib.mkForce "local all all trust\n";
+  services.postgresql.initialScript = ./init.sql;`)
+	// A path literal names a host file: it is copied into the generation.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(paths.ConfigNix("foo")), "init.sql"), []byte("CREATE TABLE once (x int);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sp, _, err := Build(context.Background(), paths, "foo")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if hba := pgFile(t, sp, "pg_hba.conf"); hba != "local all all trust\n" {
 		t.Errorf("pg_hba.conf with mkForce = %q", hba)
+	}
+	if got := pgFile(t, sp, "init.sql"); got != "CREATE TABLE once (x int);\n" {
+		t.Errorf("the initialScript copied into the generation holds %q", got)
+	}
+	if post := readFile(t, filepath.Join(sp, "scripts/postgresql-post-start")); !strings.Contains(post, "-f "+sp+"/pkgs/") {
+		t.Errorf("postStart does not run the copied initialScript:\n%s", post)
 	}
 	unit := readFile(t, filepath.Join(sp, "etc/systemd/system/postgresql.service"))
 	if !strings.Contains(unit, `PGDATA=/srv/pg"`) || strings.Contains(unit, "StateDirectory=") {

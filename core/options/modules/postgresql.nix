@@ -41,6 +41,14 @@ let
 
   defaultDataDir = "/var/lib/postgresql/${major}";
 
+  # A path literal (./init.sql) is a file of the host, which the container
+  # does not see: it is copied into the generation, as Nix copies it to the
+  # store. A string is a path inside the container.
+  initialScript =
+    if builtins.isPath cfg.initialScript
+    then pkgs.writeText (baseNameOf cfg.initialScript) (builtins.readFile cfg.initialScript)
+    else cfg.initialScript;
+
   # postgresql.conf values: strings quoted (a ' doubled), booleans yes/no.
   toStr = v:
     if v == true then "yes"
@@ -157,7 +165,7 @@ in
         done
         if test -e ${cfg.dataDir}/.first_startup; then
           ${lib.optionalString (cfg.initialScript != null) ''
-            $PSQL -f ${cfg.initialScript}
+            $PSQL -f ${initialScript}
           ''}
           rm -f ${cfg.dataDir}/.first_startup
         fi
