@@ -120,9 +120,12 @@ func TestPostgresqlOptions(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(filepath.Dir(paths.ConfigNix("foo")), "init.sql"), []byte("CREATE TABLE once (x int);\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sp, _, err := Build(context.Background(), paths, "foo")
+	sp, warnings, err := Build(context.Background(), paths, "foo")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings without extensions: %q", warnings)
 	}
 	if hba := pgFile(t, sp, "pg_hba.conf"); hba != "local all all trust\n" {
 		t.Errorf("pg_hba.conf with mkForce = %q", hba)
@@ -139,6 +142,12 @@ func TestPostgresqlOptions(t *testing.T) {
 	}
 	if tmp := readFile(t, filepath.Join(sp, "etc/tmpfiles.d/nixos.conf")); !strings.Contains(tmp, "d /srv/pg 0700 postgres postgres -") {
 		t.Errorf("tmpfiles lacks /srv/pg:\n%s", tmp)
+	}
+
+	// Extensions, as NixOS's function of the package set: a warning, not an error.
+	writeConfig(t, paths, "foo", `services.postgresql.enable = true; services.postgresql.extensions = ps: [ ps.postgis ];`)
+	if _, warnings, err := Build(context.Background(), paths, "foo"); err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "postgresql-"+major+"-postgis-3") {
+		t.Errorf("extensions: warnings %q, %v", warnings, err)
 	}
 
 	for _, c := range []struct{ config, want string }{

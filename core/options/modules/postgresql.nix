@@ -117,6 +117,10 @@ in
       message = "services.postgresql.ensureUsers: ${u.name} has ensureDBOwnership, but there is no database ${u.name} in services.postgresql.ensureDatabases";
     }) cfg.ensureUsers;
 
+    # Extensions (a list, or a function of the package's set) are the host's.
+    warnings = map (o: "services.postgresql.${o}: nixcsh runs the host's PostgreSQL ${major}, whose extensions are Debian packages (postgresql-${major}-postgis-3, postgresql-${major}-pgvector, ...); install them on the host instead")
+      (builtins.filter (o: !(cfg.${o} == [ ])) [ "extensions" "extraPlugins" ]);
+
     users.users.postgres = {
       name = "postgres";
       uid = 71;
