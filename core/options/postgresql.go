@@ -40,7 +40,7 @@ var postgresqlFamily = family{
 			m.Opt("services.postgresql.logLinePrefix", m.Str(), "[%p] ", "The prefix of each log line (log_line_prefix); the journal adds the time."),
 			m.Opt("services.postgresql.extensions", m.Unspecified(), []any{}, "Accepted with a warning: the server is the host's, so its extensions are the host's Debian packages (postgresql-15-postgis-3, ...); install those instead."),
 			m.Opt("services.postgresql.extraPlugins", m.Unspecified(), []any{}, "The older name of extensions: accepted with a warning; install the extensions' Debian packages instead."),
-			m.Opt("services.postgresql.settings", m.AttrsOf(m.OneOf(m.Bool(), m.Float(), m.Int(), m.Str())), map[string]any{}, "postgresql.conf settings; strings are quoted, booleans become yes/no."),
+			m.Opt("services.postgresql.settings", m.AttrsOf(m.OneOf(m.Bool(), m.Float(), m.Int(), m.Str(), m.ListOf(m.Str()))), map[string]any{}, "postgresql.conf settings; strings are quoted, booleans become yes/no, lists (shared_preload_libraries) one quoted string joined with commas."),
 			m.Opt("services.postgresql.recoveryConfig", m.NullOr(m.Lines()), nil, "Accepted for NixOS compatibility; recovery.conf is not read by PostgreSQL 12 and later (use settings)."),
 			m.Opt("services.postgresql.superUser", m.Str(), "postgres", "The superuser role the unit uses for its setup (internal in NixOS)."),
 		}

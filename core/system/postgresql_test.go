@@ -50,6 +50,8 @@ func TestPostgresqlRenders(t *testing.T) {
     initdbArgs = [ "--data-checksums" ];
     settings.work_mem = "8MB";
     settings.log_connections = true;
+    settings.shared_preload_libraries = [ "pg_stat_statements" "auto_explain" ];
+    settings.search_path = "it's";
   };`)
 	sp, _, err := Build(context.Background(), paths, "foo")
 	if err != nil {
@@ -60,7 +62,8 @@ func TestPostgresqlRenders(t *testing.T) {
 
 	conf := pgFile(t, sp, "postgresql.conf")
 	for _, want := range []string{"listen_addresses = '*'\n", "port = 5433\n", "log_destination = 'stderr'\n",
-		"work_mem = '8MB'\n", "log_connections = yes\n", "unix_socket_directories = '/run/postgresql'\n",
+		"work_mem = '8MB'\n", "log_connections = yes\n",
+		"shared_preload_libraries = 'pg_stat_statements, auto_explain'\n", "search_path = 'it''s'\n", "unix_socket_directories = '/run/postgresql'\n",
 		"hba_file = '" + sp + "/pkgs/"} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("postgresql.conf lacks %q:\n%s", want, conf)

@@ -49,10 +49,12 @@ let
     then pkgs.writeText (baseNameOf cfg.initialScript) (builtins.readFile cfg.initialScript)
     else cfg.initialScript;
 
-  # postgresql.conf values: strings quoted (a ' doubled), booleans yes/no.
+  # postgresql.conf values: strings quoted (a ' doubled), booleans yes/no,
+  # lists (shared_preload_libraries) one string joined with commas.
   toStr = v:
     if v == true then "yes"
     else if v == false then "no"
+    else if builtins.isList v then toStr (lib.concatStringsSep ", " v)
     else if builtins.isString v then "'${lib.replaceStrings [ "'" ] [ "''" ] v}'"
     else toString v;
   configFile = pkgs.writeText "postgresql.conf"
