@@ -45,7 +45,7 @@ func pgConfig(extra string) string {
 // container: psql inside (as postgres, over the socket) sees the database
 // app owned by app, psql from the host over TCP writes to it, and an update
 // that adds a database and changes a setting keeps the data, creates the
-// database and does not run initialScript again.
+// database and does not run initialScript again, nor does a restart.
 func TestServicePostgresql(t *testing.T) {
 	needRoot(t)
 	psql := hostPsql(t)
@@ -127,5 +127,16 @@ func TestServicePostgresql(t *testing.T) {
 	var rows string
 	if err := pollUntil(func() (err error) { rows, err = tcp("SELECT name FROM items"); return err }); err != nil || rows != "kept" {
 		t.Errorf("after the update the row is %q (%v), want kept", rows, err)
+	}
+
+	// A stop and a start (a clean shutdown by SIGINT, then the existing
+	// data directory) keep everything, and initialScript still ran once.
+	if err := r.M.Stop(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	r.start(name)
+	mustInside("SELECT count(*) FROM boots", "1")
+	if err := pollUntil(func() (err error) { rows, err = tcp("SELECT name FROM items"); return err }); err != nil || rows != "kept" {
+		t.Errorf("after a restart the row is %q (%v), want kept", rows, err)
 	}
 }
