@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nixcsh/nixcsh/core"
 )
@@ -51,7 +53,10 @@ func TestServicePostgresql(t *testing.T) {
 	psql := hostPsql(t)
 	t.Parallel()
 	r := newTestRoot(t)
-	ctx := timeout(t)
+	// The whole test (two server starts, an update, a restart) under one
+	// bound longer than a single step's.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	host, local := uniqueAddresses(t)
 	c, err := r.M.Create(ctx, uniqueName("pg"), core.CreateOptions{Config: pgConfig(""), HostAddress: host, LocalAddress: local})
 	if err != nil {
