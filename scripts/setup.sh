@@ -18,6 +18,7 @@ packages=(
 	mariadb-client    # services.mysql's ensure* steps and its test use the mariadb client
 	redis-server      # services.redis.servers runs the host's redis-server
 	redis-tools       # services.redis's test talks to it with redis-cli
+	postgresql        # services.postgresql runs the host's server (postgresql-MAJOR, with its psql)
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests

@@ -40,6 +40,7 @@ var families = []family{
 	sudoFamily,
 	mysqlFamily,
 	redisFamily,
+	postgresqlFamily,
 }
 
 func familyDecls() []Decl {
