@@ -1,0 +1,98 @@
+package system
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/nixcsh/nixcsh/core"
+)
+
+// corpusFloor is how many files of testdata/corpus `create` accepts today. It
+// may only go up: raise it when a change makes more of the corpus build.
+const corpusFloor = 0
+
+// clearRefusal lists the shapes of a refusal that tells the user what is wrong
+// and what to do (issue 12, item 4). A refusal matching none of them is a
+// defect of nixcsh's messages, whatever the configuration's fault.
+var clearRefusal = []*regexp.Regexp{
+	// An option NixOS has that nixcsh does not implement.
+	regexp.MustCompile(`^The option '[^']+' is not implemented by nixcsh \(it exists in NixOS\); 'nixcsh options [^']*' lists what is`),
+	// An option NixOS does not have either: named, with a suggestion or the listing command.
+	regexp.MustCompile(`^The option '[^']+' does not exist\..*(did you mean|'nixcsh options)`),
+	// Several unknown options, reported in one error.
+	regexp.MustCompile(`^The configuration defines \d+ options? that nixcsh does not have:`),
+	// A value of the wrong type: NixOS's own message, naming the option and the definition.
+	regexp.MustCompile(`^A definition for option '[^']+' is not of type`),
+	// A package name the host lacks, naming the Debian package to install.
+	regexp.MustCompile(`Debian package '[^']+'`),
+	regexp.MustCompile(`install it on the host \(apt-get install [^)]+\)`),
+	// A file the configuration reads that is not there, named.
+	regexp.MustCompile(`(?s)path '[^']+' does not exist|the configuration file .* does not exist|cannot read '[^']+'`),
+	// An assertion of the configuration itself.
+	regexp.MustCompile(`^Failed assertions:`),
+}
+
+// unhelpful are messages that must never reach a user on their own.
+var unhelpful = regexp.MustCompile(`goroutine |runtime error|stack overflow|^undefined variable`)
+
+func isClear(msg string) bool {
+	if unhelpful.MatchString(msg) {
+		return false
+	}
+	for _, re := range clearRefusal {
+		if re.MatchString(msg) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCorpus builds every real-world configuration under testdata/corpus the
+// way `nixcsh create --config-file` does (configuration.nix imports it) and
+// measures how many are accepted; each refusal must be a clear message.
+func TestCorpus(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/corpus/*.nix")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus under testdata/corpus: %v", err)
+	}
+	sort.Strings(files)
+	paths := testPaths(t)
+	accepted := 0
+	var unclear []string
+	for i, f := range files {
+		abs, _ := filepath.Abs(f)
+		name := "corpus" + strings.TrimLeft(filepath.Base(f)[:2], "0")
+		if i < 0 {
+			continue
+		}
+		p := paths.ConfigNix(name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(core.ConfigTemplate(name, "", abs)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := Build(context.Background(), paths, name)
+		if err == nil {
+			accepted++
+			t.Logf("accepted %s", filepath.Base(f))
+			continue
+		}
+		msg := err.Error()
+		first := strings.SplitN(msg, "\n", 2)[0]
+		t.Logf("refused  %s: %s", filepath.Base(f), first)
+		if !isClear(msg) {
+			unclear = append(unclear, filepath.Base(f)+": "+first)
+		}
+	}
+	t.Logf("corpus: %d of %d accepted (%.0f%%)", accepted, len(files), 100*float64(accepted)/float64(len(files)))
+	for _, u := range unclear {
+		t.Errorf("refusal without a clear message: %s", u)
+	}
+	if accepted < corpusFloor {
+		t.Errorf("corpus: %d accepted, fewer than the floor %d", accepted, corpusFloor)
+	}
+}
