@@ -586,6 +586,9 @@ func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 		}
 		seen[p] = true
 		if _, err := os.Stat(p); err != nil {
+			if rel, ok := strings.CutPrefix(p, ModulesPath+"/"); ok {
+				return sc.st.fail("The module '${modulesPath}/%s' imported from '%s' is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.", rel, file)
+			}
 			return sc.st.fail("The module '%s' imported from '%s' does not exist.", p, file)
 		}
 		mv, err := sc.st.ev.EvalFile(p)

@@ -52,7 +52,7 @@ func (sc *scope) checkUnknown() error {
 	for _, u := range found {
 		fmt.Fprintf(&b, "\n- '%s' (in %s) %s", u.path, u.loc, strings.TrimSuffix(u.reason, "."))
 		if u.tail != "" {
-			fmt.Fprintf(&b, " %s", strings.TrimSuffix(u.tail, "."))
+			fmt.Fprintf(&b, "; %s", strings.TrimSuffix(u.tail, "."))
 		}
 	}
 	return sc.st.fail("%s", b.String())

@@ -45,6 +45,7 @@ func TestUnknownAllReported(t *testing.T) {
   services.gitea.enable = true;`),
 		"more.nix": `{
   documentation.enable = false;
+  services.openssh.zzzzzzzz = 1;
 }`,
 	})
 	if err == nil {
@@ -52,15 +53,16 @@ func TestUnknownAllReported(t *testing.T) {
 	}
 	msg := err.Error()
 	lines := strings.Split(msg, "\n")
-	if lines[0] != "The configuration defines 3 options that nixcsh does not have:" || len(lines) != 4 {
+	if lines[0] != "The configuration defines 4 options that nixcsh does not have:" || len(lines) != 5 {
 		t.Fatalf("error:\n%s", msg)
 	}
 	wants := []string{
 		"- 'documentation' (in '", "more.nix:2:3') is not implemented by nixcsh (it exists in NixOS); 'nixcsh options' lists what is",
 		"- 'services.gitea' (in '", "configuration.nix:8:3') is not implemented by nixcsh (it exists in NixOS); 'nixcsh options services' lists what is",
 		"- 'services.openssh.enabel' (in '", "configuration.nix:7:3') does not exist. Did you mean 'services.openssh.enable'?",
+		"- 'services.openssh.zzzzzzzz' (in '", "more.nix:3:3') does not exist; 'nixcsh options services.openssh' lists the options nixcsh has",
 	}
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 4; i++ {
 		l := lines[i+1]
 		if !strings.HasPrefix(l, wants[2*i]) || !strings.HasSuffix(l, wants[2*i+1]) {
 			t.Errorf("line %d is %q, want %q...%q", i+1, l, wants[2*i], wants[2*i+1])
@@ -114,4 +116,12 @@ func TestShownValuesAreCapped(t *testing.T) {
 	if err == nil || len(err.Error()) > 600 {
 		t.Errorf("unknown option with a large value: %d bytes:\n%.300s", len(err.Error()), err)
 	}
+}
+
+// Importing one of NixOS's own modules (modulesPath) says that nixcsh has
+// none and what to do, rather than that a file is missing.
+func TestImportOfNixOSModule(t *testing.T) {
+	wantErr(t, map[string]string{"configuration.nix": `{ modulesPath, ... }: { imports = [ "${modulesPath}/virtualisation/lxc-container.nix" ]; }`},
+		"The module '${modulesPath}/virtualisation/lxc-container.nix' imported from '",
+		"is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.")
 }
