@@ -127,8 +127,15 @@ func (sc *scope) describeUnknown(parent *node, at []string, name string, cd def)
 	case sc.prefix == "" && inNixOS(full):
 		u.reason = fmt.Sprintf("is not implemented by nixcsh (it exists in NixOS); %s lists what is.", listing)
 	default:
-		if s := suggest(name, parent); s != "" {
+		siblings := make([]string, 0, len(parent.children))
+		for k := range parent.children {
+			siblings = append(siblings, k)
+		}
+		if s := suggest(name, siblings); s != "" {
 			u.reason = fmt.Sprintf("does not exist. Did you mean '%s'?", sc.full(append(append([]string{}, at...), s)))
+		} else if s := suggest(name, nixosChildren(joinPath(at))); sc.prefix == "" && s != "" {
+			u.reason = fmt.Sprintf("does not exist. Did you mean '%s'? (NixOS has it; nixcsh does not implement it: %s lists what is.)",
+				sc.full(append(append([]string{}, at...), s)), listing)
 		} else {
 			u.reason = "does not exist."
 			u.tail = listing + " lists the options nixcsh has."
@@ -149,14 +156,11 @@ func (sc *scope) listingPrefix(at []string) string {
 	return joinPath(parts[:len(parts)-1])
 }
 
-// suggest is the declared sibling closest to name, if close enough to be a
+// suggest is the one of names closest to name, if close enough to be a
 // likely typo (a few letters added, dropped, swapped or of another case).
-func suggest(name string, parent *node) string {
+func suggest(name string, names []string) string {
 	best, bestDist := "", -1
-	names := make([]string, 0, len(parent.children))
-	for k := range parent.children {
-		names = append(names, k)
-	}
+	names = append([]string(nil), names...)
 	sort.Strings(names)
 	for _, k := range names {
 		d := editDistance(strings.ToLower(name), strings.ToLower(k))
@@ -218,8 +222,10 @@ func editDistance(a, b string) int {
 //go:embed nixos-options.txt
 var nixosOptions string
 
-var nixosSet = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
+// nixosNames maps every NixOS option path or namespace of the list (each
+// prefix of a listed name) to the names directly under it.
+var nixosNames = sync.OnceValue(func() map[string][]string {
+	m := map[string][]string{}
 	for _, l := range strings.Split(nixosOptions, "\n") {
 		l = strings.TrimSpace(l)
 		if l == "" || strings.HasPrefix(l, "#") {
@@ -228,11 +234,22 @@ var nixosSet = sync.OnceValue(func() map[string]bool {
 		// Every prefix of a NixOS option is a NixOS namespace.
 		parts := strings.Split(l, ".")
 		for i := 1; i <= len(parts); i++ {
-			m[strings.Join(parts[:i], ".")] = true
+			p := strings.Join(parts[:i], ".")
+			if _, ok := m[p]; !ok {
+				m[p] = nil
+				parent := strings.Join(parts[:i-1], ".")
+				m[parent] = append(m[parent], parts[i-1])
+			}
 		}
 	}
 	return m
 })
 
 // inNixOS reports whether NixOS has an option or namespace at path.
-func inNixOS(path string) bool { return nixosSet()[path] }
+func inNixOS(path string) bool {
+	_, ok := nixosNames()[path]
+	return ok
+}
+
+// nixosChildren are the names NixOS has directly under path ("" for the top).
+func nixosChildren(path string) []string { return nixosNames()[path] }

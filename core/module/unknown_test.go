@@ -125,3 +125,10 @@ func TestImportOfNixOSModule(t *testing.T) {
 		"The module '${modulesPath}/virtualisation/lxc-container.nix' imported from '",
 		"is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.")
 }
+
+// A typo of an option NixOS has and nixcsh does not gets the suggestion too,
+// with what it means.
+func TestUnknownTypoOfNixOSOption(t *testing.T) {
+	wantErr(t, map[string]string{"configuration.nix": template("foo", `services.gtiea.enable = true;`)},
+		"The option 'services.gtiea' does not exist. Did you mean 'services.gitea'? (NixOS has it; nixcsh does not implement it: 'nixcsh options services' lists what is.) Definition values:")
+}

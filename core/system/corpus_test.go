@@ -35,7 +35,7 @@ var clearRefusal = []*regexp.Regexp{
 	// An import of one of NixOS's own modules, or of a file that is not there.
 	regexp.MustCompile(`^The module '[^']+' imported from '[^']+' (is one of NixOS's own modules|does not exist)`),
 	// A file the configuration reads that is not there, named.
-	regexp.MustCompile(`(?s)path '[^']+' does not exist|the configuration file .* does not exist|cannot read '[^']+'`),
+	regexp.MustCompile(`(?s)path '[^']+' does not exist|the configuration file .* does not exist|cannot read \S+`),
 	// An assertion of the configuration itself.
 	regexp.MustCompile(`^Failed assertions:`),
 }
