@@ -2,8 +2,10 @@ package system
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -77,7 +79,7 @@ func TestCorpus(t *testing.T) {
 		if err := os.WriteFile(p, []byte(core.ConfigTemplate(name, "", abs)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := buildNoPanic(paths, name)
+		err := buildInChild(t, paths, name)
 		if err == nil {
 			accepted++
 			t.Logf("accepted %s", base)
@@ -114,14 +116,41 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-// buildNoPanic is Build with a panic turned into a failure of the test's
-// own making: a configuration must never crash nixcsh.
-func buildNoPanic(paths core.Paths, name string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("goroutine panic: %v", r)
+// buildInChild builds in a child process (this test binary, running
+// TestCorpusChild), so that a configuration that crashes nixcsh (a panic, a
+// stack overflow, which no recover catches) is reported as such with its
+// file, and the other files are still measured.
+func buildInChild(t *testing.T, paths core.Paths, name string) error {
+	out := filepath.Join(t.TempDir(), "result")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCorpusChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "NIXCSH_CORPUS_ROOT="+paths.Root, "NIXCSH_CORPUS_NAME="+name, "NIXCSH_CORPUS_OUT="+out)
+	log, runErr := cmd.CombinedOutput()
+	res, err := os.ReadFile(out)
+	if runErr != nil || err != nil {
+		tail := string(log)
+		if len(tail) > 2000 {
+			tail = tail[:2000]
 		}
-	}()
-	_, _, err = Build(context.Background(), paths, name)
-	return err
+		return fmt.Errorf("nixcsh crashed (goroutine dump follows): %v\n%s", runErr, tail)
+	}
+	if string(res) == "accepted" {
+		return nil
+	}
+	return errors.New(strings.TrimPrefix(string(res), "refused\n"))
+}
+
+// TestCorpusChild is TestCorpus's child: it builds one configuration and
+// writes the outcome to a file. Run on its own, it does nothing.
+func TestCorpusChild(t *testing.T) {
+	root, name, out := os.Getenv("NIXCSH_CORPUS_ROOT"), os.Getenv("NIXCSH_CORPUS_NAME"), os.Getenv("NIXCSH_CORPUS_OUT")
+	if root == "" {
+		t.Skip("run by TestCorpus")
+	}
+	res := "accepted"
+	if _, _, err := Build(context.Background(), core.Paths{Root: root}, name); err != nil {
+		res = "refused\n" + err.Error()
+	}
+	if err := os.WriteFile(out, []byte(res), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
