@@ -42,11 +42,13 @@ var clearRefusal = []*regexp.Regexp{
 	regexp.MustCompile(`^Failed assertions:`),
 }
 
-// unhelpful are messages that must never reach a user on their own.
-var unhelpful = regexp.MustCompile(`goroutine |runtime error|stack overflow|^undefined variable`)
+// crashed marks nixcsh failing instead of refusing: a panic or a stack
+// overflow. Anything else that matches none of clearRefusal (a bare
+// "undefined variable", a "does not exist" without what to do) is unclear too.
+var crashed = regexp.MustCompile(`goroutine |runtime error|stack overflow`)
 
 func isClear(msg string) bool {
-	if unhelpful.MatchString(msg) {
+	if crashed.MatchString(msg) {
 		return false
 	}
 	for _, re := range clearRefusal {
@@ -152,5 +154,22 @@ func TestCorpusChild(t *testing.T) {
 	}
 	if err := os.WriteFile(out, []byte(res), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRefusalShapes pins what the corpus counts as a clear refusal.
+func TestRefusalShapes(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"The option 'services.gitea' is not implemented by nixcsh (it exists in NixOS); 'nixcsh options services' lists what is. Definition values:\n- In 'a.nix:1:3': { }": true,
+		"The option 'services.openssh.enabel' does not exist. Did you mean 'services.openssh.enable'? Definition values:\n- In 'a.nix:1:3': true":                           true,
+		"The option 'services.foo' does not exist. Definition values:\n- In 'a.nix:1:3': 1\n'nixcsh options services' lists the options nixcsh has.":                        true,
+		"The option 'services.foo' does not exist. Definition values:\n- In 'a.nix:1:3': 1":                                                                                 false,
+		"error: undefined variable 'inputs'\n       at a.nix:1:49":                                                                                                          false,
+		"error: attribute 'htop' missing\nnixcsh's pkgs are the host's programs; install it on the host (apt-get install htop)":                                             true,
+		"nixcsh crashed (goroutine dump follows): exit status 2\nruntime: goroutine stack exceeds 1000000000-byte limit":                                                    false,
+	} {
+		if got := isClear(msg); got != want {
+			t.Errorf("isClear(%q) = %v, want %v", msg, got, want)
+		}
 	}
 }
