@@ -588,6 +588,9 @@ func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 		}
 		seen[p] = true
 		if _, err := os.Stat(p); err != nil {
+			if rel, ok := strings.CutPrefix(p, ModulesPath+"/"); ok {
+				return sc.st.fail("The module '${modulesPath}/%s' imported from '%s' is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.", rel, file)
+			}
 			return sc.st.fail("The module '%s' imported from '%s' does not exist.", p, file)
 		}
 		mv, err := sc.st.ev.EvalFile(p)
@@ -825,69 +828,6 @@ func (sc *scope) loc(d def) string {
 	return fmt.Sprintf("'%s'", fileOr(d.file))
 }
 
-// checkUnknown reports definitions of options nobody declared, as NixOS
-// does, before any value is computed.
-func (sc *scope) checkUnknown() error {
-	for _, m := range sc.modules {
-		if err := sc.unknownIn(def{file: m.file, value: m.config}, sc.root, nil, m.top); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (sc *scope) unknownIn(d def, n *node, at []string, top bool) error {
-	if n.opt != nil {
-		return nil
-	}
-	v, err := sc.force(d.value)
-	if err != nil {
-		return err
-	}
-	switch sc.tagOf(v) {
-	case "merge":
-		cl, err := sc.force(sc.attr(v, "contents"))
-		if err != nil {
-			return err
-		}
-		for _, c := range nix.Elems(cl) {
-			d2 := d
-			d2.value = c
-			if err := sc.unknownIn(d2, n, at, top); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "if", "override", "order":
-		d2 := d
-		d2.value = sc.attr(v, "content")
-		return sc.unknownIn(d2, n, at, top)
-	}
-	if nix.TypeOf(v) != "set" {
-		return sc.notNamespace(d, at, v)
-	}
-	for _, name := range nix.AttrNames(v) {
-		if top && len(at) == 0 && reservedKeys[name] {
-			continue
-		}
-		child, _ := nix.GetAttr(v, name)
-		pos := d.pos
-		if p, ok := nix.AttrPos(v, name); ok {
-			pos = p
-		}
-		cd := def{file: d.file, pos: pos, value: child}
-		path := append(append([]string{}, at...), name)
-		c := n.children[name]
-		if c == nil {
-			return sc.st.fail("The option '%s' does not exist. Definition values:\n- In %s: %s", sc.full(path), sc.loc(cd), sc.show(child, 0))
-		}
-		if err := sc.unknownIn(cd, c, path, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // --- option values -----------------------------------------------------------
 
 func (sc *scope) value(o *option) (nix.Value, error) {
@@ -1073,9 +1013,12 @@ func (sc *scope) showDefs(defs []def) string {
 
 // --- results -------------------------------------------------------------------
 
+// toTree computes every option value under n. Children go in sorted order
+// so that, of several broken options, the same one is reported every run.
 func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
-	for k, c := range n.children {
+	for _, k := range sortedChildren(n) {
+		c := n.children[k]
 		if c.opt != nil {
 			v, err := sc.value(c.opt)
 			if err != nil {
@@ -1218,14 +1161,18 @@ func (sc *scope) walkOpts(n *node, f func(*option)) {
 		f(n.opt)
 		return
 	}
+	for _, k := range sortedChildren(n) {
+		sc.walkOpts(n.children[k], f)
+	}
+}
+
+func sortedChildren(n *node) []string {
 	keys := make([]string, 0, len(n.children))
 	for k := range n.children {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		sc.walkOpts(n.children[k], f)
-	}
+	return keys
 }
 
 func (sc *scope) defined() []string {

@@ -1,11 +1,11 @@
 package module
 
 import (
-	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nixcsh/nixcsh/core/nix"
 )
@@ -615,45 +615,75 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 	return sub.config, nil
 }
 
-// show prints a value as NixOS shows definitions in messages.
+// showLimit caps a value printed in a message: a definition can hold a
+// whole package set, which must not become a line of a hundred kilobytes.
+const showLimit = 200
+
+// show prints a value as NixOS shows definitions in messages, cut at
+// showLimit characters with "…".
 func (sc *scope) show(v nix.Value, depth int) string {
+	var b strings.Builder
+	sc.showTo(&b, v, depth)
+	if b.Len() <= showLimit {
+		return b.String()
+	}
+	s := b.String()
+	cut := showLimit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// showTo writes v to b, stopping early once b is past showLimit (the rest
+// would be cut anyway, and forcing it can be costly).
+func (sc *scope) showTo(b *strings.Builder, v nix.Value, depth int) {
+	if b.Len() > showLimit {
+		return
+	}
 	fv, err := sc.force(v)
 	if err != nil {
-		return "«error»"
+		b.WriteString("«error»")
+		return
 	}
 	switch nix.TypeOf(fv) {
 	case "null":
-		return "null"
+		b.WriteString("null")
 	case "bool":
-		b, _ := nix.AsBool(fv)
-		return strconv.FormatBool(b)
+		x, _ := nix.AsBool(fv)
+		b.WriteString(strconv.FormatBool(x))
 	case "int":
 		i, _ := nix.AsInt(fv)
-		return strconv.FormatInt(i, 10)
+		b.WriteString(strconv.FormatInt(i, 10))
 	case "float":
 		f, _ := nix.AsFloat(fv)
-		return strconv.FormatFloat(f, 'g', -1, 64)
+		b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 	case "string":
 		s, _ := nix.AsString(fv)
-		return nixQuote(s)
+		b.WriteString(nixQuote(s))
 	case "path":
 		s, _ := nix.AsString(fv)
-		return s
+		b.WriteString(s)
 	case "lambda":
-		return "<function>"
+		b.WriteString("<function>")
 	case "list":
-		if depth > 3 {
-			return "[ ... ]"
-		}
 		es := nix.Elems(fv)
-		if len(es) == 0 {
-			return "[ ]"
+		switch {
+		case depth > 3:
+			b.WriteString("[ ... ]")
+		case len(es) == 0:
+			b.WriteString("[ ]")
+		default:
+			b.WriteString("[ ")
+			for _, e := range es {
+				if b.Len() > showLimit {
+					return
+				}
+				sc.showTo(b, e, depth+1)
+				b.WriteString(" ")
+			}
+			b.WriteString("]")
 		}
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = sc.show(e, depth+1)
-		}
-		return "[ " + strings.Join(parts, " ") + " ]"
 	case "set":
 		if isDerivation(sc, fv) {
 			n := ""
@@ -662,25 +692,31 @@ func (sc *scope) show(v nix.Value, depth int) string {
 					n, _ = nix.AsString(f)
 				}
 			}
-			return "<derivation " + n + ">"
-		}
-		if depth > 3 {
-			return "{ ... }"
+			b.WriteString("<derivation " + n + ">")
+			return
 		}
 		names := nix.AttrNames(fv)
-		if len(names) == 0 {
-			return "{ }"
+		switch {
+		case depth > 3:
+			b.WriteString("{ ... }")
+		case len(names) == 0:
+			b.WriteString("{ }")
+		default:
+			b.WriteString("{ ")
+			for _, k := range names {
+				if b.Len() > showLimit {
+					return
+				}
+				a, _ := nix.GetAttr(fv, k)
+				b.WriteString(joinPath([]string{k}) + " = ")
+				sc.showTo(b, a, depth+1)
+				b.WriteString("; ")
+			}
+			b.WriteString("}")
 		}
-		var b strings.Builder
-		b.WriteString("{ ")
-		for _, k := range names {
-			a, _ := nix.GetAttr(fv, k)
-			fmt.Fprintf(&b, "%s = %s; ", joinPath([]string{k}), sc.show(a, depth+1))
-		}
-		b.WriteString("}")
-		return b.String()
+	default:
+		b.WriteString("«" + nix.TypeOf(fv) + "»")
 	}
-	return "«" + nix.TypeOf(fv) + "»"
 }
 
 func nixQuote(s string) string {

@@ -86,7 +86,7 @@ func TestUnknownOption(t *testing.T) {
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `services.foo.enable = true;`)},
 		"The option 'services.foo' does not exist. Definition values:\n- In '", "configuration.nix:6:3': { enable = true; }")
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `users.users.alice.isNormalUsr = true;`)},
-		"The option 'users.users.alice.isNormalUsr' does not exist. Definition values:", ": true")
+		"The option 'users.users.alice.isNormalUsr' does not exist. Did you mean 'users.users.alice.isNormalUser'? Definition values:", ": true")
 	// An unknown option under mkIf false is still an error, as in NixOS.
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `services = lib.mkIf false { nope = 1; };`)},
 		"The option 'services.nope' does not exist.")
