@@ -14,6 +14,8 @@ packages=(
 	openssh-server    # services.openssh runs the host's sshd
 	apache2           # services.httpd runs the host's Apache
 	sudo              # security.sudo writes sudoers for the host's sudo
+	nginx             # services.nginx runs the host's nginx
+	openssl           # the nginx test makes a self-signed certificate
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests

@@ -38,6 +38,7 @@ var moduleFiles embed.FS
 // rendered in Go by render.go.
 var families = []family{
 	sudoFamily,
+	nginxFamily,
 }
 
 func familyDecls() []Decl {

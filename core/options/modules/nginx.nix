@@ -1,0 +1,415 @@
+# services.nginx: NixOS's nginx options, for the host's /usr/sbin/nginx.
+#
+# The configuration is /etc/nginx/nginx.conf in the container (the host's
+# /etc/nginx is not seen there), self-contained: its MIME types, proxy
+# headers and the files given as path literals (certificates, password files)
+# are written beside it. nginx runs in the foreground as the nginx user, as
+# on NixOS; a change of the configuration reloads it.
+{ config, lib, ... }:
+let
+  cfg = config.services.nginx;
+  nginx = "/usr/sbin/nginx -c /etc/nginx/nginx.conf";
+
+  # Files given as path literals are host files: they are copied into the
+  # system under /etc/nginx/files, and the configuration names the copy. A
+  # string is a path inside the container and is used as it is.
+  fileName = p: "nginx/files/${builtins.substring 0 12 (builtins.hashString "sha256" (toString p))}-${baseNameOf p}";
+  inContainer = p: if builtins.isPath p then "/etc/${fileName p}" else toString p;
+  givenFiles =
+    let
+      auth = z: lib.optional (z.basicAuthFile != null) z.basicAuthFile;
+      ofVhost = v:
+        lib.optionals (hasSSL v) ([ v.sslCertificate v.sslCertificateKey ]
+          ++ lib.optional (v.sslTrustedCertificate != null) v.sslTrustedCertificate)
+        ++ auth v ++ lib.concatMap auth (builtins.attrValues v.locations);
+    in
+    builtins.filter builtins.isPath (lib.unique (lib.concatMap ofVhost (builtins.attrValues cfg.virtualHosts)
+      ++ lib.optional (cfg.sslDhparam != null) cfg.sslDhparam));
+
+  onlySSL = v: v.onlySSL;
+  hasSSL = v: v.onlySSL || v.addSSL || v.forceSSL;
+  onOff = b: if b then "on" else "off";
+  serverName = name: v: if v.serverName != null then v.serverName else name;
+
+  # The MIME types nixcsh gives nginx (NixOS takes mailcap's).
+  mimeTypes = {
+    "text/html" = "html htm shtml";
+    "text/css" = "css";
+    "text/xml" = "xml";
+    "text/plain" = "txt text conf log";
+    "text/csv" = "csv";
+    "text/markdown" = "md markdown";
+    "text/calendar" = "ics";
+    "text/vcard" = "vcf";
+    "text/vtt" = "vtt";
+    "text/javascript" = "js mjs";
+    "application/json" = "json";
+    "application/ld+json" = "jsonld";
+    "application/manifest+json" = "webmanifest";
+    "application/atom+xml" = "atom";
+    "application/rss+xml" = "rss";
+    "application/xhtml+xml" = "xhtml";
+    "application/wasm" = "wasm";
+    "application/pdf" = "pdf";
+    "application/zip" = "zip";
+    "application/gzip" = "gz";
+    "application/x-tar" = "tar";
+    "application/x-bzip2" = "bz2";
+    "application/x-xz" = "xz";
+    "application/zstd" = "zst";
+    "application/x-7z-compressed" = "7z";
+    "application/java-archive" = "jar war ear";
+    "application/octet-stream" = "bin exe dll deb iso img msi dmg";
+    "application/rtf" = "rtf";
+    "application/msword" = "doc";
+    "application/vnd.ms-excel" = "xls";
+    "application/vnd.ms-powerpoint" = "ppt";
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document" = "docx";
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" = "xlsx";
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation" = "pptx";
+    "application/vnd.oasis.opendocument.text" = "odt";
+    "application/vnd.oasis.opendocument.spreadsheet" = "ods";
+    "application/vnd.ms-fontobject" = "eot";
+    "application/x-shockwave-flash" = "swf";
+    "application/x-x509-ca-cert" = "der pem crt";
+    "application/x-sh" = "sh";
+    "application/xml" = "xsl xsd";
+    "font/woff" = "woff";
+    "font/woff2" = "woff2";
+    "font/ttf" = "ttf";
+    "font/otf" = "otf";
+    "image/gif" = "gif";
+    "image/jpeg" = "jpeg jpg";
+    "image/png" = "png";
+    "image/webp" = "webp";
+    "image/avif" = "avif";
+    "image/svg+xml" = "svg svgz";
+    "image/bmp" = "bmp";
+    "image/tiff" = "tif tiff";
+    "image/vnd.microsoft.icon" = "ico";
+    "audio/mpeg" = "mp3";
+    "audio/ogg" = "ogg oga";
+    "audio/wav" = "wav";
+    "audio/flac" = "flac";
+    "audio/aac" = "aac";
+    "audio/webm" = "weba";
+    "video/mp4" = "mp4 m4v";
+    "video/mpeg" = "mpeg mpg";
+    "video/webm" = "webm";
+    "video/ogg" = "ogv";
+    "video/quicktime" = "mov";
+    "video/x-matroska" = "mkv";
+    "video/x-msvideo" = "avi";
+  };
+
+  # The types gzip compresses ("text/html" always is).
+  compressTypes = [
+    "application/atom+xml" "application/geo+json" "application/json" "application/ld+json"
+    "application/manifest+json" "application/rss+xml" "application/vnd.ms-fontobject"
+    "application/wasm" "application/xhtml+xml" "application/xml" "font/otf" "font/ttf"
+    "image/bmp" "image/svg+xml" "image/vnd.microsoft.icon" "text/calendar" "text/css"
+    "text/csv" "text/javascript" "text/markdown" "text/plain" "text/vcard" "text/vtt" "text/xml"
+  ];
+
+  fastcgiDefaults = {
+    SCRIPT_FILENAME = "$document_root$fastcgi_script_name";
+    QUERY_STRING = "$query_string";
+    REQUEST_METHOD = "$request_method";
+    CONTENT_TYPE = "$content_type";
+    CONTENT_LENGTH = "$content_length";
+    SCRIPT_NAME = "$fastcgi_script_name";
+    REQUEST_URI = "$request_uri";
+    DOCUMENT_URI = "$document_uri";
+    DOCUMENT_ROOT = "$document_root";
+    SERVER_PROTOCOL = "$server_protocol";
+    REQUEST_SCHEME = "$scheme";
+    HTTPS = "$https if_not_empty";
+    GATEWAY_INTERFACE = "CGI/1.1";
+    SERVER_SOFTWARE = "nginx/$nginx_version";
+    REMOTE_ADDR = "$remote_addr";
+    REMOTE_PORT = "$remote_port";
+    SERVER_ADDR = "$server_addr";
+    SERVER_PORT = "$server_port";
+    SERVER_NAME = "$server_name";
+    REDIRECT_STATUS = "200";
+  };
+
+  # Basic auth: a password file of the user's, or one written from basicAuth.
+  authFile = zone: "nginx/htpasswd-${builtins.substring 0 12 (builtins.hashString "sha256" (builtins.toJSON zone.basicAuth))}";
+  basicAuth = zone:
+    lib.optionalString (zone.basicAuthFile != null || zone.basicAuth != { }) ''
+      auth_basic secured;
+      auth_basic_user_file ${if zone.basicAuthFile != null then inContainer zone.basicAuthFile else "/etc/${authFile zone}"};
+    '';
+  authZones = lib.concatMap (v: [ v ] ++ builtins.attrValues v.locations) (builtins.attrValues cfg.virtualHosts);
+
+  location = path: l: ''
+    location ${path} {
+    ${lib.optionalString (l.proxyPass != null && !cfg.proxyResolveWhileRunning) "  proxy_pass ${l.proxyPass};\n"
+    }${lib.optionalString (l.proxyPass != null && cfg.proxyResolveWhileRunning) "  set $nix_proxy_target \"${l.proxyPass}\";\n  proxy_pass $nix_proxy_target;\n"
+    }${lib.optionalString l.proxyWebsockets "  proxy_http_version 1.1;\n  proxy_set_header Upgrade $http_upgrade;\n  proxy_set_header Connection $connection_upgrade;\n"
+    }${lib.concatStrings (lib.mapAttrsToList (n: v: "  fastcgi_param ${n} \"${toString v}\";\n")
+        (lib.optionalAttrs (l.fastcgiParams != { }) (fastcgiDefaults // l.fastcgiParams)))
+    }${lib.optionalString (l.index != null) "  index ${l.index};\n"
+    }${lib.optionalString (l.tryFiles != null) "  try_files ${l.tryFiles};\n"
+    }${lib.optionalString (l.root != null) "  root ${toString l.root};\n"
+    }${lib.optionalString (l.alias != null) "  alias ${toString l.alias};\n"
+    }${lib.optionalString (l.return != null) "  return ${toString l.return};\n"
+    }${l.extraConfig}
+    ${lib.optionalString (l.proxyPass != null && (if l.recommendedProxySettings != null then l.recommendedProxySettings else cfg.recommendedProxySettings))
+      "  include /etc/nginx/recommended-proxy-headers.conf;\n"
+    }${basicAuth l}}
+  '';
+  # Locations in the order of their priority, then of their paths.
+  locations = ls:
+    let sorted = builtins.sort (a: b: a.priority < b.priority)
+      (lib.mapAttrsToList (path: l: l // { inherit path; }) ls);
+    in lib.concatMapStrings (l: location l.path l) sorted;
+
+  vhost = name: v:
+    let
+      listens =
+        if v.listen != [ ] then v.listen
+        else
+          let addrs = if v.listenAddresses != [ ] then v.listenAddresses else cfg.defaultListenAddresses;
+          in lib.concatMap (addr:
+            lib.optional (hasSSL v || v.rejectSSL) { inherit addr; port = cfg.defaultSSLListenPort; ssl = true; }
+            ++ lib.optional (!onlySSL v) { inherit addr; port = cfg.defaultHTTPListenPort; ssl = false; }) addrs;
+      hostListens = if v.forceSSL then builtins.filter (l: l.ssl) listens else listens;
+      redirectListens = builtins.filter (l: !l.ssl) listens;
+      listen = l:
+        "  listen ${l.addr}${lib.optionalString (l.port != null) ":${toString l.port}"}"
+        + lib.optionalString (l.ssl && v.http2) " http2"
+        + lib.optionalString l.ssl " ssl"
+        + lib.optionalString v.default " default_server"
+        + lib.optionalString v.reuseport " reuseport"
+        + lib.optionalString (l.proxyProtocol or false) " proxy_protocol"
+        + lib.concatMapStrings (x: " " + x) (l.extraParameters or [ ])
+        + ";\n";
+      names = "  server_name ${serverName name v}${lib.concatMapStrings (a: " " + a) v.serverAliases};\n";
+    in
+    lib.optionalString v.forceSSL ''
+      server {
+      ${lib.concatMapStrings listen redirectListens}${names}  location / {
+          return ${toString v.redirectCode} https://$host$request_uri;
+        }
+      }
+    '' + ''
+      server {
+      ${lib.concatMapStrings listen hostListens}${names}${cfg.commonServerConfig}
+      ${lib.optionalString (v.root != null) "  root ${toString v.root};\n"
+      }${lib.optionalString (v.globalRedirect != null) ''
+          location / {
+            return ${toString v.redirectCode} http${lib.optionalString (hasSSL v) "s"}://${v.globalRedirect}$request_uri;
+          }
+      ''}${lib.optionalString (hasSSL v) ''
+          ssl_certificate ${inContainer v.sslCertificate};
+          ssl_certificate_key ${inContainer v.sslCertificateKey};
+      ''}${lib.optionalString (hasSSL v && v.sslTrustedCertificate != null) "  ssl_trusted_certificate ${inContainer v.sslTrustedCertificate};\n"
+      }${lib.optionalString v.rejectSSL "  ssl_reject_handshake on;\n"
+      }${lib.optionalString (hasSSL v && v.kTLS) "  ssl_conf_command Options KTLS;\n"
+      }${basicAuth v}${locations v.locations}${v.extraConfig}
+      }
+    '';
+
+  upstreams = lib.concatStrings (lib.mapAttrsToList (name: u: ''
+    upstream ${name} {
+    ${lib.concatStrings (lib.mapAttrsToList (server: params: "  server ${server}${lib.concatStrings (lib.mapAttrsToList (k: x:
+        if builtins.isBool x then lib.optionalString x " ${k}" else " ${k}=${toString x}") params)};\n") u.servers)}${u.extraConfig}
+    }
+  '') cfg.upstreams);
+
+  # Where nginx keeps request bodies and proxied responses (Debian's build
+  # points at /var/lib/nginx, which the unit does not make).
+  tempPaths = lib.concatMapStrings (t: "${t}_temp_path /var/cache/nginx/${t};\n")
+    [ "client_body" "proxy" "fastcgi" "uwsgi" "scgi" ];
+
+  commonHttp = ''
+    include ${toString cfg.defaultMimeTypes};
+    types_hash_max_size 4096;
+    default_type application/octet-stream;
+    ${tempPaths}
+  '';
+
+  optionalNumber = directive: n: lib.optionalString (n != null) "${directive} ${toString n};\n";
+
+  generatedHttp = ''
+    http {
+    ${commonHttp}
+    ${lib.optionalString (cfg.resolver.addresses != [ ]) "resolver ${toString cfg.resolver.addresses}${lib.optionalString (cfg.resolver.valid != "") " valid=${cfg.resolver.valid}"}${lib.optionalString (!cfg.resolver.ipv6) " ipv6=off"};\n"
+    }${upstreams}
+    ${lib.optionalString cfg.recommendedOptimisation ''
+      sendfile on;
+      tcp_nopush on;
+      tcp_nodelay on;
+      keepalive_timeout 65;
+    ''}ssl_protocols ${cfg.sslProtocols};
+    ${lib.optionalString (cfg.sslCiphers != null) "ssl_ciphers ${cfg.sslCiphers};\n"
+    }${lib.optionalString (cfg.sslDhparam != null) "ssl_dhparam ${inContainer cfg.sslDhparam};\n"
+    }${lib.optionalString cfg.recommendedTlsSettings ''
+      ssl_session_timeout 1d;
+      ssl_session_cache shared:SSL:10m;
+      ssl_session_tickets off;
+      ssl_prefer_server_ciphers off;
+      ssl_stapling on;
+      ssl_stapling_verify on;
+    ''}${lib.optionalString cfg.recommendedGzipSettings ''
+      gzip on;
+      gzip_static on;
+      gzip_vary on;
+      gzip_comp_level 5;
+      gzip_min_length 256;
+      gzip_proxied expired no-cache no-store private auth;
+      gzip_types ${toString compressTypes};
+    ''}${lib.optionalString cfg.recommendedProxySettings ''
+      proxy_redirect off;
+      proxy_connect_timeout ${cfg.proxyTimeout};
+      proxy_send_timeout ${cfg.proxyTimeout};
+      proxy_read_timeout ${cfg.proxyTimeout};
+      proxy_http_version 1.1;
+      proxy_set_header "Connection" "";
+      include /etc/nginx/recommended-proxy-headers.conf;
+    ''}${optionalNumber "map_hash_bucket_size" cfg.mapHashBucketSize
+    }${optionalNumber "map_hash_max_size" cfg.mapHashMaxSize
+    }${optionalNumber "server_names_hash_bucket_size" cfg.serverNamesHashBucketSize
+    }${optionalNumber "server_names_hash_max_size" cfg.serverNamesHashMaxSize}
+    # $connection_upgrade is used for websocket proxying
+    map $http_upgrade $connection_upgrade {
+      default upgrade;
+      ''' close;
+    }
+    client_max_body_size ${cfg.clientMaxBodySize};
+    server_tokens ${onOff cfg.serverTokens};
+
+    ${cfg.commonHttpConfig}
+    ${lib.optionalString cfg.statusPage ''
+      server {
+        listen ${toString cfg.defaultHTTPListenPort};
+        server_name localhost;
+        location /nginx_status {
+          stub_status on;
+          access_log off;
+          allow 127.0.0.1;
+          allow ::1;
+          deny all;
+        }
+      }
+    ''}
+    ${lib.concatStrings (lib.mapAttrsToList vhost cfg.virtualHosts)}
+    ${cfg.appendHttpConfig}
+    }
+  '';
+
+  configText = ''
+    # Generated by nixcsh from services.nginx
+    pid /run/nginx/nginx.pid;
+    error_log ${cfg.logError};
+    daemon off;
+
+    ${cfg.config}
+    ${lib.optionalString (cfg.eventsConfig != "" || cfg.config == "") ''
+      events {
+      ${cfg.eventsConfig}
+      }
+    ''}${lib.optionalString (cfg.httpConfig == "" && cfg.config == "") generatedHttp
+    }${lib.optionalString (cfg.httpConfig != "") ''
+      http {
+      ${commonHttp}
+      ${cfg.httpConfig}
+      }
+    ''}${lib.optionalString (cfg.streamConfig != "") ''
+      stream {
+      ${cfg.streamConfig}
+      }
+    ''}${cfg.appendConfig}
+  '';
+
+  vhostList = lib.mapAttrsToList (name: v: v // { inherit name; }) cfg.virtualHosts;
+  vhostsWhere = pred: map (v: v.name) (builtins.filter pred vhostList);
+  mustNot = pred: what: {
+    assertion = vhostsWhere pred == [ ];
+    message = "services.nginx.virtualHosts.${builtins.concatStringsSep ", " (vhostsWhere pred)}: ${what}";
+  };
+in
+{
+  config = lib.mkIf cfg.enable {
+    assertions = [
+      (mustNot (v: v.enableACME || v.useACMEHost != null)
+        "enableACME and useACMEHost are not available: nixcsh has no ACME client (security.acme). Give the certificate as files with sslCertificate and sslCertificateKey (forceSSL/addSSL/onlySSL), e.g. one made with openssl or certbot on the host.")
+      (mustNot (v: lib.count (x: x) [ v.addSSL v.onlySSL v.forceSSL v.rejectSSL ] > 1)
+        "addSSL, onlySSL, forceSSL and rejectSSL are mutually exclusive.")
+      (mustNot (v: v.quic)
+        "quic is not available: the host's nginx (Debian package nginx) is built without HTTP/3.")
+      (mustNot (v: lib.any (l: l.root != null && l.alias != null) (builtins.attrValues v.locations))
+        "only one of root or alias can be specified on a location.")
+      (mustNot (v: v.redirectCode < 300 || v.redirectCode > 399)
+        "redirectCode must be between 300 and 399.")
+    ];
+
+    users.users = lib.mkIf (cfg.user == "nginx") {
+      nginx = { group = cfg.group; isSystemUser = true; uid = 60; description = "Nginx web server user"; };
+    };
+    users.groups = lib.mkIf (cfg.group == "nginx") { nginx.gid = 60; };
+
+    environment.etc = {
+      "nginx/nginx.conf".text = configText;
+      "nginx/mime.types".text =
+        "types {\n" + lib.concatStrings (lib.mapAttrsToList (t: exts: "  ${t} ${exts};\n") mimeTypes) + "}\n";
+      "nginx/recommended-proxy-headers.conf".text = ''
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $host;
+        proxy_set_header X-Forwarded-Server $host;
+      '';
+    }
+    # Copies readable by nginx only: they may be keys and passwords.
+    // builtins.listToAttrs (map (p: lib.nameValuePair (fileName p) {
+      source = p; mode = "0440"; group = cfg.group;
+    }) givenFiles)
+    // builtins.listToAttrs (map (z: lib.nameValuePair (authFile z) {
+      text = lib.concatStrings (lib.mapAttrsToList (user: password: "${user}:{PLAIN}${password}\n") z.basicAuth);
+      mode = "0440"; group = cfg.group;
+    }) (builtins.filter (z: z.basicAuth != { }) authZones));
+
+    systemd.services.nginx = {
+      description = "Nginx Web Server";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "network.target" ];
+      preStart = ''
+        ${cfg.preStart}
+        ${nginx} -t
+      '';
+      # The configuration's path never changes, so the unit does not: a new
+      # configuration reloads nginx instead of restarting it.
+      reloadTriggers = [ configText ];
+      serviceConfig = {
+        ExecStart = nginx;
+        ExecReload = [ "${nginx} -t" "/bin/kill -HUP $MAINPID" ];
+        Restart = "always";
+        RestartSec = "10s";
+        User = cfg.user;
+        Group = cfg.group;
+        RuntimeDirectory = "nginx";
+        RuntimeDirectoryMode = "0750";
+        CacheDirectory = "nginx";
+        CacheDirectoryMode = "0750";
+        LogsDirectory = "nginx";
+        LogsDirectoryMode = "0750";
+        UMask = "0027";
+        AmbientCapabilities = [ "CAP_NET_BIND_SERVICE" "CAP_SYS_RESOURCE" ];
+        CapabilityBoundingSet = [ "CAP_NET_BIND_SERVICE" "CAP_SYS_RESOURCE" ];
+        NoNewPrivileges = true;
+        # Not PrivateTmp or ProtectHome as on NixOS: the system (its scripts,
+        # its /etc files) lives under nixcsh's root, which may be anywhere,
+        # /tmp or /home included.
+        ProtectSystem = "strict";
+        RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
+        LockPersonality = true;
+        RestrictRealtime = true;
+        RestrictSUIDSGID = true;
+      };
+    };
+  };
+}

@@ -1,0 +1,171 @@
+package system
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nginxBuild builds config and returns the generation's nginx.conf and
+// nginx.service.
+func nginxBuild(t *testing.T, config string) (sp, conf, unit string) {
+	t.Helper()
+	if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
+		t.Skip("needs the host's nginx (Debian package nginx), which setup.sh installs")
+	}
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", config)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp, readFile(t, filepath.Join(sp, "etc/nginx/nginx.conf")), readFile(t, filepath.Join(sp, "etc/systemd/system/nginx.service"))
+}
+
+// selfSigned makes a certificate for name and its key, in PEM.
+func selfSigned(t *testing.T, name string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
+}
+
+func wantLines(t *testing.T, what, text string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(text, l) {
+			t.Errorf("%s lacks %q:\n%s", what, l, text)
+		}
+	}
+}
+
+// services.nginx renders NixOS's options into a self-contained nginx.conf:
+// vhosts with their listens, locations in priority order, SSL with the
+// certificate files copied into the system, forceSSL's redirect server.
+func TestNginxConfig(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	certPEM, keyPEM := selfSigned(t, "secure.test")
+	os.WriteFile(cert, certPEM, 0o644)
+	os.WriteFile(key, keyPEM, 0o600)
+	sp, conf, unit := nginxBuild(t, `services.nginx.enable = true;
+  services.nginx.statusPage = true;
+  services.nginx.recommendedGzipSettings = true;
+  services.nginx.recommendedProxySettings = true;
+  services.nginx.clientMaxBodySize = "64m";
+  services.nginx.appendHttpConfig = "# appended to http";
+  services.nginx.commonHttpConfig = "log_format plain '$remote_addr';";
+  services.nginx.virtualHosts."site.test" = {
+    default = true;
+    serverAliases = [ "www.site.test" ];
+    root = "/etc/www";
+    locations."/api/" = { proxyPass = "http://127.0.0.1:8080/"; proxyWebsockets = true; };
+    locations."/files/" = { priority = 10; alias = "/srv/files/"; };
+    locations."= /gone".return = 410;
+    extraConfig = "add_header X-Site site;";
+  };
+  services.nginx.virtualHosts.secure = {
+    serverName = "secure.test";
+    forceSSL = true;
+    sslCertificate = `+cert+`;
+    sslCertificateKey = `+key+`;
+    locations."/".tryFiles = "$uri =404";
+  };`)
+	wantLines(t, "nginx.conf", conf,
+		"daemon off;", "pid /run/nginx/nginx.pid;", "error_log stderr;",
+		"include /etc/nginx/mime.types;", "gzip on;", "client_max_body_size 64m;", "server_tokens off;",
+		"log_format plain '$remote_addr';", "# appended to http",
+		"location /nginx_status {", "stub_status on;",
+		"listen 0.0.0.0:80 default_server;", "server_name site.test www.site.test;", "root /etc/www;",
+		"proxy_pass http://127.0.0.1:8080/;", "proxy_set_header Upgrade $http_upgrade;",
+		"include /etc/nginx/recommended-proxy-headers.conf;", "alias /srv/files/;", "return 410;", "add_header X-Site site;",
+		"listen 0.0.0.0:443 http2 ssl;", "server_name secure.test;", "return 301 https://$host$request_uri;",
+		"ssl_certificate /etc/nginx/files/", "try_files $uri =404;")
+	if strings.Index(conf, "location /files/") > strings.Index(conf, "location /api/") {
+		t.Errorf("priority 10 should put /files/ before /api/:\n%s", conf)
+	}
+	if strings.Contains(conf, "listen 0.0.0.0:80;\n  server_name secure.test;\n  ssl_") {
+		t.Errorf("forceSSL's vhost serves plain HTTP:\n%s", conf)
+	}
+	// The certificate files are copied in, the key readable by the nginx group only.
+	var keyCopy string
+	for _, l := range strings.Split(conf, "\n") {
+		if k, ok := strings.CutPrefix(strings.TrimSpace(l), "ssl_certificate_key "); ok {
+			keyCopy = strings.TrimSuffix(k, ";")
+		}
+	}
+	if got := readFile(t, filepath.Join(sp, keyCopy)); got != string(keyPEM) {
+		t.Errorf("%s holds %q, want the key", keyCopy, got)
+	}
+	m, _ := LoadManifest(sp)
+	if e := m.Etc[strings.TrimPrefix(keyCopy, "/etc/")]; e.Copy != "0440" || e.Group != "nginx" {
+		t.Errorf("the key's copy: %+v, want copy 0440, group nginx", e)
+	}
+	if mt := readFile(t, filepath.Join(sp, "etc/nginx/mime.types")); !strings.Contains(mt, "text/html html htm") {
+		t.Errorf("mime.types:\n%s", mt)
+	}
+	wantLines(t, "nginx.service", unit, "ExecStart=/usr/sbin/nginx -c /etc/nginx/nginx.conf\n",
+		"ExecReload=/bin/kill -HUP $MAINPID\n", "User=nginx\n", "RuntimeDirectory=nginx\n", "CacheDirectory=nginx\n")
+	if pre := readFile(t, filepath.Join(sp, "scripts/nginx-pre-start")); !strings.Contains(pre, "/usr/sbin/nginx -c /etc/nginx/nginx.conf -t") {
+		t.Errorf("preStart does not test the configuration:\n%s", pre)
+	}
+	if pw := readFile(t, filepath.Join(sp, "etc/passwd")); !strings.Contains(pw, "nginx:x:60:60:") {
+		t.Errorf("no nginx user with uid 60:\n%s", pw)
+	}
+
+	// The host's nginx accepts the configuration (the paths of the
+	// container resolved into the generation).
+	if os.Geteuid() == 0 {
+		hostConf := strings.ReplaceAll(conf, "/etc/nginx/", filepath.Join(sp, "etc/nginx")+"/")
+		hostConf = strings.ReplaceAll(hostConf, "/var/cache/nginx/", dir+"/")
+		hostConf = strings.ReplaceAll(hostConf, "/run/nginx/", dir+"/")
+		p := filepath.Join(dir, "nginx.conf")
+		os.WriteFile(p, []byte(hostConf), 0o644)
+		if out, err := exec.Command("/usr/sbin/nginx", "-t", "-c", p).CombinedOutput(); err != nil || !strings.Contains(string(out), "test is successful") {
+			t.Errorf("nginx -t: %v\n%s\n%s", err, out, hostConf)
+		}
+	}
+}
+
+// A user's systemd.services.nginx.serviceConfig merges with the module's,
+// as on NixOS; enableACME fails the build with what to do instead.
+func TestNginxUserOverridesAndRefusals(t *testing.T) {
+	_, _, unit := nginxBuild(t, `services.nginx.enable = true;
+  systemd.services.nginx.serviceConfig.LimitNOFILE = 65536;
+  systemd.services.nginx.serviceConfig.RestartSec = lib.mkForce "2s";`)
+	wantLines(t, "nginx.service", unit, "LimitNOFILE=65536\n", "RestartSec=2s\n", "User=nginx\n")
+	if strings.Contains(unit, "RestartSec=10s") {
+		t.Errorf("mkForce did not replace RestartSec:\n%s", unit)
+	}
+
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `services.nginx.enable = true;
+  services.nginx.virtualHosts."example.org" = { enableACME = true; forceSSL = true; };`)
+	_, _, err := Build(context.Background(), paths, "foo")
+	if err == nil || !strings.Contains(err.Error(), "services.nginx.virtualHosts.example.org: enableACME") || !strings.Contains(err.Error(), "sslCertificate") {
+		t.Errorf("enableACME: %v", err)
+	}
+}
