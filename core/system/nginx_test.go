@@ -71,6 +71,9 @@ func TestNginxConfig(t *testing.T) {
 	certPEM, keyPEM := selfSigned(t, "secure.test")
 	os.WriteFile(cert, certPEM, 0o644)
 	os.WriteFile(key, keyPEM, 0o600)
+	public := filepath.Join(dir, "public")
+	os.Mkdir(public, 0o755)
+	os.WriteFile(filepath.Join(public, "index.html"), []byte("static page\n"), 0o644)
 	sp, conf, unit := nginxBuild(t, `services.nginx.enable = true;
   services.nginx.statusPage = true;
   services.nginx.recommendedGzipSettings = true;
@@ -93,7 +96,8 @@ func TestNginxConfig(t *testing.T) {
     sslCertificate = `+cert+`;
     sslCertificateKey = `+key+`;
     locations."/".tryFiles = "$uri =404";
-  };`)
+  };
+  services.nginx.virtualHosts.static.root = `+public+`;`)
 	wantLines(t, "nginx.conf", conf,
 		"daemon off;", "pid /run/nginx/nginx.pid;", "error_log stderr;",
 		"include /etc/nginx/mime.types;", "gzip on;", "client_max_body_size 64m;", "server_tokens off;",
@@ -104,6 +108,9 @@ func TestNginxConfig(t *testing.T) {
 		"include /etc/nginx/recommended-proxy-headers.conf;", "alias /srv/files/;", "return 410;", "add_header X-Site site;",
 		"listen 0.0.0.0:443 http2 ssl;", "server_name secure.test;", "return 301 https://$host$request_uri;",
 		"ssl_certificate /etc/nginx/files/", "try_files $uri =404;")
+	if n := strings.Count(conf, "server_name localhost;"); n != 1 {
+		t.Errorf("server_name localhost %d times, want once (the status page; the default vhost goes when vhosts are given):\n%s", n, conf)
+	}
 	if strings.Index(conf, "location /files/") > strings.Index(conf, "location /api/") {
 		t.Errorf("priority 10 should put /files/ before /api/:\n%s", conf)
 	}
@@ -123,6 +130,12 @@ func TestNginxConfig(t *testing.T) {
 	m, _ := LoadManifest(sp)
 	if e := m.Etc[strings.TrimPrefix(keyCopy, "/etc/")]; e.Copy != "0440" || e.Group != "nginx" {
 		t.Errorf("the key's copy: %+v, want copy 0440, group nginx", e)
+	}
+	// A root given as a path literal is copied in as well.
+	i := strings.Index(conf, "server_name static;")
+	root, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(conf[i+len("server_name static;"):]), "root "), ";")
+	if !strings.HasPrefix(root, "/etc/nginx/files/") || readFile(t, filepath.Join(sp, root, "index.html")) != "static page\n" {
+		t.Errorf("static's root %q does not hold the directory's index.html:\n%s", root, conf)
 	}
 	if mt := readFile(t, filepath.Join(sp, "etc/nginx/mime.types")); !strings.Contains(mt, "text/html html htm") {
 		t.Errorf("mime.types:\n%s", mt)
@@ -153,9 +166,10 @@ func TestNginxConfig(t *testing.T) {
 // A user's systemd.services.nginx.serviceConfig merges with the module's,
 // as on NixOS; enableACME fails the build with what to do instead.
 func TestNginxUserOverridesAndRefusals(t *testing.T) {
-	_, _, unit := nginxBuild(t, `services.nginx.enable = true;
+	_, conf, unit := nginxBuild(t, `services.nginx.enable = true;
   systemd.services.nginx.serviceConfig.LimitNOFILE = 65536;
   systemd.services.nginx.serviceConfig.RestartSec = lib.mkForce "2s";`)
+	wantLines(t, "nginx.conf", conf, "listen 0.0.0.0:80;\n  server_name localhost;\n") // NixOS's default vhost
 	wantLines(t, "nginx.service", unit, "LimitNOFILE=65536\n", "RestartSec=2s\n", "User=nginx\n")
 	if strings.Contains(unit, "RestartSec=10s") {
 		t.Errorf("mkForce did not replace RestartSec:\n%s", unit)

@@ -15,16 +15,16 @@ let
   # string is a path inside the container and is used as it is.
   fileName = p: "nginx/files/${builtins.substring 0 12 (builtins.hashString "sha256" (toString p))}-${baseNameOf p}";
   inContainer = p: if builtins.isPath p then "/etc/${fileName p}" else toString p;
-  givenFiles =
-    let
-      auth = z: lib.optional (z.basicAuthFile != null) z.basicAuthFile;
-      ofVhost = v:
-        lib.optionals (hasSSL v) ([ v.sslCertificate v.sslCertificateKey ]
-          ++ lib.optional (v.sslTrustedCertificate != null) v.sslTrustedCertificate)
-        ++ auth v ++ lib.concatMap auth (builtins.attrValues v.locations);
-    in
-    builtins.filter builtins.isPath (lib.unique (lib.concatMap ofVhost (builtins.attrValues cfg.virtualHosts)
-      ++ lib.optional (cfg.sslDhparam != null) cfg.sslDhparam));
+  # Secrets (certificates, keys, password files) are readable by nginx's
+  # group only; content (roots, aliases) by everyone.
+  pathsOf = f: builtins.filter builtins.isPath (lib.unique (lib.concatMap (v: f v
+    ++ lib.concatMap f (builtins.attrValues v.locations)) (builtins.attrValues cfg.virtualHosts)));
+  secretFiles = pathsOf (z:
+    lib.optional (z.basicAuthFile != null) z.basicAuthFile
+    ++ lib.optionals (z ? sslCertificate && hasSSL z) ([ z.sslCertificate z.sslCertificateKey ]
+      ++ lib.optional (z.sslTrustedCertificate != null) z.sslTrustedCertificate))
+    ++ lib.optional (builtins.isPath cfg.sslDhparam) cfg.sslDhparam;
+  contentFiles = pathsOf (z: builtins.filter (x: x != null) [ z.root (z.alias or null) ]);
 
   onlySSL = v: v.onlySSL;
   hasSSL = v: v.onlySSL || v.addSSL || v.forceSSL;
@@ -143,23 +143,31 @@ let
     '';
   authZones = lib.concatMap (v: [ v ] ++ builtins.attrValues v.locations) (builtins.attrValues cfg.virtualHosts);
 
-  location = path: l: ''
-    location ${path} {
-    ${lib.optionalString (l.proxyPass != null && !cfg.proxyResolveWhileRunning) "  proxy_pass ${l.proxyPass};\n"
-    }${lib.optionalString (l.proxyPass != null && cfg.proxyResolveWhileRunning) "  set $nix_proxy_target \"${l.proxyPass}\";\n  proxy_pass $nix_proxy_target;\n"
-    }${lib.optionalString l.proxyWebsockets "  proxy_http_version 1.1;\n  proxy_set_header Upgrade $http_upgrade;\n  proxy_set_header Connection $connection_upgrade;\n"
-    }${lib.concatStrings (lib.mapAttrsToList (n: v: "  fastcgi_param ${n} \"${toString v}\";\n")
-        (lib.optionalAttrs (l.fastcgiParams != { }) (fastcgiDefaults // l.fastcgiParams)))
-    }${lib.optionalString (l.index != null) "  index ${l.index};\n"
-    }${lib.optionalString (l.tryFiles != null) "  try_files ${l.tryFiles};\n"
-    }${lib.optionalString (l.root != null) "  root ${toString l.root};\n"
-    }${lib.optionalString (l.alias != null) "  alias ${toString l.alias};\n"
-    }${lib.optionalString (l.return != null) "  return ${toString l.return};\n"
-    }${l.extraConfig}
-    ${lib.optionalString (l.proxyPass != null && (if l.recommendedProxySettings != null then l.recommendedProxySettings else cfg.recommendedProxySettings))
-      "  include /etc/nginx/recommended-proxy-headers.conf;\n"
-    }${basicAuth l}}
-  '';
+  # block "server" [ lines... ]: a block of directives, its lines (each may
+  # hold several, e.g. a user's extraConfig) indented and the empty ones dropped.
+  block = head: body:
+    let lines = builtins.filter (x: builtins.match "[[:space:]]*" x == null)
+      (lib.splitString "\n" (lib.concatStringsSep "\n" body));
+    in "${head} {\n" + lib.concatMapStrings (x: "  ${x}\n") lines + "}\n";
+  when = cond: x: lib.optionalString cond x;
+
+  location = path: l: block "location ${path}" ([
+    (when (l.proxyPass != null && !cfg.proxyResolveWhileRunning) "proxy_pass ${l.proxyPass};")
+    (when (l.proxyPass != null && cfg.proxyResolveWhileRunning) "set $nix_proxy_target \"${l.proxyPass}\";\nproxy_pass $nix_proxy_target;")
+    (when l.proxyWebsockets "proxy_http_version 1.1;\nproxy_set_header Upgrade $http_upgrade;\nproxy_set_header Connection $connection_upgrade;")
+  ] ++ lib.mapAttrsToList (n: v: "fastcgi_param ${n} \"${toString v}\";")
+    (lib.optionalAttrs (l.fastcgiParams != { }) (fastcgiDefaults // l.fastcgiParams))
+  ++ [
+    (when (l.index != null) "index ${l.index};")
+    (when (l.tryFiles != null) "try_files ${l.tryFiles};")
+    (when (l.root != null) "root ${inContainer l.root};")
+    (when (l.alias != null) "alias ${inContainer l.alias};")
+    (when (l.return != null) "return ${toString l.return};")
+    l.extraConfig
+    (when (l.proxyPass != null && (if l.recommendedProxySettings != null then l.recommendedProxySettings else cfg.recommendedProxySettings))
+      "include /etc/nginx/recommended-proxy-headers.conf;")
+    (basicAuth l)
+  ]);
   # Locations in the order of their priority, then of their paths.
   locations = ls:
     let sorted = builtins.sort (a: b: a.priority < b.priority)
@@ -178,39 +186,34 @@ let
       hostListens = if v.forceSSL then builtins.filter (l: l.ssl) listens else listens;
       redirectListens = builtins.filter (l: !l.ssl) listens;
       listen = l:
-        "  listen ${l.addr}${lib.optionalString (l.port != null) ":${toString l.port}"}"
-        + lib.optionalString (l.ssl && v.http2) " http2"
-        + lib.optionalString l.ssl " ssl"
-        + lib.optionalString v.default " default_server"
-        + lib.optionalString v.reuseport " reuseport"
-        + lib.optionalString (l.proxyProtocol or false) " proxy_protocol"
+        "listen ${l.addr}${when (l.port != null) ":${toString l.port}"}"
+        + when (l.ssl && v.http2) " http2"
+        + when l.ssl " ssl"
+        + when v.default " default_server"
+        + when v.reuseport " reuseport"
+        + when (l.proxyProtocol or false) " proxy_protocol"
         + lib.concatMapStrings (x: " " + x) (l.extraParameters or [ ])
-        + ";\n";
-      names = "  server_name ${serverName name v}${lib.concatMapStrings (a: " " + a) v.serverAliases};\n";
+        + ";";
+      names = "server_name ${serverName name v}${lib.concatMapStrings (a: " " + a) v.serverAliases};";
     in
-    lib.optionalString v.forceSSL ''
-      server {
-      ${lib.concatMapStrings listen redirectListens}${names}  location / {
-          return ${toString v.redirectCode} https://$host$request_uri;
-        }
-      }
-    '' + ''
-      server {
-      ${lib.concatMapStrings listen hostListens}${names}${cfg.commonServerConfig}
-      ${lib.optionalString (v.root != null) "  root ${toString v.root};\n"
-      }${lib.optionalString (v.globalRedirect != null) ''
-          location / {
-            return ${toString v.redirectCode} http${lib.optionalString (hasSSL v) "s"}://${v.globalRedirect}$request_uri;
-          }
-      ''}${lib.optionalString (hasSSL v) ''
-          ssl_certificate ${inContainer v.sslCertificate};
-          ssl_certificate_key ${inContainer v.sslCertificateKey};
-      ''}${lib.optionalString (hasSSL v && v.sslTrustedCertificate != null) "  ssl_trusted_certificate ${inContainer v.sslTrustedCertificate};\n"
-      }${lib.optionalString v.rejectSSL "  ssl_reject_handshake on;\n"
-      }${lib.optionalString (hasSSL v && v.kTLS) "  ssl_conf_command Options KTLS;\n"
-      }${basicAuth v}${locations v.locations}${v.extraConfig}
-      }
-    '';
+    when v.forceSSL (block "server" (map listen redirectListens ++ [
+      names
+      (block "location /" [ "return ${toString v.redirectCode} https://$host$request_uri;" ])
+    ]))
+    + block "server" (map listen hostListens ++ [
+      names
+      cfg.commonServerConfig
+      (when (v.root != null) "root ${inContainer v.root};")
+      (when (v.globalRedirect != null) (block "location /"
+        [ "return ${toString v.redirectCode} http${when (hasSSL v) "s"}://${v.globalRedirect}$request_uri;" ]))
+      (when (hasSSL v) "ssl_certificate ${inContainer v.sslCertificate};\nssl_certificate_key ${inContainer v.sslCertificateKey};")
+      (when (hasSSL v && v.sslTrustedCertificate != null) "ssl_trusted_certificate ${inContainer v.sslTrustedCertificate};")
+      (when v.rejectSSL "ssl_reject_handshake on;")
+      (when (hasSSL v && v.kTLS) "ssl_conf_command Options KTLS;")
+      (basicAuth v)
+      (locations v.locations)
+      v.extraConfig
+    ]);
 
   upstreams = lib.concatStrings (lib.mapAttrsToList (name: u: ''
     upstream ${name} {
@@ -364,10 +367,10 @@ in
         proxy_set_header X-Forwarded-Server $host;
       '';
     }
-    # Copies readable by nginx only: they may be keys and passwords.
     // builtins.listToAttrs (map (p: lib.nameValuePair (fileName p) {
       source = p; mode = "0440"; group = cfg.group;
-    }) givenFiles)
+    }) secretFiles)
+    // builtins.listToAttrs (map (p: lib.nameValuePair (fileName p) { source = p; }) contentFiles)
     // builtins.listToAttrs (map (z: lib.nameValuePair (authFile z) {
       text = lib.concatStrings (lib.mapAttrsToList (user: password: "${user}:{PLAIN}${password}\n") z.basicAuth);
       mode = "0440"; group = cfg.group;
