@@ -20,7 +20,8 @@ import (
 // nginxConfig is the container of TestNginxService: a default vhost with a
 // root made by environment.etc and a location proxied to a second vhost on
 // 127.0.0.1:8081, a forceSSL vhost whose certificate is given as files
-// (path literals, copied into the system), and the status page. extra is
+// (path literals, copied into the system), one with enableACME (served
+// with a self-signed certificate), and the status page. extra is
 // added to it (the update's second vhost).
 func nginxConfig(token, cert, key, extra string) string {
 	return fmt.Sprintf(`
@@ -31,7 +32,9 @@ func nginxConfig(token, cert, key, extra string) string {
 			default = true;
 			root = "/etc/www";
 			locations."/api/".proxyPass = "http://127.0.0.1:8081/";
+			locations."/private/" = { alias = "/etc/backend/"; basicAuth.alice = "s3cret"; };
 		};
+		services.nginx.virtualHosts."acme.test" = { enableACME = true; onlySSL = true; root = "/etc/secure"; };
 		services.nginx.virtualHosts.backend = {
 			listen = [ { addr = "127.0.0.1"; port = 8081; } ];
 			root = "/etc/backend";
@@ -119,7 +122,7 @@ func TestNginxService(t *testing.T) {
 	r.start(name)
 	t.Cleanup(func() { // runs before the container is destroyed
 		if t.Failed() {
-			_, out, _ := r.runCode(name, "journalctl", "--no-pager", "-n", "40", "-u", "nginx")
+			_, out, _ := r.runCode(name, "journalctl", "--no-pager", "-n", "60", "-u", "nginx", "-u", "acme-selfsigned-*")
 			t.Logf("nginx's journal:\n%s", out)
 		}
 	})
@@ -146,9 +149,34 @@ func TestNginxService(t *testing.T) {
 	if err != nil || code != 301 || loc != "https://secure.test/page?q=1" {
 		t.Errorf("forceSSL: HTTP %d Location %q, %v; want 301 to https://secure.test/page?q=1", code, loc, err)
 	}
-	// The key is readable by nginx's group only.
-	if st := strings.TrimSpace(r.run(name, "sh", "-c", "stat -L -c '%a %G' $(sed -n 's/^ *ssl_certificate_key \\(.*\\);/\\1/p' /etc/nginx/nginx.conf)")); st != "440 nginx" {
+	// enableACME's vhost answers with its own self-signed certificate.
+	var cn string
+	err = pollUntil(func() error {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 3 * time.Second}, "tcp", local+":443", &tls.Config{ServerName: "acme.test", InsecureSkipVerify: true})
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		cn = conn.ConnectionState().PeerCertificates[0].Subject.CommonName
+		return nil
+	})
+	if err != nil || cn != "acme.test" {
+		t.Errorf("TLS to acme.test: certificate for %q, %v", cn, err)
+	}
+
+	// Basic auth: the password file written from basicAuth is read by nginx's workers.
+	if code, _, _, err := nginxGet(base+"/private/", ""); err != nil || code != 401 {
+		t.Errorf("/private/ without a password: HTTP %d, %v; want 401", code, err)
+	}
+	mustAnswer(t, "http://alice:s3cret@"+local+"/private/", "", 200, "backend "+token)
+
+	// The keys are readable by nginx's group only: the one given as a file
+	// (copied into the system) and the self-signed one.
+	if st := strings.TrimSpace(r.run(name, "sh", "-c", "stat -L -c '%a %G' $(grep -o '/etc/nginx/files/[^;]*-key.pem' /etc/nginx/nginx.conf)")); st != "440 nginx" {
 		t.Errorf("the key's mode and group in the container: %q, want 440 nginx", st)
+	}
+	if st := strings.TrimSpace(r.run(name, "stat", "-c", "%a %G", "/var/lib/acme/acme.test/key.pem")); st != "640 nginx" {
+		t.Errorf("the self-signed key's mode and group: %q, want 640 nginx", st)
 	}
 
 	before := r.unitProps(name, "nginx.service")["nginx.service"]

@@ -17,6 +17,7 @@ func nginxDecls() []Decl {
 	const p = "services.nginx."
 	ds := []Decl{
 		m.Opt(p+"enable", m.Bool(), false, "Whether to enable the Nginx Web Server (the host's /usr/sbin/nginx)."),
+		m.Opt(p+"package", m.NullOr(m.Package()), nil, "Accepted for NixOS compatibility: the host's /usr/sbin/nginx (Debian package nginx) is what runs."),
 		m.Opt(p+"user", m.Str(), "nginx", "User account under which nginx runs (the user nginx, uid 60, is created when this is its default)."),
 		m.Opt(p+"group", m.Str(), "nginx", "Group account under which nginx runs (the group nginx, gid 60, is created when this is its default)."),
 		m.Opt(p+"statusPage", m.Bool(), false, "Enable the status page (stub_status), reachable from localhost on http://127.0.0.1/nginx_status."),
@@ -59,6 +60,10 @@ func nginxDecls() []Decl {
 			m.Opt("servers", m.AttrsOf(m.AttrsOf(m.OneOf(m.Bool(), m.Int(), m.Str()))), map[string]any{}, "The upstream's servers and their parameters (weight = 5; backup = true; ...)."),
 			m.Opt("extraConfig", m.Lines(), "", "These lines go to the end of the upstream verbatim."),
 		)), map[string]any{}, "Groups of servers to use as proxy targets."),
+		// security.acme belongs to NixOS's ACME module; nixcsh has no ACME
+		// client, but configurations that use enableACME set these.
+		m.Opt("security.acme.acceptTerms", m.Bool(), false, "Accept the ACME provider's terms of service (accepted; nixcsh has no ACME client, see services.nginx.virtualHosts.<name>.enableACME)."),
+		m.Opt("security.acme.defaults.email", m.NullOr(m.Str()), nil, "Contact e-mail address for the ACME provider (accepted; nixcsh has no ACME client)."),
 		m.Opt(p+"virtualHosts", m.AttrsOf(m.Submodule(nginxVhostDecls()...)), map[string]any{"localhost": map[string]any{}}, "Declarative vhost config."),
 	}
 	return ds
@@ -87,9 +92,9 @@ func nginxVhostDecls() []Decl {
 		m.Opt("serverAliases", strList(), []any{}, "Additional names of virtual hosts served by this virtual host configuration."),
 		m.Opt("listen", m.ListOf(nginxListen()), []any{}, "Listen addresses and ports for this virtual host; overrides addSSL and onlySSL."),
 		m.Opt("listenAddresses", strList(), []any{}, "Listen addresses for this virtual host, the ports chosen as for defaultListenAddresses."),
-		m.Opt("enableACME", m.Bool(), false, "Not available in nixcsh (it has no ACME client): true fails the build; give a certificate with sslCertificate and sslCertificateKey."),
-		m.Opt("useACMEHost", m.NullOr(m.Str()), nil, "Not available in nixcsh (it has no ACME client): set fails the build."),
-		m.Opt("acmeRoot", m.NullOr(m.Str()), "/var/lib/acme/acme-challenge", "Directory for the ACME challenge (accepted; nixcsh has no ACME client)."),
+		m.Opt("enableACME", m.Bool(), false, "Whether to ask Let's Encrypt to sign a certificate for this vhost. nixcsh has no ACME client: the vhost is served, with a warning, with a self-signed certificate made once in /var/lib/acme/NAME, as NixOS serves it until its client succeeds."),
+		m.Opt("useACMEHost", m.NullOr(m.Str()), nil, "A host of an existing ACME certificate to use; in nixcsh, a self-signed one made once in /var/lib/acme/NAME (see enableACME)."),
+		m.Opt("acmeRoot", m.NullOr(m.Str()), "/var/lib/acme/acme-challenge", "Directory served at /.well-known/acme-challenge/ for an ACME client of the user's own (public: no keys in it)."),
 		m.Opt("acmeFallbackHost", m.NullOr(m.Str()), nil, "Host to proxy ACME challenges to (accepted; nixcsh has no ACME client)."),
 		m.Opt("addSSL", m.Bool(), false, "Whether to enable HTTPS in addition to plain HTTP (listens on ports 80 and 443)."),
 		m.Opt("onlySSL", m.Bool(), false, "Whether to enable HTTPS and reject plain HTTP connections (listens on port 443)."),

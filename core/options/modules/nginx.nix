@@ -18,7 +18,7 @@ let
   # Secrets (certificates, keys, password files) are readable by nginx's
   # group only; content (roots, aliases) by everyone.
   pathsOf = f: builtins.filter builtins.isPath (lib.unique (lib.concatMap (v: f v
-    ++ lib.concatMap f (builtins.attrValues v.locations)) (builtins.attrValues cfg.virtualHosts)));
+    ++ lib.concatMap f (builtins.attrValues v.locations)) (builtins.attrValues virtualHosts)));
   secretFiles = pathsOf (z:
     lib.optional (z.basicAuthFile != null) z.basicAuthFile
     ++ lib.optionals (z ? sslCertificate && hasSSL z) ([ z.sslCertificate z.sslCertificateKey ]
@@ -28,6 +28,39 @@ let
 
   onlySSL = v: v.onlySSL;
   hasSSL = v: v.onlySSL || v.addSSL || v.forceSSL;
+
+  # ACME: nixcsh has no ACME client. A vhost that asks for one is served as
+  # NixOS serves it until its client has succeeded: with a self-signed
+  # certificate in /var/lib/acme/NAME, made once by a unit of its own.
+  usesACME = v: v.enableACME || v.useACMEHost != null;
+  certName = name: v: builtins.replaceStrings [ "*" ] [ "_" ]
+    (if v.useACMEHost != null then v.useACMEHost else serverName name v);
+  acmeDir = c: "/var/lib/acme/${c}";
+  virtualHosts = lib.mapAttrs (name: v: v // lib.optionalAttrs (usesACME v) {
+    sslCertificate = "${acmeDir (certName name v)}/fullchain.pem";
+    sslCertificateKey = "${acmeDir (certName name v)}/key.pem";
+  }) cfg.virtualHosts;
+  acmeVhosts = lib.filterAttrs (_: usesACME) cfg.virtualHosts;
+  certNames = lib.unique (lib.mapAttrsToList certName acmeVhosts);
+  selfSigned = c: {
+    description = "Self-signed certificate for ${c} (nixcsh has no ACME client)";
+    wantedBy = [ "multi-user.target" ];
+    before = [ "nginx.service" ];
+    serviceConfig = { Type = "oneshot"; RemainAfterExit = true; };
+    script = ''
+      d=${acmeDir c}
+      if [ ! -s "$d/fullchain.pem" ]; then
+        mkdir -p "$d"
+        # The container has no /etc/ssl/openssl.cnf: req gets a minimal one.
+        /usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+          -subj "/CN=${c}" -addext "subjectAltName=DNS:${c}" -keyout "$d/key.pem" -out "$d/fullchain.pem" \
+          -config <(printf '[req]\ndistinguished_name = dn\n[dn]\n')
+        chown root:${cfg.group} "$d" "$d/key.pem"
+        chmod 750 "$d"
+        chmod 640 "$d/key.pem"
+      fi
+    '';
+  };
   onOff = b: if b then "on" else "off";
   serverName = name: v: if v.serverName != null then v.serverName else name;
 
@@ -141,7 +174,7 @@ let
       auth_basic secured;
       auth_basic_user_file ${if zone.basicAuthFile != null then inContainer zone.basicAuthFile else "/etc/${authFile zone}"};
     '';
-  authZones = lib.concatMap (v: [ v ] ++ builtins.attrValues v.locations) (builtins.attrValues cfg.virtualHosts);
+  authZones = lib.concatMap (v: [ v ] ++ builtins.attrValues v.locations) (builtins.attrValues virtualHosts);
 
   # block "server" [ lines... ]: a block of directives, its lines (each may
   # hold several, e.g. a user's extraConfig) indented and the empty ones dropped.
@@ -203,6 +236,10 @@ let
     + block "server" (map listen hostListens ++ [
       names
       cfg.commonServerConfig
+      (when (usesACME v && v.acmeRoot != null) (block "location ^~ /.well-known/acme-challenge/" [
+        "root ${v.acmeRoot};"
+        "auth_basic off;"
+      ]))
       (when (v.root != null) "root ${inContainer v.root};")
       (when (v.globalRedirect != null) (block "location /"
         [ "return ${toString v.redirectCode} http${when (hasSSL v) "s"}://${v.globalRedirect}$request_uri;" ]))
@@ -298,7 +335,7 @@ let
         }
       }
     ''}
-    ${lib.concatStrings (lib.mapAttrsToList vhost cfg.virtualHosts)}
+    ${lib.concatStrings (lib.mapAttrsToList vhost virtualHosts)}
     ${cfg.appendHttpConfig}
     }
   '';
@@ -327,7 +364,7 @@ let
     ''}${cfg.appendConfig}
   '';
 
-  vhostList = lib.mapAttrsToList (name: v: v // { inherit name; }) cfg.virtualHosts;
+  vhostList = lib.mapAttrsToList (name: v: v // { inherit name; }) virtualHosts;
   vhostsWhere = pred: map (v: v.name) (builtins.filter pred vhostList);
   mustNot = pred: what: {
     assertion = vhostsWhere pred == [ ];
@@ -335,10 +372,14 @@ let
   };
 in
 {
-  config = lib.mkIf cfg.enable {
+  config = lib.mkIf cfg.enable (lib.mkMerge [{
     assertions = [
-      (mustNot (v: v.enableACME || v.useACMEHost != null)
-        "enableACME and useACMEHost are not available: nixcsh has no ACME client (security.acme). Give the certificate as files with sslCertificate and sslCertificateKey (forceSSL/addSSL/onlySSL), e.g. one made with openssl or certbot on the host.")
+      {
+        assertion = acmeVhosts == { } || builtins.pathExists "/usr/bin/openssl";
+        message = "services.nginx.virtualHosts.<name>.enableACME: the self-signed certificate nixcsh makes in its place needs the host's openssl; install the Debian package 'openssl'";
+      }
+      (mustNot (v: v.enableACME && v.useACMEHost != null)
+        "enableACME and useACMEHost are mutually exclusive.")
       (mustNot (v: lib.count (x: x) [ v.addSSL v.onlySSL v.forceSSL v.rejectSSL ] > 1)
         "addSSL, onlySSL, forceSSL and rejectSSL are mutually exclusive.")
       (mustNot (v: v.quic)
@@ -348,6 +389,11 @@ in
       (mustNot (v: v.redirectCode < 300 || v.redirectCode > 399)
         "redirectCode must be between 300 and 399.")
     ];
+
+    warnings = lib.mapAttrsToList (name: v:
+      "services.nginx.virtualHosts.${name}.${if v.enableACME then "enableACME" else "useACMEHost"}: nixcsh has no ACME client; "
+      + "${serverName name v} is served with a self-signed certificate (made once in ${acmeDir (certName name v)} in the container). "
+      + "Give a real one with sslCertificate and sslCertificateKey.") acmeVhosts;
 
     users.users = lib.mkIf (cfg.user == "nginx") {
       nginx = { group = cfg.group; isSystemUser = true; uid = 60; description = "Nginx web server user"; };
@@ -376,10 +422,14 @@ in
       mode = "0440"; group = cfg.group;
     }) (builtins.filter (z: z.basicAuth != { }) authZones));
 
+    systemd.services = lib.listToAttrs (map (c: lib.nameValuePair "acme-selfsigned-${c}" (selfSigned c)) certNames);
+  }
+  {
     systemd.services.nginx = {
       description = "Nginx Web Server";
       wantedBy = [ "multi-user.target" ];
-      after = [ "network.target" ];
+      wants = map (c: "acme-selfsigned-${c}.service") certNames;
+      after = [ "network.target" ] ++ map (c: "acme-selfsigned-${c}.service") certNames;
       preStart = ''
         ${cfg.preStart}
         ${nginx} -t
@@ -414,5 +464,5 @@ in
         RestrictSUIDSGID = true;
       };
     };
-  };
+  }]);
 }
