@@ -15,7 +15,8 @@ packages=(
 	apache2           # services.httpd runs the host's Apache
 	sudo              # security.sudo writes sudoers for the host's sudo
 	nginx             # services.nginx runs the host's nginx
-	openssl           # the nginx test makes a self-signed certificate
+	libnginx-mod-stream # services.nginx.streamConfig loads its module
+	openssl           # services.nginx makes self-signed certificates for enableACME; its test makes one
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests

@@ -33,6 +33,24 @@ func nginxBuild(t *testing.T, config string) (sp, conf, unit string) {
 	return sp, readFile(t, filepath.Join(sp, "etc/nginx/nginx.conf")), readFile(t, filepath.Join(sp, "etc/systemd/system/nginx.service"))
 }
 
+// nginxAccepts runs the host's `nginx -t` on conf, the container's paths
+// resolved into the generation sp (needs root: nginx -t opens its logs).
+func nginxAccepts(t *testing.T, sp, conf string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return
+	}
+	dir := t.TempDir()
+	hostConf := strings.ReplaceAll(conf, "/etc/nginx/", filepath.Join(sp, "etc/nginx")+"/")
+	hostConf = strings.ReplaceAll(hostConf, "/var/cache/nginx/", dir+"/")
+	hostConf = strings.ReplaceAll(hostConf, "/run/nginx/", dir+"/")
+	p := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(p, []byte(hostConf), 0o644)
+	if out, err := exec.Command("/usr/sbin/nginx", "-t", "-c", p).CombinedOutput(); err != nil || !strings.Contains(string(out), "test is successful") {
+		t.Errorf("nginx -t: %v\n%s\n%s", err, out, hostConf)
+	}
+}
+
 // selfSigned makes a certificate for name and its key, in PEM.
 func selfSigned(t *testing.T, name string) (certPEM, keyPEM []byte) {
 	t.Helper()
@@ -149,18 +167,50 @@ func TestNginxConfig(t *testing.T) {
 		t.Errorf("no nginx user with uid 60:\n%s", pw)
 	}
 
-	// The host's nginx accepts the configuration (the paths of the
-	// container resolved into the generation).
-	if os.Geteuid() == 0 {
-		hostConf := strings.ReplaceAll(conf, "/etc/nginx/", filepath.Join(sp, "etc/nginx")+"/")
-		hostConf = strings.ReplaceAll(hostConf, "/var/cache/nginx/", dir+"/")
-		hostConf = strings.ReplaceAll(hostConf, "/run/nginx/", dir+"/")
-		p := filepath.Join(dir, "nginx.conf")
-		os.WriteFile(p, []byte(hostConf), 0o644)
-		if out, err := exec.Command("/usr/sbin/nginx", "-t", "-c", p).CombinedOutput(); err != nil || !strings.Contains(string(out), "test is successful") {
-			t.Errorf("nginx -t: %v\n%s\n%s", err, out, hostConf)
-		}
+	nginxAccepts(t, sp, conf)
+}
+
+// The shapes real configurations take (all recommended settings, upstreams,
+// PHP through FastCGI, explicit listens, redirects, verbatim events and
+// stream blocks) give a configuration the host's nginx accepts.
+func TestNginxCommonShapes(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); err != nil {
+		t.Skip("needs the host's nginx stream module (Debian package libnginx-mod-stream), which setup.sh installs")
 	}
+	sp, conf, _ := nginxBuild(t, `services.nginx = {
+    enable = true;
+    recommendedGzipSettings = true;
+    recommendedOptimisation = true;
+    recommendedProxySettings = true;
+    recommendedTlsSettings = true;
+    serverTokens = true;
+    eventsConfig = "worker_connections 512;";
+    appendHttpConfig = ''
+      server_names_hash_bucket_size 64;
+    '';
+    appendConfig = "worker_processes 2;";
+    streamConfig = ''
+      server { listen 127.0.0.1:5353; proxy_pass 127.0.0.1:53; }
+    '';
+    upstreams.app.servers = { "127.0.0.1:3000" = { weight = 5; }; "127.0.0.1:3001" = { backup = true; }; };
+    virtualHosts = {
+      "app.example.org" = {
+        listen = [ { addr = "0.0.0.0"; port = 8080; } { addr = "127.0.0.1"; port = 8443; ssl = false; } ];
+        serverAliases = [ "app" ];
+        locations."/" = { proxyPass = "http://app"; proxyWebsockets = true; };
+        locations."~ \\.php$" = { root = "/var/www"; extraConfig = "fastcgi_pass unix:/run/phpfpm/web.sock;"; fastcgiParams.APP_ENV = "prod"; };
+        locations."/static/" = { alias = "/var/www/static/"; index = "index.html"; };
+      };
+      "old.example.org".globalRedirect = "app.example.org";
+      "internal" = { listenAddresses = [ "127.0.0.1" ]; locations."/".return = "200 'ok'"; basicAuth.admin = "pw"; };
+    };
+  };`)
+	wantLines(t, "nginx.conf", conf, "upstream app {", "server 127.0.0.1:3000 weight=5;", "server 127.0.0.1:3001 backup;",
+		"location ~ \\.php$ {", "fastcgi_pass unix:/run/phpfpm/web.sock;", "fastcgi_param APP_ENV \"prod\";", "fastcgi_param SCRIPT_FILENAME",
+		"listen 0.0.0.0:8080;", "listen 127.0.0.1:8443;", "return 301 http://app.example.org$request_uri;",
+		"listen 127.0.0.1:80;", "worker_connections 512;", "stream {", "worker_processes 2;", "ssl_session_cache shared:SSL:10m;",
+		"sendfile on;", "server_tokens on;")
+	nginxAccepts(t, sp, conf)
 }
 
 // A user's systemd.services.nginx.serviceConfig merges with the module's,
