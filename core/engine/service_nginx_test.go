@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -74,6 +75,21 @@ func nginxGet(url, host string) (code int, body, location string, err error) {
 	return resp.StatusCode, string(b), resp.Header.Get("Location"), err
 }
 
+// peerCert is the certificate the server at ip:443 presents for sni.
+func peerCert(ip, sni string) (*x509.Certificate, error) {
+	var c *x509.Certificate
+	err := pollUntil(func() error {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 3 * time.Second}, "tcp", ip+":443", &tls.Config{ServerName: sni, InsecureSkipVerify: true})
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		c = conn.ConnectionState().PeerCertificates[0]
+		return nil
+	})
+	return c, err
+}
+
 // mustAnswer waits until url (with Host host) answers code with a body
 // containing want.
 func mustAnswer(t *testing.T, url, host string, code int, want string) {
@@ -95,8 +111,8 @@ func mustAnswer(t *testing.T, url, host string, code int, want string) {
 
 // services.nginx runs the host's nginx: static files, a proxied location,
 // the status page, HTTPS with a certificate given as files and forceSSL's
-// redirect; an update adding a vhost reloads nginx (same main process) and
-// both vhosts answer.
+// redirect; an update adding a vhost and a renewed certificate reloads nginx
+// (same main process), both vhosts answer and the new certificate is served.
 func TestNginxService(t *testing.T) {
 	needRoot(t)
 	if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
@@ -106,10 +122,13 @@ func TestNginxService(t *testing.T) {
 	r := newTestRoot(t)
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-		"-subj", "/CN=secure.test", "-keyout", key, "-out", cert).CombinedOutput(); err != nil {
-		t.Fatalf("openssl: %v\n%s", err, out)
+	makeCert := func() {
+		if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+			"-subj", "/CN=secure.test", "-keyout", key, "-out", cert).CombinedOutput(); err != nil {
+			t.Fatalf("openssl: %v\n%s", err, out)
+		}
 	}
+	makeCert()
 	token := uniqueName("tok")
 	config := nginxConfig(token, cert, key, "")
 
@@ -150,18 +169,8 @@ func TestNginxService(t *testing.T) {
 		t.Errorf("forceSSL: HTTP %d Location %q, %v; want 301 to https://secure.test/page?q=1", code, loc, err)
 	}
 	// enableACME's vhost answers with its own self-signed certificate.
-	var cn string
-	err = pollUntil(func() error {
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 3 * time.Second}, "tcp", local+":443", &tls.Config{ServerName: "acme.test", InsecureSkipVerify: true})
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		cn = conn.ConnectionState().PeerCertificates[0].Subject.CommonName
-		return nil
-	})
-	if err != nil || cn != "acme.test" {
-		t.Errorf("TLS to acme.test: certificate for %q, %v", cn, err)
+	if c, err := peerCert(local, "acme.test"); err != nil || c.Subject.CommonName != "acme.test" {
+		t.Errorf("TLS to acme.test: certificate %v, %v; want one for acme.test", c, err)
 	}
 
 	// Basic auth: the password file written from basicAuth is read by nginx's workers.
@@ -180,6 +189,11 @@ func TestNginxService(t *testing.T) {
 	}
 
 	before := r.unitProps(name, "nginx.service")["nginx.service"]
+	oldCert, err := peerCert(local, "secure.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeCert() // a renewed certificate at the same paths: the update copies it in and reloads nginx
 	second := `services.nginx.virtualHosts.second = { serverName = "second.test"; root = "/etc/second"; };
 		environment.etc."second/index.html".text = "second ` + token + `\n";`
 	if _, err := r.M.Update(timeout(t), name, core.UpdateOptions{Config: &[]string{nginxConfig(token, cert, key, second)}[0]}); err != nil {
@@ -188,6 +202,16 @@ func TestNginxService(t *testing.T) {
 	mustAnswer(t, base+"/", "second.test", 200, "second "+token)
 	mustAnswer(t, base+"/", "", 200, "main "+token)
 	mustAnswer(t, base+"/api/", "", 200, "backend "+token)
+	err = pollUntil(func() error {
+		c, err := peerCert(local, "secure.test")
+		if err == nil && c.SerialNumber.Cmp(oldCert.SerialNumber) == 0 {
+			err = fmt.Errorf("still the old certificate (serial %v)", c.SerialNumber)
+		}
+		return err
+	})
+	if err != nil {
+		t.Errorf("the renewed certificate is not served: %v", err)
+	}
 	if after := r.unitProps(name, "nginx.service")["nginx.service"]; after != before {
 		t.Errorf("a new vhost restarted nginx (%s, then %s); it should reload it", before, after)
 	}

@@ -443,8 +443,9 @@ in
         ${nginx} -t
       '';
       # The configuration's path never changes, so the unit does not: a new
-      # configuration reloads nginx instead of restarting it.
-      reloadTriggers = [ configText ];
+      # configuration, or a new certificate given as a file, reloads nginx
+      # instead of restarting it.
+      reloadTriggers = [ configText ] ++ map (builtins.hashFile "sha256") secretFiles;
       serviceConfig = {
         ExecStart = nginx;
         ExecReload = [ "${nginx} -t" "/bin/kill -HUP $MAINPID" ];
