@@ -132,8 +132,10 @@ func TestNginxConfig(t *testing.T) {
 	if strings.Index(conf, "location /files/") > strings.Index(conf, "location /api/") {
 		t.Errorf("priority 10 should put /files/ before /api/:\n%s", conf)
 	}
-	if strings.Contains(conf, "listen 0.0.0.0:80;\n  server_name secure.test;\n  ssl_") {
-		t.Errorf("forceSSL's vhost serves plain HTTP:\n%s", conf)
+	// forceSSL: the server with the certificate listens on 443 only.
+	at := strings.Index(conf, "ssl_certificate ")
+	if head := conf[strings.LastIndex(conf[:at], "server {"):at]; strings.Contains(head, ":80") || !strings.Contains(head, ":443") {
+		t.Errorf("forceSSL's server listens as:\n%s", head)
 	}
 	// The certificate files are copied in, the key readable by the nginx group only.
 	var keyCopy string
@@ -219,7 +221,7 @@ func TestNginxUserServiceConfigMerges(t *testing.T) {
 	_, conf, unit := nginxBuild(t, `services.nginx.enable = true;
   systemd.services.nginx.serviceConfig.LimitNOFILE = 65536;
   systemd.services.nginx.serviceConfig.RestartSec = lib.mkForce "2s";`)
-	wantLines(t, "nginx.conf", conf, "listen 0.0.0.0:80;\n  server_name localhost;\n") // NixOS's default vhost
+	wantLines(t, "nginx.conf", conf, "listen 0.0.0.0:80;\n    server_name localhost;\n") // NixOS's default vhost
 	wantLines(t, "nginx.service", unit, "LimitNOFILE=65536\n", "RestartSec=2s\n", "User=nginx\n")
 	if strings.Contains(unit, "RestartSec=10s") {
 		t.Errorf("mkForce did not replace RestartSec:\n%s", unit)

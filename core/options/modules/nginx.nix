@@ -26,7 +26,6 @@ let
     ++ lib.optional (builtins.isPath cfg.sslDhparam) cfg.sslDhparam;
   contentFiles = pathsOf (z: builtins.filter (x: x != null) [ z.root (z.alias or null) ]);
 
-  onlySSL = v: v.onlySSL;
   hasSSL = v: v.onlySSL || v.addSSL || v.forceSSL;
 
   # ACME: nixcsh has no ACME client. A vhost that asks for one is served as
@@ -144,6 +143,7 @@ let
     "text/csv" "text/javascript" "text/markdown" "text/plain" "text/vcard" "text/vtt" "text/xml"
   ];
 
+  # The CGI/1.1 variables, as Debian's fastcgi.conf sets them.
   fastcgiDefaults = {
     SCRIPT_FILENAME = "$document_root$fastcgi_script_name";
     QUERY_STRING = "$query_string";
@@ -215,7 +215,7 @@ let
           let addrs = if v.listenAddresses != [ ] then v.listenAddresses else cfg.defaultListenAddresses;
           in lib.concatMap (addr:
             lib.optional (hasSSL v || v.rejectSSL) { inherit addr; port = cfg.defaultSSLListenPort; ssl = true; }
-            ++ lib.optional (!onlySSL v) { inherit addr; port = cfg.defaultHTTPListenPort; ssl = false; }) addrs;
+            ++ lib.optional (!v.onlySSL) { inherit addr; port = cfg.defaultHTTPListenPort; ssl = false; }) addrs;
       hostListens = if v.forceSSL then builtins.filter (l: l.ssl) listens else listens;
       redirectListens = builtins.filter (l: !l.ssl) listens;
       listen = l:
@@ -264,39 +264,40 @@ let
   tempPaths = lib.concatMapStrings (t: "${t}_temp_path /var/cache/nginx/${t};\n")
     [ "client_body" "proxy" "fastcgi" "uwsgi" "scgi" ];
 
-  commonHttp = ''
-    include ${toString cfg.defaultMimeTypes};
-    types_hash_max_size 4096;
-    default_type application/octet-stream;
-    ${tempPaths}
-  '';
+  commonHttp = [
+    "include ${toString cfg.defaultMimeTypes};"
+    "types_hash_max_size 4096;"
+    "default_type application/octet-stream;"
+    tempPaths
+  ];
 
   # Debian builds the stream module as a module of its own package.
   streamModule = "/usr/lib/nginx/modules/ngx_stream_module.so";
 
-  optionalNumber = directive: n: lib.optionalString (n != null) "${directive} ${toString n};\n";
+  optionalNumber = directive: n: when (n != null) "${directive} ${toString n};";
 
-  generatedHttp = ''
-    http {
-    ${commonHttp}
-    ${lib.optionalString (cfg.resolver.addresses != [ ]) "resolver ${toString cfg.resolver.addresses}${lib.optionalString (cfg.resolver.valid != "") " valid=${cfg.resolver.valid}"}${lib.optionalString (!cfg.resolver.ipv6) " ipv6=off"};\n"
-    }${upstreams}
-    ${lib.optionalString cfg.recommendedOptimisation ''
+  generatedHttp = block "http" (commonHttp ++ [
+    (when (cfg.resolver.addresses != [ ]) ("resolver ${toString cfg.resolver.addresses}"
+      + when (cfg.resolver.valid != "") " valid=${cfg.resolver.valid}" + when (!cfg.resolver.ipv6) " ipv6=off" + ";"))
+    upstreams
+    (when cfg.recommendedOptimisation ''
       sendfile on;
       tcp_nopush on;
       tcp_nodelay on;
       keepalive_timeout 65;
-    ''}ssl_protocols ${cfg.sslProtocols};
-    ${lib.optionalString (cfg.sslCiphers != null) "ssl_ciphers ${cfg.sslCiphers};\n"
-    }${lib.optionalString (cfg.sslDhparam != null) "ssl_dhparam ${inContainer cfg.sslDhparam};\n"
-    }${lib.optionalString cfg.recommendedTlsSettings ''
+    '')
+    "ssl_protocols ${cfg.sslProtocols};"
+    (when (cfg.sslCiphers != null) "ssl_ciphers ${cfg.sslCiphers};")
+    (when (cfg.sslDhparam != null) "ssl_dhparam ${inContainer cfg.sslDhparam};")
+    (when cfg.recommendedTlsSettings ''
       ssl_session_timeout 1d;
       ssl_session_cache shared:SSL:10m;
       ssl_session_tickets off;
       ssl_prefer_server_ciphers off;
       ssl_stapling on;
       ssl_stapling_verify on;
-    ''}${lib.optionalString cfg.recommendedGzipSettings ''
+    '')
+    (when cfg.recommendedGzipSettings ''
       gzip on;
       gzip_static on;
       gzip_vary on;
@@ -304,7 +305,8 @@ let
       gzip_min_length 256;
       gzip_proxied expired no-cache no-store private auth;
       gzip_types ${toString compressTypes};
-    ''}${lib.optionalString cfg.recommendedProxySettings ''
+    '')
+    (when cfg.recommendedProxySettings ''
       proxy_redirect off;
       proxy_connect_timeout ${cfg.proxyTimeout};
       proxy_send_timeout ${cfg.proxyTimeout};
@@ -312,61 +314,36 @@ let
       proxy_http_version 1.1;
       proxy_set_header "Connection" "";
       include /etc/nginx/recommended-proxy-headers.conf;
-    ''}${optionalNumber "map_hash_bucket_size" cfg.mapHashBucketSize
-    }${optionalNumber "map_hash_max_size" cfg.mapHashMaxSize
-    }${optionalNumber "server_names_hash_bucket_size" cfg.serverNamesHashBucketSize
-    }${optionalNumber "server_names_hash_max_size" cfg.serverNamesHashMaxSize}
-    # $connection_upgrade is used for websocket proxying
-    map $http_upgrade $connection_upgrade {
-      default upgrade;
-      ''' close;
-    }
-    client_max_body_size ${cfg.clientMaxBodySize};
-    server_tokens ${onOff cfg.serverTokens};
+    '')
+    (optionalNumber "map_hash_bucket_size" cfg.mapHashBucketSize)
+    (optionalNumber "map_hash_max_size" cfg.mapHashMaxSize)
+    (optionalNumber "server_names_hash_bucket_size" cfg.serverNamesHashBucketSize)
+    (optionalNumber "server_names_hash_max_size" cfg.serverNamesHashMaxSize)
+    # $connection_upgrade, for websocket proxying
+    (block "map $http_upgrade $connection_upgrade" [ "default upgrade;" "'' close;" ])
+    "client_max_body_size ${cfg.clientMaxBodySize};"
+    "server_tokens ${onOff cfg.serverTokens};"
+    cfg.commonHttpConfig
+    (when cfg.statusPage (block "server" [
+      "listen ${toString cfg.defaultHTTPListenPort};"
+      "server_name localhost;"
+      (block "location /nginx_status" [ "stub_status on;" "access_log off;" "allow 127.0.0.1;" "allow ::1;" "deny all;" ])
+    ]))
+  ] ++ lib.mapAttrsToList vhost virtualHosts ++ [ cfg.appendHttpConfig ]);
 
-    ${cfg.commonHttpConfig}
-    ${lib.optionalString cfg.statusPage ''
-      server {
-        listen ${toString cfg.defaultHTTPListenPort};
-        server_name localhost;
-        location /nginx_status {
-          stub_status on;
-          access_log off;
-          allow 127.0.0.1;
-          allow ::1;
-          deny all;
-        }
-      }
-    ''}
-    ${lib.concatStrings (lib.mapAttrsToList vhost virtualHosts)}
-    ${cfg.appendHttpConfig}
-    }
-  '';
-
-  configText = ''
-    # Generated by nixcsh from services.nginx
-    ${lib.optionalString (cfg.streamConfig != "") "load_module ${streamModule};"}
-    pid /run/nginx/nginx.pid;
-    error_log ${cfg.logError};
-    daemon off;
-
-    ${cfg.config}
-    ${lib.optionalString (cfg.eventsConfig != "" || cfg.config == "") ''
-      events {
-      ${cfg.eventsConfig}
-      }
-    ''}${lib.optionalString (cfg.httpConfig == "" && cfg.config == "") generatedHttp
-    }${lib.optionalString (cfg.httpConfig != "") ''
-      http {
-      ${commonHttp}
-      ${cfg.httpConfig}
-      }
-    ''}${lib.optionalString (cfg.streamConfig != "") ''
-      stream {
-      ${cfg.streamConfig}
-      }
-    ''}${cfg.appendConfig}
-  '';
+  configText = lib.concatStringsSep "\n" (builtins.filter (x: x != "") [
+    "# Generated by nixcsh from services.nginx"
+    (when (cfg.streamConfig != "") "load_module ${streamModule};")
+    "pid /run/nginx/nginx.pid;"
+    "error_log ${cfg.logError};"
+    "daemon off;"
+    cfg.config
+    (when (cfg.eventsConfig != "" || cfg.config == "") (block "events" [ cfg.eventsConfig ]))
+    (when (cfg.httpConfig == "" && cfg.config == "") generatedHttp)
+    (when (cfg.httpConfig != "") (block "http" (commonHttp ++ [ cfg.httpConfig ])))
+    (when (cfg.streamConfig != "") (block "stream" [ cfg.streamConfig ]))
+    cfg.appendConfig
+  ]) + "\n";
 
   vhostList = lib.mapAttrsToList (name: v: v // { inherit name; }) virtualHosts;
   vhostsWhere = pred: map (v: v.name) (builtins.filter pred vhostList);
