@@ -257,3 +257,23 @@ func TestNginxACMEIsSelfSignedWithAWarning(t *testing.T) {
 		t.Errorf("no unit makes the certificate: %v", err)
 	}
 }
+
+// The cost of services.nginx in a build (issue 12 asks that a configuration
+// with nginx, postgresql and 3 users be created in under 50 ms).
+func BenchmarkEvalRenderNginx(b *testing.B) {
+	paths := testPaths(b)
+	writeConfig(b, paths, "foo", `services.nginx = {
+    enable = true;
+    recommendedProxySettings = true;
+    virtualHosts."a.example.org" = { root = "/etc/www"; locations."/api/".proxyPass = "http://127.0.0.1:3000"; };
+    virtualHosts."b.example.org".locations."/".return = "200 b";
+  };
+  users.users.alice.isNormalUser = true;
+  users.users.bob.isNormalUser = true;
+  users.users.carol.isNormalUser = true;`)
+	for i := 0; i < b.N; i++ {
+		if _, _, err := evalAndRender(context.Background(), "foo", paths.ConfigNix("foo")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
