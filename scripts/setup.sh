@@ -19,6 +19,9 @@ packages=(
 	redis-server      # services.redis.servers runs the host's redis-server
 	redis-tools       # services.redis's test talks to it with redis-cli
 	postgresql        # services.postgresql runs the host's server (postgresql-MAJOR, with its psql)
+	nginx             # services.nginx runs the host's nginx
+	libnginx-mod-stream # services.nginx.streamConfig loads its module
+	openssl           # services.nginx makes self-signed certificates for enableACME; its test makes one
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests

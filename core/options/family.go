@@ -41,6 +41,7 @@ var families = []family{
 	mysqlFamily,
 	redisFamily,
 	postgresqlFamily,
+	nginxFamily,
 }
 
 func familyDecls() []Decl {
