@@ -165,7 +165,7 @@ func applyFirewall(nsPath, storePath string) error {
 		return err
 	}
 	fw := man.Firewall
-	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing}
+	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing, TrustedInterfaces: fw.TrustedInterfaces}
 	for _, port := range fw.AllowedTCPPorts {
 		nf.AllowedTCPPorts = append(nf.AllowedTCPPorts, uint16(port))
 	}

@@ -291,6 +291,7 @@ type option struct {
 	defined    bool
 	byUser     bool // defined by a module other than nixcsh's own
 	declared   Decl
+	aliasOf    []string // Decl.AliasOf, split
 }
 
 type modDef struct {
@@ -318,10 +319,13 @@ type scope struct {
 	options nix.Value
 	args    nix.Value
 	built   bool
+	// aliases maps an option path to the paths of the options that are
+	// aliases of it (Decl.AliasOf): their definitions are its own too.
+	aliases map[string][][]string
 }
 
 func newScope(st *state, prefix, name string) *scope {
-	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}}
+	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}, aliases: map[string][][]string{}}
 	args := map[string]nix.Value{
 		"config": nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
 		"options": nix.Lazy(func() (nix.Value, error) {
@@ -435,6 +439,10 @@ func fileOr(f string) string {
 func (sc *scope) declareGo(d Decl) error {
 	parts := SplitPath(d.Path)
 	opt := &option{path: sc.full(parts), parts: parts, typ: d.Type, hasDefault: d.HasDefault, file: d.File, desc: d.Description, example: d.Example, declared: d}
+	if d.AliasOf != "" {
+		opt.aliasOf = SplitPath(d.AliasOf)
+		sc.aliases[d.AliasOf] = append(sc.aliases[d.AliasOf], parts)
+	}
 	if d.HasDefault {
 		opt.def = nix.FromGo(d.Default)
 	} else if sc.prefix != "" && d.Path == "name" {
@@ -905,9 +913,23 @@ func (sc *scope) value(o *option) (nix.Value, error) {
 }
 
 func (sc *scope) compute(o *option) (nix.Value, error) {
+	if o.aliasOf != nil {
+		target := sc.optionAt(o.aliasOf)
+		if target == nil {
+			return nil, sc.st.fail("The option '%s' is an alias of '%s', which is not declared.", o.path, joinPath(o.aliasOf))
+		}
+		return sc.value(target)
+	}
 	defs, err := sc.defsAt(o.parts)
 	if err != nil {
 		return nil, err
+	}
+	for _, alias := range sc.aliases[joinPath(o.parts)] {
+		ds, err := sc.defsAt(alias)
+		if err != nil {
+			return nil, err
+		}
+		defs = append(defs, ds...)
 	}
 	var all []def
 	for _, d := range defs {
@@ -931,6 +953,17 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		all = append(all, ds...)
 	}
 	return sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+}
+
+// optionAt is the option declared at parts of this scope (nil if none).
+func (sc *scope) optionAt(parts []string) *option {
+	n := sc.root
+	for _, p := range parts {
+		if n = n.children[p]; n == nil {
+			return nil
+		}
+	}
+	return n.opt
 }
 
 func lastPart(parts []string) string {
@@ -1074,6 +1107,11 @@ func (sc *scope) showDefs(defs []def) string {
 func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
 	for k, c := range n.children {
+		if c.opt != nil && c.opt.typ != nil && c.opt.typ.Name == "raw" {
+			// A raw value (nixpkgs.pkgs = pkgs) is for modules to read; it
+			// may be a whole package set, so it is not converted.
+			continue
+		}
 		if c.opt != nil {
 			v, err := sc.value(c.opt)
 			if err != nil {

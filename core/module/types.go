@@ -40,6 +40,10 @@ type Decl struct {
 	Description string
 	Example     any
 	File        string // where it was declared ("" for nixcsh's own options)
+	// AliasOf makes this option another name of the option at that path, as
+	// lib.mkAliasOptionModule does: its definitions are the target's (they
+	// merge with the target's own) and its value is the target's.
+	AliasOf string
 }
 
 // Opt makes a declaration with a default.

@@ -38,6 +38,9 @@ var moduleFiles embed.FS
 // rendered in Go by render.go.
 var families = []family{
 	sudoFamily,
+	interfacesFamily,
+	nixpkgsFamily,
+	resolvedFamily,
 }
 
 func familyDecls() []Decl {

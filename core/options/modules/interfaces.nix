@@ -1,0 +1,63 @@
+# networking.interfaces and networking.defaultGateway: NixOS's
+# network-addresses-IFACE and network-setup services, run inside the
+# container with the host's ip(8). The container has one link, eth0, which
+# the host configures before boot (LOCAL_ADDRESS); these add to it.
+{ config, lib, ... }:
+let
+  cfg = config.networking;
+  ifaces = builtins.attrValues cfg.interfaces;
+  addrs = i: i.ipv4.addresses ++ i.ipv6.addresses;
+  configured = builtins.filter (i: addrs i != [ ] || i.mtu != null) ifaces;
+  # The interfaces a container has; addresses elsewhere cannot be honoured.
+  known = n: n == "eth0" || n == "lo";
+  cidr = a: "${a.address}/${toString a.prefixLength}";
+  gateway = g: if builtins.isString g then { address = g; interface = null; metric = null; source = null; } else g;
+  gateways = builtins.filter (g: g != null) [ cfg.defaultGateway cfg.defaultGateway6 ];
+  routeCmd = family: g:
+    let x = gateway g; in
+    "ip ${family} route replace default via ${x.address}"
+    + lib.optionalString (x.interface != null) " dev ${x.interface}"
+    + lib.optionalString (x.metric != null) " metric ${toString x.metric}"
+    + lib.optionalString (x.source != null) " src ${x.source}";
+  addressService = i: lib.nameValuePair "network-addresses-${i.name}" {
+    description = "Address configuration of ${i.name}";
+    wantedBy = [ "network.target" "multi-user.target" ];
+    before = [ "network.target" ];
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+      # Taking the addresses away again on stop makes an update that drops
+      # one (a restart of this unit) leave only the configured ones.
+      ExecStop = map (a: "-ip addr del ${cidr a} dev ${i.name}") (addrs i);
+    };
+    script = lib.optionalString (i.mtu != null) "ip link set dev ${i.name} mtu ${toString i.mtu}\n"
+      + lib.concatMapStrings (a: "ip addr replace ${cidr a} dev ${i.name}\n") (addrs i);
+  };
+in
+{
+  config = {
+    assertions =
+      map (i: {
+        assertion = known i.name;
+        message = "networking.interfaces.${i.name}: a nixcsh container has only the interface eth0 (and lo), which links it to the host; set the addresses on networking.interfaces.eth0 instead";
+      }) configured
+      ++ map (g: {
+        assertion = (gateway g).interface == null || known (gateway g).interface;
+        message = "networking.defaultGateway: interface '${toString (gateway g).interface}' does not exist in a nixcsh container (it has eth0)";
+      }) gateways;
+    warnings = map (i: "networking.interfaces.${i.name}.useDHCP: nixcsh runs no DHCP client; the container's address comes from the host (LOCAL_ADDRESS) and networking.interfaces.${i.name}.ipv4.addresses")
+      (builtins.filter (i: i.useDHCP == true) ifaces);
+    systemd.services = builtins.listToAttrs (map addressService (builtins.filter (i: known i.name) configured))
+      // lib.optionalAttrs (gateways != [ ]) {
+        network-setup = {
+          description = "Networking setup (default gateway)";
+          wantedBy = [ "network.target" "multi-user.target" ];
+          before = [ "network.target" ];
+          after = map (i: "network-addresses-${i.name}.service") configured;
+          serviceConfig = { Type = "oneshot"; RemainAfterExit = true; };
+          script = lib.optionalString (cfg.defaultGateway != null) (routeCmd "-4" cfg.defaultGateway + "\n")
+            + lib.optionalString (cfg.defaultGateway6 != null) (routeCmd "-6" cfg.defaultGateway6 + "\n");
+        };
+      };
+  };
+}
