@@ -41,9 +41,10 @@ func TestInterfacesAndGateway(t *testing.T) {
 	}
 	unit := readFile(t, filepath.Join(sp, "etc/systemd/system/network-addresses-eth0.service"))
 	mustContain(t, "network-addresses-eth0.service", unit, "Type=oneshot", "RemainAfterExit=true",
-		"ExecStop=-ip addr del 10.250.0.5/24 dev eth0", "ExecStop=-ip addr del fd00::5/64 dev eth0")
+		`ExecStop=/bin/sh -c`, `ip addr del "$$a" dev eth0`)
 	mustContain(t, "its script", readFile(t, filepath.Join(sp, "scripts/network-addresses-eth0-start")),
-		"ip addr replace 10.250.0.5/24 dev eth0\n", "ip addr replace fd00::5/64 dev eth0\n")
+		"ip addr add 10.250.0.5/24 dev eth0\n", "echo 10.250.0.5/24 >> /run/nixos/network/addresses/eth0\n",
+		"ip addr add fd00::5/64 dev eth0\n")
 	if _, err := os.Lstat(filepath.Join(sp, "etc/systemd/system/multi-user.target.wants/network-addresses-eth0.service")); err != nil {
 		t.Errorf("network-addresses-eth0 is not wanted by multi-user.target: %v", err)
 	}

@@ -19,6 +19,14 @@ let
     + lib.optionalString (x.interface != null) " dev ${x.interface}"
     + lib.optionalString (x.metric != null) " metric ${toString x.metric}"
     + lib.optionalString (x.source != null) " src ${x.source}";
+  # The addresses a unit added are recorded (as NixOS does, in
+  # /run/nixos/network/addresses/IFACE) and only those are taken away on
+  # stop or before a new start: an address already there (the host's
+  # LOCAL_ADDRESS) stays, and an update that drops one removes it even
+  # though the unit is restarted with its new definition.
+  stateFile = i: "/run/nixos/network/addresses/${i.name}";
+  # One line: it is also a unit's ExecStop.
+  forget = i: "if [ -f ${stateFile i} ]; then while read -r a; do ip addr del \"$a\" dev ${i.name} || true; done < ${stateFile i}; rm -f ${stateFile i}; fi\n";
   addressService = i: lib.nameValuePair "network-addresses-${i.name}" {
     description = "Address configuration of ${i.name}";
     wantedBy = [ "network.target" "multi-user.target" ];
@@ -26,12 +34,18 @@ let
     serviceConfig = {
       Type = "oneshot";
       RemainAfterExit = true;
-      # Taking the addresses away again on stop makes an update that drops
-      # one (a restart of this unit) leave only the configured ones.
-      ExecStop = map (a: "-ip addr del ${cidr a} dev ${i.name}") (addrs i);
+      ExecStop = "/bin/sh -c ${lib.escapeShellArg (builtins.replaceStrings [ "$" "\n" ] [ "$$" "" ] (forget i))}";
     };
-    script = lib.optionalString (i.mtu != null) "ip link set dev ${i.name} mtu ${toString i.mtu}\n"
-      + lib.concatMapStrings (a: "ip addr replace ${cidr a} dev ${i.name}\n") (addrs i);
+    script = forget i + ''
+      mkdir -p /run/nixos/network/addresses
+    '' + lib.optionalString (i.mtu != null) ''
+      ip link set dev ${i.name} mtu ${toString i.mtu}
+    '' + lib.concatMapStrings (a: ''
+      if ! ip -o addr show dev ${i.name} | grep -qF " ${cidr a} "; then
+        ip addr add ${cidr a} dev ${i.name}
+        echo ${cidr a} >> ${stateFile i}
+      fi
+    '') (addrs i);
   };
 in
 {
