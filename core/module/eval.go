@@ -193,16 +193,9 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
 	}
-	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
-	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	st, err := newState(ctx, o)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
-	}
-	st.lib = lib
-	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
-	st.special = map[string]nix.Value{}
-	for k, v := range o.SpecialArgs {
-		st.special[k] = nix.FromGo(v)
+		return nil, err
 	}
 	sc := newScope(st, "", "")
 	st.top = sc
@@ -245,6 +238,22 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	cfg.Decls = sc.decls()
 	cfg.Files = st.written
 	return cfg, nil
+}
+
+// newState is an evaluator with nixcsh's lib and pkgs.
+func newState(ctx context.Context, o Options) (*state, error) {
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
+	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
+	}
+	st.lib = lib
+	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
+	st.special = map[string]nix.Value{}
+	for k, v := range o.SpecialArgs {
+		st.special[k] = nix.FromGo(v)
+	}
+	return st, nil
 }
 
 // makePkgs is `pkgs`: host packages stand-ins whose outPath is /usr.
