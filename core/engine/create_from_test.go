@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,54 @@ func TestCreateFrom(t *testing.T) {
 	}
 	if got := r.run(dn, "cat", "/etc/db-marker"); got != "two" {
 		t.Errorf("a refused file changed db: /etc/db-marker = %q", got)
+	}
+}
+
+// TestCreateFromHostNetwork: a container without privateNetwork (NixOS's
+// default) shares the host's network: no link or addresses of its own, the
+// host's interfaces inside.
+func TestCreateFromHostNetwork(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	r := newTestRoot(t)
+	name := uniqueName("hn")
+	file := filepath.Join(t.TempDir(), "containers.nix")
+	if err := os.WriteFile(file, []byte(`{ containers.`+name+` = { autoStart = true; config = { }; }; }`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.scenarioCLI().must("create", "--from", file)
+	if s := r.status(name); s != "up" {
+		t.Fatalf("%s is %q", name, s)
+	}
+	f, err := r.M.Conf(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Get("PRIVATE_NETWORK") != "0" || f.Get("HOST_ADDRESS") != "" || f.Get("LOCAL_ADDRESS") != "" {
+		t.Errorf("conf of a host-network container:\n%s", f)
+	}
+	// The host's default-route interface (links that other tests make and
+	// remove meanwhile are left out).
+	routes, err := os.ReadFile("/proc/net/route")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uplink string
+	for _, line := range strings.Split(string(routes), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == "00000000" {
+			uplink = f[0]
+			break
+		}
+	}
+	if uplink == "" {
+		t.Skip("the host has no default route, so no interface to look for inside")
+	}
+	l, err := net.InterfaceByName(uplink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same link (its hardware address), not a link of the same name.
+	if inside := r.run(name, "ip", "-o", "link", "show", "dev", uplink); !strings.Contains(inside, l.HardwareAddr.String()) {
+		t.Errorf("the host's %s (%s) is not visible inside: %q", uplink, l.HardwareAddr, inside)
 	}
 }
