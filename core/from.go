@@ -24,6 +24,8 @@ type FromContainer struct {
 	// HostAddress6 and LocalAddress6 are NixOS's hostAddress6/localAddress6
 	// beside IPv4 ones in Create (which takes one pair).
 	HostAddress6, LocalAddress6 string
+	// LocalMAC is eth0's hardware address (localMacAddress).
+	LocalMAC string
 	// ExtraFlags are more systemd-nspawn flags (extraFlags).
 	ExtraFlags string
 	// RestartIfChanged is NixOS's containers.NAME.restartIfChanged.
@@ -158,6 +160,7 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 		conf.HostPort:        o.Port,
 		conf.AutoStart:       boolDigit(o.AutoStart),
 		"EXTRA_NSPAWN_FLAGS": c.ExtraFlags,
+		"LOCAL_MAC_ADDRESS":  c.LocalMAC,
 	}
 	if o.HostAddress != "" {
 		hostKey, localKey, err := addressKeys(o.HostAddress, o.LocalAddress)

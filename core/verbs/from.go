@@ -59,11 +59,12 @@ var unsupportedDefaults = map[string]any{
 	"nixpkgs":                nil,
 	"pkgs":                   nil,
 	"timeoutStartSec":        "1min",
+	"copyResolvConf":         true,
 }
 
 // honoured are the container-level options nixcsh implements.
 var honoured = []string{"config", "privateNetwork", "hostAddress", "localAddress", "hostAddress6", "localAddress6",
-	"hostBridge", "forwardPorts", "autoStart", "restartIfChanged", "extraFlags"}
+	"localMacAddress", "hostBridge", "forwardPorts", "autoStart", "restartIfChanged", "extraFlags"}
 
 // nixDefault writes a default as Nix does.
 func nixDefault(v any) string {
@@ -188,7 +189,8 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 	if (o.HostAddress == "") != (o.LocalAddress == "") || (c.HostAddress6 == "") != (c.LocalAddress6 == "") {
 		bad("localAddress", "nixcsh needs both the host's and the container's address (hostAddress and localAddress, or hostAddress6 and localAddress6)")
 	}
-	if o.HostNetwork && (o.HostAddress != "" || o.Bridge != "") {
+	c.LocalMAC = str("localMacAddress")
+	if o.HostNetwork && (o.HostAddress != "" || o.Bridge != "" || c.LocalMAC != "") {
 		bad("privateNetwork", "is false (the NixOS default: the host's network), but addresses or a bridge are set; add privateNetwork = true")
 	}
 	if fp, ok := e.Settings["forwardPorts"].([]any); ok {

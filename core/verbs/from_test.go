@@ -38,6 +38,8 @@ func TestFromEntrySettings(t *testing.T) {
       autoStart = true;
       restartIfChanged = false;
       extraFlags = [ "--private-users-chown" ];
+      localMacAddress = "02:00:00:00:00:01";
+      copyResolvConf = true;
       bindMounts = { };
       ephemeral = false;
       config = { };
@@ -55,7 +57,7 @@ func TestFromEntrySettings(t *testing.T) {
 	if o.HostNetwork || o.HostAddress != "10.1.0.1" || o.LocalAddress != "10.1.0.2/24" || c.HostAddress6 != "fc00::1" || c.LocalAddress6 != "fc00::2" {
 		t.Errorf("addresses: %+v %+v", o, c)
 	}
-	if o.Port != "tcp:8080:80,udp:53:53" || !o.AutoStart || c.RestartIfChanged || c.ExtraFlags != "--private-users-chown" {
+	if o.Port != "tcp:8080:80,udp:53:53" || !o.AutoStart || c.RestartIfChanged || c.ExtraFlags != "--private-users-chown" || c.LocalMAC != "02:00:00:00:00:01" {
 		t.Errorf("settings: %+v %+v", o, c)
 	}
 	if !strings.Contains(c.Module, `top.containers."web".config`) || !strings.Contains(c.Module, "import /f.nix;") {
