@@ -15,7 +15,9 @@ var resolvedFamily = family{
 			m.Opt("services.resolved.llmnr", m.Enum("true", "resolve", "false"), "true", "Controls Link-Local Multicast Name Resolution support (RFC 4795)."),
 			m.Opt("services.resolved.dnssec", m.Enum("true", "allow-downgrade", "false"), "false", "If set to true, all DNS lookups are DNSSEC-validated locally."),
 			m.Opt("services.resolved.dnsovertls", m.Enum("true", "opportunistic", "false"), "false", "If set to true, all DNS lookups are encrypted with DNS-over-TLS."),
-			m.Opt("services.resolved.extraConfig", m.Lines(), "", "Extra config to append to resolved.conf."),
+			m.Opt("services.resolved.extraConfig", m.Lines(), "", "Extra config to append to resolved.conf (NixOS before 25.11; prefer settings)."),
+			m.Opt("services.resolved.settings", m.AttrsOf(m.AttrsOf(m.OneOf(m.Str(), m.Int(), m.Bool(), m.ListOf(m.Str())))), map[string]any{},
+				"Settings for /etc/systemd/resolved.conf by section (settings.Resolve.DNS = [ ... ]; lists are joined with spaces); they override the options above. See resolved.conf(5)."),
 		}
 	},
 	requires: []requirement{{when: "services.resolved.enable", file: "lib/systemd/systemd-resolved", pkg: "systemd-resolved"}},

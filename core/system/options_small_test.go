@@ -173,7 +173,8 @@ func TestPathAndSocketUnits(t *testing.T) {
 func TestResolved(t *testing.T) {
 	sp, _, err := buildFoo(t, `services.resolved.enable = true;
   services.resolved.fallbackDns = [ "9.9.9.9" ];
-  networking.nameservers = [ "1.1.1.1" ];`)
+  services.resolved.settings.Resolve = { DNSSEC = "allow-downgrade"; MulticastDNS = false; };
+  networking.nameservers = [ "1.1.1.1" "1.0.0.1" ];`)
 	if _, serr := os.Stat("/usr/lib/systemd/systemd-resolved"); serr != nil {
 		if err == nil || !strings.Contains(err.Error(), "systemd-resolved") {
 			t.Fatalf("without systemd-resolved on the host the build gave %v", err)
@@ -183,7 +184,11 @@ func TestResolved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "resolved.conf", readFile(t, filepath.Join(sp, "etc/systemd/resolved.conf")), "DNS=1.1.1.1\n", "FallbackDNS=9.9.9.9\n")
+	conf := readFile(t, filepath.Join(sp, "etc/systemd/resolved.conf"))
+	mustContain(t, "resolved.conf", conf, "[Resolve]\n", "\nDNS=1.1.1.1 1.0.0.1\n", "FallbackDNS=9.9.9.9\n", "DNSSEC=allow-downgrade\n", "MulticastDNS=false\n", "LLMNR=true\n")
+	if strings.Contains(conf, "DNSSEC=false") {
+		t.Errorf("settings did not override dnssec:\n%s", conf)
+	}
 	mustContain(t, "systemd-resolved.service", readFile(t, filepath.Join(sp, "etc/systemd/system/systemd-resolved.service")),
 		"ExecStart=/usr/lib/systemd/systemd-resolved\n", "User=systemd-resolve\n")
 	if l, _ := os.Readlink(filepath.Join(sp, "etc/resolv.conf")); l != "/run/systemd/resolve/stub-resolv.conf" {

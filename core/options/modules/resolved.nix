@@ -15,16 +15,27 @@ in
     networking.useHostResolvConf = lib.mkDefault false;
     users.users.systemd-resolve = { isSystemUser = true; group = "systemd-resolve"; description = "systemd Resolver"; };
     users.groups.systemd-resolve = { };
-    environment.etc."systemd/resolved.conf".text = ''
-      [Resolve]
-      ${lib.optionalString (config.networking.nameservers != [ ]) "DNS=${lib.concatStringsSep " " config.networking.nameservers}"}
-      ${lib.optionalString (cfg.fallbackDns != null) "FallbackDNS=${lib.concatStringsSep " " cfg.fallbackDns}"}
-      ${lib.optionalString (cfg.domains != [ ]) "Domains=${lib.concatStringsSep " " cfg.domains}"}
-      LLMNR=${cfg.llmnr}
-      DNSSEC=${cfg.dnssec}
-      DNSOverTLS=${cfg.dnsovertls}
-      ${cfg.extraConfig}
-    '';
+    environment.etc."systemd/resolved.conf".text =
+      let
+        # The options of NixOS before 25.11, then services.resolved.settings
+        # (NixOS's newer form) over them.
+        resolve = lib.filterAttrs (k: v: v != null && v != [ ]) {
+          DNS = config.networking.nameservers;
+          FallbackDNS = cfg.fallbackDns;
+          Domains = cfg.domains;
+          LLMNR = cfg.llmnr;
+          DNSSEC = cfg.dnssec;
+          DNSOverTLS = cfg.dnsovertls;
+        };
+        sections = cfg.settings // { Resolve = resolve // (cfg.settings.Resolve or { }); };
+        value = v: if builtins.isList v then lib.concatStringsSep " " v
+          else if builtins.isBool v then lib.boolToString v else toString v;
+        section = name: ''
+          [${name}]
+        '' + lib.concatMapStrings (k: "${k}=${value sections.${name}.${k}}\n") (builtins.attrNames sections.${name});
+      in
+      lib.concatMapStringsSep "\n" section (builtins.attrNames sections)
+      + lib.optionalString (cfg.extraConfig != "") ("\n" + cfg.extraConfig);
     systemd.services.systemd-resolved = {
       description = "Network Name Resolution";
       wantedBy = [ "multi-user.target" ];
