@@ -69,18 +69,22 @@ func TestInterfaceAddresses(t *testing.T) {
 	t.Parallel()
 	r := newTestRoot(t)
 	_, extra := uniqueAddresses(t)
-	config := func(addr string) string {
+	config := func(addr, net string) string {
 		return `networking.interfaces.eth0.ipv4.addresses = [ { address = "` + addr + `"; prefixLength = 32; } ];
+  networking.interfaces.eth0.ipv4.routes = [ { address = "` + net + `"; prefixLength = 24; options.metric = "7"; } ];
   networking.defaultGateway = { address = "10.234.255.254"; interface = "eth0"; };
   systemd.services.network-setup.serviceConfig.ExecStartPre = "ip route replace 10.234.255.254/32 dev eth0";`
 	}
-	name := r.create("if", config(extra))
+	name := r.create("if", config(extra, "10.235.7.0"))
 	r.start(name)
 	if out := r.run(name, "ip", "-o", "-4", "addr", "show", "dev", "eth0"); !strings.Contains(out, " "+extra+"/32 ") {
 		t.Errorf("eth0 lacks %s:\n%s", extra, out)
 	}
 	if out := r.run(name, "ip", "route", "show", "default"); !strings.Contains(out, "default via 10.234.255.254 dev eth0") {
 		t.Errorf("default route is %q, want via 10.234.255.254", out)
+	}
+	if out := r.run(name, "ip", "route", "show", "10.235.7.0/24"); !strings.Contains(out, "10.235.7.0/24 dev eth0") || !strings.Contains(out, "metric 7") {
+		t.Errorf("route to 10.235.7.0/24 is %q", out)
 	}
 	// The host reaches the new address through the container's link (a
 	// route that goes away with the link when the container is destroyed).
@@ -95,13 +99,16 @@ func TestInterfaceAddresses(t *testing.T) {
 	}
 
 	_, other := uniqueAddresses(t)
-	cfg := config(other)
+	cfg := config(other, "10.235.8.0")
 	if _, err := r.M.Update(timeout(t), name, core.UpdateOptions{Config: &cfg}); err != nil {
 		t.Fatal(err)
 	}
 	out := r.run(name, "ip", "-o", "-4", "addr", "show", "dev", "eth0")
 	if !strings.Contains(out, " "+other+"/32 ") || strings.Contains(out, " "+extra+"/32 ") {
 		t.Errorf("after the update eth0 should have %s and not %s:\n%s", other, extra, out)
+	}
+	if out := r.run(name, "ip", "route", "show", "dev", "eth0"); !strings.Contains(out, "10.235.8.0/24") || strings.Contains(out, "10.235.7.0/24") {
+		t.Errorf("after the update the routes should be to 10.235.8.0/24 and not 10.235.7.0/24:\n%s", out)
 	}
 }
 

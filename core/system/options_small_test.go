@@ -33,6 +33,7 @@ func TestInterfacesAndGateway(t *testing.T) {
     useDHCP = true;
     ipv4.addresses = [ { address = "10.250.0.5"; prefixLength = 24; } ];
     ipv6.addresses = [ { address = "fd00::5"; prefixLength = 64; } ];
+    ipv4.routes = [ { address = "10.251.0.0"; prefixLength = 16; via = "10.250.0.9"; options.metric = "5"; } ];
   };
   networking.defaultGateway = { address = "10.250.0.1"; interface = "eth0"; };
   networking.defaultGateway6 = "fd00::1";`)
@@ -41,10 +42,11 @@ func TestInterfacesAndGateway(t *testing.T) {
 	}
 	unit := readFile(t, filepath.Join(sp, "etc/systemd/system/network-addresses-eth0.service"))
 	mustContain(t, "network-addresses-eth0.service", unit, "Type=oneshot", "RemainAfterExit=true",
-		`ExecStop=/bin/sh -c`, `ip addr del "$$a" dev eth0`)
+		`ExecStop=/bin/sh -c`, `ip addr del "$$x" dev eth0`, `ip route del $$x dev eth0`)
 	mustContain(t, "its script", readFile(t, filepath.Join(sp, "scripts/network-addresses-eth0-start")),
 		"ip addr add 10.250.0.5/24 dev eth0\n", "echo 10.250.0.5/24 >> /run/nixos/network/addresses/eth0\n",
-		"ip addr add fd00::5/64 dev eth0\n")
+		"ip addr add fd00::5/64 dev eth0\n", "ip route replace 10.251.0.0/16 via 10.250.0.9 dev eth0 metric 5\n",
+		"echo '10.251.0.0/16 via 10.250.0.9' >> /run/nixos/network/routes/eth0\n")
 	if _, err := os.Lstat(filepath.Join(sp, "etc/systemd/system/multi-user.target.wants/network-addresses-eth0.service")); err != nil {
 		t.Errorf("network-addresses-eth0 is not wanted by multi-user.target: %v", err)
 	}

@@ -7,7 +7,8 @@ let
   cfg = config.networking;
   ifaces = builtins.attrValues cfg.interfaces;
   addrs = i: i.ipv4.addresses ++ i.ipv6.addresses;
-  configured = builtins.filter (i: addrs i != [ ] || i.mtu != null) ifaces;
+  routes = i: i.ipv4.routes ++ i.ipv6.routes;
+  configured = builtins.filter (i: addrs i != [ ] || routes i != [ ] || i.mtu != null) ifaces;
   # The interfaces a container has; addresses elsewhere cannot be honoured.
   known = n: n == "eth0" || n == "lo";
   cidr = a: "${a.address}/${toString a.prefixLength}";
@@ -19,14 +20,20 @@ let
     + lib.optionalString (x.interface != null) " dev ${x.interface}"
     + lib.optionalString (x.metric != null) " metric ${toString x.metric}"
     + lib.optionalString (x.source != null) " src ${x.source}";
-  # The addresses a unit added are recorded (as NixOS does, in
-  # /run/nixos/network/addresses/IFACE) and only those are taken away on
-  # stop or before a new start: an address already there (the host's
-  # LOCAL_ADDRESS) stays, and an update that drops one removes it even
-  # though the unit is restarted with its new definition.
-  stateFile = i: "/run/nixos/network/addresses/${i.name}";
-  # One line: it is also a unit's ExecStop.
-  forget = i: "if [ -f ${stateFile i} ]; then while read -r a; do ip addr del \"$a\" dev ${i.name} || true; done < ${stateFile i}; rm -f ${stateFile i}; fi\n";
+  # The addresses and routes a unit added are recorded (as NixOS does, in
+  # /run/nixos/network/{addresses,routes}/IFACE) and only those are taken
+  # away on stop or before a new start: an address already there (the
+  # host's LOCAL_ADDRESS) stays, and an update that drops one removes it
+  # even though the unit is restarted with its new definition.
+  stateFile = kind: i: "/run/nixos/network/${kind}/${i.name}";
+  # One line: it is also a unit's ExecStop. Routes go first (they may use
+  # the addresses).
+  forgetOne = kind: del: i: "if [ -f ${stateFile kind i} ]; then while read -r x; do ${del} || true; done < ${stateFile kind i}; rm -f ${stateFile kind i}; fi; ";
+  forget = i: forgetOne "routes" "ip route del $x dev ${i.name}" i
+    + forgetOne "addresses" "ip addr del \"$x\" dev ${i.name}" i + "\n";
+  # A route as ip-route(8) names it: [TYPE] PREFIX [via NEXTHOP].
+  routeSpec = r: lib.optionalString (r.type != null) "${r.type} " + cidr r
+    + lib.optionalString (r.via != null) " via ${r.via}";
   addressService = i: lib.nameValuePair "network-addresses-${i.name}" {
     description = "Address configuration of ${i.name}";
     wantedBy = [ "network.target" "multi-user.target" ];
@@ -37,15 +44,18 @@ let
       ExecStop = "/bin/sh -c ${lib.escapeShellArg (builtins.replaceStrings [ "$" "\n" ] [ "$$" "" ] (forget i))}";
     };
     script = forget i + ''
-      mkdir -p /run/nixos/network/addresses
+      mkdir -p /run/nixos/network/addresses /run/nixos/network/routes
     '' + lib.optionalString (i.mtu != null) ''
       ip link set dev ${i.name} mtu ${toString i.mtu}
     '' + lib.concatMapStrings (a: ''
       if ! ip -o addr show dev ${i.name} | grep -qF " ${cidr a} "; then
         ip addr add ${cidr a} dev ${i.name}
-        echo ${cidr a} >> ${stateFile i}
+        echo ${cidr a} >> ${stateFile "addresses" i}
       fi
-    '') (addrs i);
+    '') (addrs i) + lib.concatMapStrings (r: ''
+      ip route replace ${routeSpec r} dev ${i.name}${lib.concatStrings (lib.mapAttrsToList (k: v: " ${k} ${v}") r.options)}
+      echo ${lib.escapeShellArg (routeSpec r)} >> ${stateFile "routes" i}
+    '') (routes i);
   };
 in
 {
