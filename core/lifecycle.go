@@ -332,6 +332,9 @@ func (m *Manager) Destroy(ctx context.Context, name string) error {
 type UpdateOptions struct {
 	Config     *string // nil: keep configuration.nix as it is
 	ConfigFile string
+	// NoSwitch only builds: a running container keeps its generation until
+	// the caller restarts it (create --from restarts changed containers).
+	NoSwitch bool
 }
 
 // Updated is what update did.
@@ -398,6 +401,10 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 		for _, w := range warnings {
 			m.warnf("warning: %s", w)
 		}
+	}
+	if o.NoSwitch {
+		m.fire(ctx, PostUpdate, name, m.eventAttrs(name))
+		return u, nil
 	}
 	return m.switchRunning(ctx, name, u, "built")
 }

@@ -93,6 +93,11 @@ func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, erro
 	if err != nil {
 		return spec, nil, err
 	}
+	// With a network namespace of its own the container may configure it,
+	// as NixOS's private-network containers can (nspawn grants this only
+	// for --private-network): networking.interfaces adds addresses from
+	// inside. It reaches nothing of the host's.
+	spec.ExtraFlags = append(spec.ExtraFlags, "--capability=CAP_NET_ADMIN")
 	return spec, &ns, nil
 }
 
@@ -165,7 +170,7 @@ func applyFirewall(nsPath, storePath string) error {
 		return err
 	}
 	fw := man.Firewall
-	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing}
+	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing, TrustedInterfaces: fw.TrustedInterfaces}
 	for _, port := range fw.AllowedTCPPorts {
 		nf.AllowedTCPPorts = append(nf.AllowedTCPPorts, uint16(port))
 	}

@@ -193,16 +193,9 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
 	}
-	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
-	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	st, err := newState(ctx, o)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
-	}
-	st.lib = lib
-	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
-	st.special = map[string]nix.Value{}
-	for k, v := range o.SpecialArgs {
-		st.special[k] = nix.FromGo(v)
+		return nil, err
 	}
 	sc := newScope(st, "", "")
 	st.top = sc
@@ -245,6 +238,22 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	cfg.Decls = sc.decls()
 	cfg.Files = st.written
 	return cfg, nil
+}
+
+// newState is an evaluator with nixcsh's lib and pkgs.
+func newState(ctx context.Context, o Options) (*state, error) {
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
+	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
+	}
+	st.lib = lib
+	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
+	st.special = map[string]nix.Value{}
+	for k, v := range o.SpecialArgs {
+		st.special[k] = nix.FromGo(v)
+	}
+	return st, nil
 }
 
 // makePkgs is `pkgs`: host packages stand-ins whose outPath is /usr.
@@ -291,6 +300,7 @@ type option struct {
 	defined    bool
 	byUser     bool // defined by a module other than nixcsh's own
 	declared   Decl
+	aliasOf    []string // Decl.AliasOf, split
 }
 
 type modDef struct {
@@ -318,10 +328,13 @@ type scope struct {
 	options nix.Value
 	args    nix.Value
 	built   bool
+	// aliases maps an option path to the paths of the options that are
+	// aliases of it (Decl.AliasOf): their definitions are its own too.
+	aliases map[string][][]string
 }
 
 func newScope(st *state, prefix, name string) *scope {
-	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}}
+	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}, aliases: map[string][][]string{}}
 	args := map[string]nix.Value{
 		"config": nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
 		"options": nix.Lazy(func() (nix.Value, error) {
@@ -435,6 +448,10 @@ func fileOr(f string) string {
 func (sc *scope) declareGo(d Decl) error {
 	parts := SplitPath(d.Path)
 	opt := &option{path: sc.full(parts), parts: parts, typ: d.Type, hasDefault: d.HasDefault, file: d.File, desc: d.Description, example: d.Example, declared: d}
+	if d.AliasOf != "" {
+		opt.aliasOf = SplitPath(d.AliasOf)
+		sc.aliases[d.AliasOf] = append(sc.aliases[d.AliasOf], parts)
+	}
 	if d.HasDefault {
 		opt.def = nix.FromGo(d.Default)
 	} else if d.DefaultFor != nil && sc.prefix != "" {
@@ -847,9 +864,23 @@ func (sc *scope) value(o *option) (nix.Value, error) {
 }
 
 func (sc *scope) compute(o *option) (nix.Value, error) {
+	if o.aliasOf != nil {
+		target := sc.optionAt(o.aliasOf)
+		if target == nil {
+			return nil, sc.st.fail("The option '%s' is an alias of '%s', which is not declared.", o.path, joinPath(o.aliasOf))
+		}
+		return sc.value(target)
+	}
 	defs, err := sc.defsAt(o.parts)
 	if err != nil {
 		return nil, err
+	}
+	for _, alias := range sc.aliases[joinPath(o.parts)] {
+		ds, err := sc.defsAt(alias)
+		if err != nil {
+			return nil, err
+		}
+		defs = append(defs, ds...)
 	}
 	var all []def
 	for _, d := range defs {
@@ -873,6 +904,17 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		all = append(all, ds...)
 	}
 	return sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+}
+
+// optionAt is the option declared at parts of this scope (nil if none).
+func (sc *scope) optionAt(parts []string) *option {
+	n := sc.root
+	for _, p := range parts {
+		if n = n.children[p]; n == nil {
+			return nil
+		}
+	}
+	return n.opt
 }
 
 func lastPart(parts []string) string {
@@ -1019,6 +1061,11 @@ func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
 	for _, k := range sortedChildren(n) {
 		c := n.children[k]
+		if c.opt != nil && c.opt.typ != nil && c.opt.typ.Name == "raw" {
+			// A raw value (nixpkgs.pkgs = pkgs) is for modules to read; it
+			// may be a whole package set, so it is not converted.
+			continue
+		}
 		if c.opt != nil {
 			v, err := sc.value(c.opt)
 			if err != nil {

@@ -46,6 +46,10 @@ type Decl struct {
 	// is 6379 for the server named "" and 0 for the others). HasDefault
 	// stays false so listings show no single value; Description says it.
 	DefaultFor func(name string) any
+	// AliasOf makes this option another name of the option at that path, as
+	// lib.mkAliasOptionModule does: its definitions are the target's (they
+	// merge with the target's own) and its value is the target's.
+	AliasOf string
 }
 
 // Opt makes a declaration with a default.

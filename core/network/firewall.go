@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -20,6 +21,9 @@ type Firewall struct {
 	AllowedTCPPorts, AllowedUDPPorts           []uint16
 	AllowedTCPPortRanges, AllowedUDPPortRanges []PortRange
 	AllowPing                                  bool
+	// TrustedInterfaces accept all traffic arriving on them
+	// (networking.firewall.trustedInterfaces).
+	TrustedInterfaces []string
 }
 
 // PortRange is an inclusive range of ports (allowedTCPPortRanges' from/to).
@@ -109,13 +113,8 @@ func replaceFirewall(c *nftables.Conn, t *nftables.Table, fw Firewall, fresh boo
 
 // firewallRules are the matches of the input chain's accept rules, in order.
 func firewallRules(fw Firewall) [][]expr.Any {
-	lo := make([]byte, unix.IFNAMSIZ)
-	copy(lo, "lo")
 	rules := [][]expr.Any{
-		{ // iifname "lo"
-			&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: lo},
-		},
+		iifname("lo"),
 		{ // ct state established,related
 			&expr.Ct{Key: expr.CtKeySTATE, Register: 1},
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
@@ -124,6 +123,9 @@ func firewallRules(fw Firewall) [][]expr.Any {
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)},
 		},
 		icmpType(unix.IPPROTO_ICMPV6, icmpv6NDFirst, icmpv6NDLast),
+	}
+	for _, name := range fw.TrustedInterfaces {
+		rules = append(rules, iifname(name))
 	}
 	if fw.AllowPing {
 		rules = append(rules, icmpType(unix.IPPROTO_ICMP, icmpEchoReq, icmpEchoReq),
@@ -145,6 +147,20 @@ func firewallRules(fw Firewall) [][]expr.Any {
 		}
 	}
 	return rules
+}
+
+// iifname matches packets that arrived on the interface name; a name
+// ending in "+" matches every interface it is a prefix of (iptables' -i).
+func iifname(name string) []expr.Any {
+	b := make([]byte, unix.IFNAMSIZ)
+	copy(b, name)
+	if prefix, ok := strings.CutSuffix(name, "+"); ok {
+		b = []byte(prefix)
+	}
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: b},
+	}
 }
 
 // icmpType matches ICMP (or ICMPv6) messages of type from..to.

@@ -21,7 +21,8 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 		HostAddress6: n.host6, LocalAddress6: n.local6,
 		Ports: []PortForward{{"tcp", hp, 80}, {"udp", hp, 53}}})
 	if err := ApplyFirewall(ns, Firewall{Enable: true, AllowPing: true, AllowedTCPPorts: []uint16{22, 80},
-		AllowedUDPPorts: []uint16{53}, AllowedTCPPortRanges: []PortRange{{8000, 8100}}}); err != nil {
+		AllowedUDPPorts: []uint16{53}, AllowedTCPPortRanges: []PortRange{{8000, 8100}},
+		TrustedInterfaces: []string{"eth0", "wg+"}}); err != nil {
 		t.Fatal(err)
 	}
 	nft := func(args ...string) string {
@@ -67,5 +68,7 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 		"icmpv6 type echo-request accept",
 		"tcp dport 22 accept",
 		"tcp dport 8000-8100 accept",
-		"udp dport 53 accept")
+		"udp dport 53 accept",
+		"iifname \"eth0\" accept",
+		"iifname \"wg*\" accept")
 }

@@ -42,6 +42,9 @@ var families = []family{
 	redisFamily,
 	postgresqlFamily,
 	nginxFamily,
+	interfacesFamily,
+	nixpkgsFamily,
+	resolvedFamily,
 }
 
 func familyDecls() []Decl {

@@ -92,6 +92,7 @@ type Firewall struct {
 	AllowedTCPPortRanges []PortRange `json:"allowedTCPPortRanges"`
 	AllowedUDPPortRanges []PortRange `json:"allowedUDPPortRanges"`
 	AllowPing            bool        `json:"allowPing"`
+	TrustedInterfaces    []string    `json:"trustedInterfaces,omitempty"`
 }
 
 // Generation is a rendered system, still in memory.
