@@ -210,7 +210,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	}
 	seen := map[string]bool{}
 	for _, m := range o.Modules {
-		mv, err := st.ev.EvalString(m.Text, m.File)
+		mv, err := st.ev.EvalShared(m.Text, m.File)
 		if err != nil {
 			return nil, core.Errorf(core.Failed, "nixcsh's module %s does not evaluate: %v", m.File, err)
 		}
@@ -243,7 +243,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 // newState is an evaluator with nixcsh's lib and pkgs.
 func newState(ctx context.Context, o Options) (*state, error) {
 	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
-	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	lib, err := st.ev.EvalShared(libSource, "/nixcsh/lib.nix")
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
 	}
@@ -525,7 +525,7 @@ func (sc *scope) tagOf(v nix.Value) string {
 // the function names, config._module.args.NAME (lazily), as nixpkgs does.
 func (sc *scope) argsFor(fn nix.Value) (nix.Value, error) {
 	if sc.st.functionArgs == nil {
-		fa, err := sc.st.ev.EvalString("builtins.functionArgs", "/nixcsh/functionArgs.nix")
+		fa, err := sc.st.ev.EvalShared("builtins.functionArgs", "/nixcsh/functionArgs.nix")
 		if err != nil {
 			return nil, err
 		}

@@ -528,12 +528,14 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 
 // showPath is the selected path as traces show it, computed once.
 func (x *ExprSelect) showPath() string {
-	if x.pathStr == "" {
-		var b strings.Builder
-		showPath(&b, x.path)
-		x.pathStr = b.String()
+	if p := x.pathStr.Load(); p != nil {
+		return *p
 	}
-	return x.pathStr
+	var b strings.Builder
+	showPath(&b, x.path)
+	p := b.String()
+	x.pathStr.Store(&p)
+	return p
 }
 
 func (x *ExprHasAttr) eval(ev *Evaluator, en *env) Value {
