@@ -556,10 +556,11 @@ func registerAttrs(reg func(string, int, primFn)) {
 	})
 	reg("getAttr", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		name := ev.forceString(a[0], pos)
-		v, ok := ev.forceAttrs(a[1], pos, "").m[name]
+		set := ev.forceAttrs(a[1], pos, "")
+		v, ok := set.m[name]
 		if !ok {
 			ev.pushCtx(Pos{}, "in the attribute set under consideration")
-			ev.throwf(pos, "attribute '%s' missing", name)
+			ev.throwf(pos, "%s", set.missingMsg(name))
 		}
 		return ev.force(v.v)
 	})

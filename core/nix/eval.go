@@ -443,11 +443,22 @@ func (x *ExprVar) eval(ev *Evaluator, en *env) Value {
 	for i := x.level; i > 0; i-- {
 		s = s.up
 	}
+	withs := s
 	for ; s != nil; s = s.up {
 		if s.with != nil {
 			a := ev.forceAttrs(s.with, x.pos, "")
 			if at, ok := a.m[x.name]; ok {
 				return ev.force(at.v)
+			}
+		}
+	}
+	for s = withs; s != nil; s = s.up {
+		if s.with == nil {
+			continue
+		}
+		if a := ev.forceAttrs(s.with, x.pos, ""); a.explain != nil {
+			if msg, known := a.explain(x.name); known && msg != "" {
+				ev.throwf(x.pos, "%s", msg)
 			}
 		}
 	}
@@ -498,7 +509,7 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 			if x.def != nil {
 				return x.def.eval(ev, en)
 			}
-			ev.throwHint(x.pos, suggest(name, a.names()), "attribute '%s' missing", name)
+			ev.throwHint(x.pos, suggest(name, a.names()), "%s", a.missingMsg(name))
 		}
 		if i == len(x.path)-1 {
 			if t, isThunk := at.v.(*thunk); isThunk && t.state != 2 {

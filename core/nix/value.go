@@ -26,6 +26,19 @@ type attr struct {
 type attrsVal struct {
 	m    map[string]attr
 	keys []string
+	// explain, if set, words the error for a missing attribute (see
+	// AttrsExplained); sets made from this one (//, mapAttrs) do not keep it.
+	explain func(name string) (msg string, known bool)
+}
+
+// missingMsg is the error text for selecting the absent attribute name.
+func (a *attrsVal) missingMsg(name string) string {
+	if a.explain != nil {
+		if msg, _ := a.explain(name); msg != "" {
+			return msg
+		}
+	}
+	return "attribute '" + name + "' missing"
 }
 
 // lambdaVal is a closure.
