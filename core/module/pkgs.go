@@ -306,9 +306,9 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 	return pkgs, nil
 }
 
-// tableResolves counts the entries of pkgs.tsv whose Debian package is in
-// debs (for tests and reports).
-func tableResolves(debs map[string]DebianPackage) (resolved, total int, missing []string) {
+// TableResolves counts the entries of nixcsh's nixpkgs name table whose
+// Debian package is in debs, and names the others.
+func TableResolves(debs map[string]DebianPackage) (resolved, total int, missing []string) {
 	entries, _ := pkgsEntries()
 	for _, e := range entries {
 		if _, ok := debs[e.Deb]; ok {

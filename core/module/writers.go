@@ -209,7 +209,7 @@ func (st *state) writers(m map[string]nix.Value) {
 				return nil, err
 			}
 			if len(dirs) > 0 {
-				b.WriteString("export PATH=" + shellQuote(strings.Join(dirs, ":")) + "':'\"$PATH\"\n")
+				b.WriteString("export PATH=" + shellQuote(strings.Join(dirs, ":")+":") + "\"$PATH\"\n")
 			}
 		}
 		b.WriteString("\n" + text)
