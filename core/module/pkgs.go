@@ -93,8 +93,7 @@ func init() {
 		unimplemented[n] = "function"
 	}
 	for _, n := range strings.Fields(`haskellPackages linuxPackages_latest luaPackages nodePackages
-		nodePackages_latest perlPackages php82Packages phpPackages python311Packages python312Packages
-		python3Packages pythonPackages rPackages rubyPackages vimPlugins emacsPackages`) {
+		nodePackages_latest perlPackages php82Packages phpPackages pythonPackages rPackages rubyPackages vimPlugins emacsPackages`) {
 		unimplemented[n] = "package set"
 	}
 }
@@ -214,6 +213,64 @@ func stdenv(table map[string]pkgEntry) nix.Value {
 	}, func(n string) (string, bool) { return missingPkg(table, "stdenv.", n) })
 }
 
+// pythonAliases are nixpkgs Python package names whose Debian package
+// is not python3-NAME.
+var pythonAliases = map[string]string{"pyyaml": "yaml", "pillow": "pil", "beautifulsoup4": "bs4",
+	"python-dateutil": "dateutil", "pyserial": "serial", "pyopenssl": "openssl", "pyjwt": "jwt"}
+
+// pythonPackages is pkgs.python3Packages (and python3.pkgs, the argument
+// of python3.withPackages): the host's python3-NAME Debian packages as
+// NAME; a missing one names the Debian package to install.
+func pythonPackages(debs map[string]DebianPackage) nix.Value {
+	m := map[string]nix.Value{}
+	add := func(name, deb string) {
+		d, ok := debs[deb]
+		if !ok {
+			return
+		}
+		m[name] = nix.Lazy(func() (nix.Value, error) {
+			return hostDerivation(hostPkg{pname: name, version: upstreamVersion(d.Version), deb: deb, description: d.Description}, nil), nil
+		})
+	}
+	for deb := range debs {
+		if name, ok := strings.CutPrefix(deb, "python3-"); ok {
+			add(name, deb)
+		}
+	}
+	for nixName, debName := range pythonAliases {
+		add(nixName, "python3-"+debName)
+	}
+	return nix.AttrsExplained(m, func(n string) (string, bool) {
+		deb := strings.ToLower(strings.ReplaceAll(n, "_", "-"))
+		if a, ok := pythonAliases[n]; ok {
+			deb = a
+		}
+		return fmt.Sprintf("pkgs.python3Packages.%s: no host package provides it; install the Debian package 'python3-%s'", n, deb), true
+	})
+}
+
+// withPackages is python3.withPackages: the host's python3 sees every
+// installed Python package, so it checks that those asked for are there
+// and gives python3 back.
+func withPackages(ps, python nix.Value) nix.Value {
+	return nix.Builtin("withPackages", 1, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+		l, err := e.Call(args[0], ps)
+		if err != nil {
+			return nil, err
+		}
+		fl, err := e.Force(l)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range nix.Elems(fl) {
+			if _, err := e.Force(p); err != nil {
+				return nil, err
+			}
+		}
+		return python, nil
+	})
+}
+
 // makePkgs is `pkgs`: the builders nixcsh implements, every package of
 // pkgs.tsv whose Debian package is installed, and every other host program
 // or Debian package under its own name; other names explain themselves.
@@ -242,6 +299,10 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 	st.writers(m)
 	st.builders(m)
 	st.formats(m)
+	py := pythonPackages(debs)
+	for _, n := range []string{"python3Packages", "python311Packages", "python312Packages"} {
+		m[n] = py
+	}
 	builtin := make(map[string]bool, len(m))
 	for k := range m {
 		builtin[k] = true
@@ -290,6 +351,13 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 		}
 		if _, ok := debs[e.Deb]; ok {
 			e, kids := e, children[e.Attr]
+			if strings.HasPrefix(e.Deb, "python3") {
+				if kids == nil {
+					kids = map[string]nix.Value{}
+				}
+				kids["pkgs"] = py
+				kids["withPackages"] = withPackages(py, nix.Lazy(func() (nix.Value, error) { return m[e.Attr], nil }))
+			}
 			m[e.Attr] = nix.Lazy(func() (nix.Value, error) { return fromTable(e, kids), nil })
 			delete(children, e.Attr)
 		}

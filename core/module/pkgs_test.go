@@ -15,13 +15,16 @@ import (
 // fakeDebian is a host with a few Debian packages installed and no other
 // programs, so that what pkgs offers does not depend on this machine.
 var fakeDebian = map[string]module.DebianPackage{
-	"curl":           {Version: "7.88.1-10+deb12u14", Description: "command line tool for transferring data with URL syntax"},
-	"openssh-server": {Version: "1:9.2p1-2+deb12u3", Description: "secure shell (SSH) server"},
-	"postgresql-15":  {Version: "15.18-0+deb12u1"},
-	"bind9-dnsutils": {Version: "1:9.18.33-1~deb12u2"},
-	"bind9":          {Version: "1:9.18.33-1~deb12u2"},
-	"bash":           {Version: "5.2.15-2+b8"},
-	"mydaemon":       {Version: "2.0-1"},
+	"curl":             {Version: "7.88.1-10+deb12u14", Description: "command line tool for transferring data with URL syntax"},
+	"openssh-server":   {Version: "1:9.2p1-2+deb12u3", Description: "secure shell (SSH) server"},
+	"postgresql-15":    {Version: "15.18-0+deb12u1"},
+	"bind9-dnsutils":   {Version: "1:9.18.33-1~deb12u2"},
+	"bind9":            {Version: "1:9.18.33-1~deb12u2"},
+	"bash":             {Version: "5.2.15-2+b8"},
+	"mydaemon":         {Version: "2.0-1"},
+	"python3":          {Version: "3.11.2-1+b1"},
+	"python3-requests": {Version: "2.28.1+dfsg-1"},
+	"python3-yaml":     {Version: "6.0-3+b2"},
 }
 
 func evalFake(t *testing.T, config string) (*module.Config, error) {
@@ -106,7 +109,9 @@ func TestMissingPkgsSayWhatToDo(t *testing.T) {
 	wantFakeErr(t, `environment.systemPackages = [ (builtins.getAttr "htop" pkgs) ];`, htop)
 	wantFakeErr(t, `environment.systemPackages = [ pkgs.postgresql_16 ];`, "install the Debian package 'postgresql-16'")
 	wantFakeErr(t, `environment.systemPackages = [ pkgs.apacheHttpd ];`, "install the Debian package 'apache2'")
-	for _, f := range []string{"fetchFromGitHub", "callPackage", "stdenv.mkDerivation", "python3Packages"} {
+	wantFakeErr(t, `environment.systemPackages = [ (pkgs.python3.withPackages (ps: with ps; [ requests flask ])) ];`,
+		"pkgs.python3Packages.flask: no host package provides it; install the Debian package 'python3-flask'")
+	for _, f := range []string{"fetchFromGitHub", "callPackage", "stdenv.mkDerivation", "perlPackages"} {
 		msg := wantFakeErr(t, `environment.etc.out.source = pkgs.`+f+`;`, "pkgs."+f, "not implemented by nixcsh")
 		if strings.Contains(msg, "apt") || strings.Contains(msg, "Debian package '") {
 			t.Errorf("pkgs.%s must not suggest installing a package:\n%s", f, msg)
@@ -119,6 +124,9 @@ func TestMissingPkgsSayWhatToDo(t *testing.T) {
 	// Absent names are absent: `or` and `?` work as in Nix.
 	if got := etcText(t, `environment.etc.out.text = "${toString (pkgs ? htop)}-${(pkgs.htop or pkgs.curl).pname}-${toString (pkgs ? curl)}";`); got != "-curl-1" {
 		t.Fatalf("got %q", got)
+	}
+	if got := etcText(t, `environment.etc.out.text = with pkgs; "${(python3.withPackages (ps: [ ps.requests ps.pyyaml ])).name} ${python3Packages.requests.version} ${python3.pkgs.pyyaml.pname}";`); got != "python3-3.11.2 2.28.1 pyyaml" {
+		t.Fatalf("python: %q", got)
 	}
 	if got := etcText(t, `environment.etc.out.text = "${pkgs.stdenv.hostPlatform.system} ${toString pkgs.stdenv.isLinux}";`); !strings.HasSuffix(got, "-linux 1") {
 		t.Fatalf("stdenv: %q", got)
