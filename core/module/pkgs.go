@@ -173,7 +173,7 @@ func hostDerivation(p hostPkg, extra map[string]nix.Value) nix.Value {
 	}
 	table := map[string]pkgEntry{}
 	prefix := p.pname + "."
-	if len(extra) > 0 {
+	if extra != nil { // a parent of dotted names: its missing ones explain themselves
 		entries, _ := pkgsEntries()
 		for _, e := range entries {
 			table[e.Attr] = e
@@ -330,17 +330,19 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 		}
 	}
 	// Dotted names ("bind.dnsutils") live in their parent: the parent's
-	// derivation if the parent is installed, else a set of their own.
+	// derivation if the parent is installed, else (if the parent is not a
+	// package itself) a set of their own, where missing ones explain
+	// themselves.
 	children := map[string]map[string]nix.Value{}
 	for _, e := range entries {
 		parent, child, nested := strings.Cut(e.Attr, ".")
 		if !nested {
 			continue
 		}
+		if children[parent] == nil {
+			children[parent] = map[string]nix.Value{}
+		}
 		if _, ok := debs[e.Deb]; ok {
-			if children[parent] == nil {
-				children[parent] = map[string]nix.Value{}
-			}
 			e := e
 			children[parent][child] = nix.Lazy(func() (nix.Value, error) { return fromTable(e, nil), nil })
 		}

@@ -109,6 +109,8 @@ func TestMissingPkgsSayWhatToDo(t *testing.T) {
 	wantFakeErr(t, `environment.systemPackages = [ (builtins.getAttr "htop" pkgs) ];`, htop)
 	wantFakeErr(t, `environment.systemPackages = [ pkgs.postgresql_16 ];`, "install the Debian package 'postgresql-16'")
 	wantFakeErr(t, `environment.systemPackages = [ pkgs.apacheHttpd ];`, "install the Debian package 'apache2'")
+	wantFakeErr(t, `environment.systemPackages = [ pkgs.bind.nothing ];`, "pkgs.bind.nothing: nixcsh knows no nixpkgs package of that name")
+	wantFakeErr(t, `environment.systemPackages = [ pkgs.linuxPackages.perf ];`, "pkgs.linuxPackages.perf: no host package provides it; install the Debian package 'linux-perf'")
 	wantFakeErr(t, `environment.systemPackages = [ (pkgs.python3.withPackages (ps: with ps; [ requests flask ])) ];`,
 		"pkgs.python3Packages.flask: no host package provides it; install the Debian package 'python3-flask'")
 	for _, f := range []string{"fetchFromGitHub", "callPackage", "stdenv.mkDerivation", "perlPackages"} {

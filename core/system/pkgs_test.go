@@ -78,3 +78,16 @@ in { boot.isContainer`, 1)
 		t.Errorf("no script of %s runs tools/bin/hello (lib.getExe of a symlinkJoin with meta.mainProgram)", sp)
 	}
 }
+
+// BenchmarkBuildWithPkgs: a build whose configuration uses pkgs (the table,
+// the host's package list, a writer).
+func BenchmarkBuildWithPkgs(b *testing.B) {
+	paths := testPaths(b)
+	writeConfig(b, paths, "foo", `environment.systemPackages = with pkgs; [ bash coreutils curl ];
+  environment.etc."x".source = pkgs.writeText "x" "y";`)
+	for i := 0; i < b.N; i++ {
+		if _, _, err := Build(context.Background(), paths, "foo"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
