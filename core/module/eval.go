@@ -1086,7 +1086,7 @@ func (sc *scope) toGoIn(v nix.Value, open map[nix.Value]bool) (any, bool, error)
 		t, err := sub.toTree(sub.root)
 		return t, true, err
 	}
-	if open[fv] || fv == sc.st.lib || (sc.st.pkgsSet != nil && fv == sc.st.pkgsSet) {
+	if open[fv] || sc.st.toolName(fv) != "" {
 		return nil, false, nil
 	}
 	switch nix.TypeOf(fv) {

@@ -621,6 +621,9 @@ func (sc *scope) show(v nix.Value, depth int) string {
 	if err != nil {
 		return "«error»"
 	}
+	if name := sc.st.toolName(fv); name != "" {
+		return "<" + name + ">" // not thousands of packages or functions
+	}
 	switch nix.TypeOf(fv) {
 	case "null":
 		return "null"

@@ -376,6 +376,18 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 	return pkgs, nil
 }
 
+// toolName names a forced value that is `lib` or `pkgs` ("" otherwise):
+// values may hold them, but they are not data to convert or print.
+func (st *state) toolName(v nix.Value) string {
+	switch {
+	case v == st.lib:
+		return "lib"
+	case st.pkgsSet != nil && v == st.pkgsSet:
+		return "pkgs"
+	}
+	return ""
+}
+
 // TableResolves counts the entries of nixcsh's nixpkgs name table whose
 // Debian package is in debs, and names the others.
 func TableResolves(debs map[string]DebianPackage) (resolved, total int, missing []string) {

@@ -154,3 +154,10 @@ func TestModuleArgsHoldPkgsAndLib(t *testing.T) {
 		t.Fatalf("show-config of the tree is %d bytes", len(s))
 	}
 }
+
+func TestErrorsShowPkgsAndLibByName(t *testing.T) {
+	msg := wantFakeErr(t, `services.openssh.enable = { a = pkgs; b = lib; };`, "{ a = <pkgs>; b = <lib>; }")
+	if len(msg) > 500 {
+		t.Fatalf("the error is %d bytes long:\n%.1000s", len(msg), msg)
+	}
+}
