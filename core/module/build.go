@@ -174,8 +174,84 @@ func (st *state) builders(m map[string]nix.Value) {
 			return st.build(e, fn, name, env, postBuild, prepare, args[0])
 		})
 	}
+	m["linkFarm"] = nix.Builtin("linkFarm", 2, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+		name, err := st.forceString(e, args[0], "pkgs.linkFarm")
+		if err != nil {
+			return nil, err
+		}
+		links, err := st.farmEntries(e, args[1])
+		if err != nil {
+			return nil, err
+		}
+		var id []string
+		for _, l := range links {
+			id = append(id, l[0]+"="+l[1])
+		}
+		prepare := func(out string) error {
+			for _, l := range links {
+				dst := filepath.Join(out, l[0])
+				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+					return err
+				}
+				if err := os.Symlink(l[1], dst); err != nil {
+					return st.fail("pkgs.linkFarm '%s': %v", name, err)
+				}
+			}
+			return nil
+		}
+		return st.build(e, "linkFarm", name, map[string]string{"entries": strings.Join(id, " ")}, "", prepare, nix.Attrs(nil))
+	})
 	m["symlinkJoin"] = join("symlinkJoin")
 	m["buildEnv"] = join("buildEnv")
+}
+
+// farmEntries reads linkFarm's entries: a list of { name; path; } or a set
+// of name = path, as [name, path] pairs in order.
+func (st *state) farmEntries(e *nix.Evaluator, v nix.Value) ([][2]string, error) {
+	f, err := e.Force(v)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	add := func(name string, path nix.Value) error {
+		p, err := st.forceString(e, path, "pkgs.linkFarm")
+		if err != nil {
+			return err
+		}
+		clean := filepath.Clean("/" + name)
+		if name == "" || clean == "/" || strings.Contains(name, "..") {
+			return st.fail("pkgs.linkFarm: bad entry name '%s'", name)
+		}
+		out = append(out, [2]string{clean[1:], p})
+		return nil
+	}
+	if nix.TypeOf(f) == "set" {
+		for _, k := range nix.AttrNames(f) {
+			p, _ := nix.GetAttr(f, k)
+			if err := add(k, p); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	for _, x := range nix.Elems(f) {
+		fx, err := e.Force(x)
+		if err != nil {
+			return nil, err
+		}
+		n, _, err := st.attrString(e, fx, "name", "pkgs.linkFarm")
+		if err != nil {
+			return nil, err
+		}
+		p, ok := nix.GetAttr(fx, "path")
+		if !ok {
+			return nil, st.fail("pkgs.linkFarm: the entry '%s' has no path", n)
+		}
+		if err := add(n, p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // build makes name's output: prepare (if any) fills $out, then script (if

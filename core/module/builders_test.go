@@ -184,3 +184,44 @@ func TestFormats(t *testing.T) {
 		t.Errorf("merged settings of formats.json's type: %v", settings)
 	}
 }
+
+func TestScriptWritersLinkFarmAndEmpty(t *testing.T) {
+	c, err := evalFake(t, `environment.etc = {
+	  py.source = pkgs.writers.writePython3Bin "hello" { libraries = [ ]; } "print('hi')";
+	  sh.source = pkgs.writers.writeBash "greet" "echo hi";
+	  farm.source = pkgs.linkFarm "farm" [ { name = "conf/a"; path = pkgs.writeText "a" "A"; } { name = "curl"; path = "${pkgs.curl}/bin/curl"; } ];
+	  farm2.source = pkgs.linkFarm "farm2" { b = pkgs.emptyFile; };
+	  empty.source = pkgs.emptyDirectory;
+	};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, f := written(t, c, "-hello/bin/hello"); string(f.Data) != "#!/usr/bin/python3\nprint('hi')" || f.Mode != 0o555 {
+		t.Errorf("writePython3Bin: %q %o", f.Data, f.Mode)
+	}
+	if _, f := written(t, c, "-greet"); string(f.Data) != "#!/bin/bash\necho hi" {
+		t.Errorf("writeBash: %q", f.Data)
+	}
+	ap, _ := written(t, c, "-a")
+	if _, f := written(t, c, "-farm/conf/a"); f.Link != module.StorePlaceholder+"/"+ap {
+		t.Errorf("farm/conf/a -> %q, want %s", f.Link, ap)
+	}
+	if _, f := written(t, c, "-farm/curl"); f.Link != "/usr/bin/curl" {
+		t.Errorf("farm/curl -> %q", f.Link)
+	}
+	if _, f := written(t, c, "-farm2/b"); !strings.HasSuffix(f.Link, "-empty-file") {
+		t.Errorf("farm2/b -> %q", f.Link)
+	}
+	if _, f := written(t, c, "-empty-directory"); !f.Dir {
+		t.Errorf("emptyDirectory %+v", f)
+	}
+	wantFakeErr(t, `environment.etc.x.source = pkgs.writers.writeHaskell "x" { } "";`, "pkgs.writers.writeHaskell is not implemented by nixcsh")
+	// Nothing is written for builders a configuration does not call.
+	c, err = evalFake(t, `environment.systemPackages = [ pkgs.curl ];`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Files) != 0 {
+		t.Errorf("files written without being asked for: %v", c.Files)
+	}
+}

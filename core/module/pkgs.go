@@ -85,17 +85,19 @@ var unimplemented = map[string]string{}
 func init() {
 	for _, n := range strings.Fields(`appimageTools applyPatches buildEnvNoCC buildFHSEnv buildGoModule
 		buildNpmPackage buildPythonApplication buildPythonPackage buildRustPackage callPackage callPackages
-		closureInfo concatText concatTextFile copyPathToStore dockerTools emptyDirectory emptyFile fetchFromGitHub
-		fetchFromGitLab fetchFromSourcehut fetchgit fetchpatch fetchTarball fetchurl fetchzip linkFarm
+		closureInfo concatText concatTextFile copyPathToStore dockerTools fetchFromGitHub
+		fetchFromGitLab fetchFromSourcehut fetchgit fetchpatch fetchTarball fetchurl fetchzip
 		linkFarmFromDrvs makeDesktopItem makeSetupHook makeWrapper mkShell mkShellNoCC newScope nixosTest
 		nix-gitignore replaceVars requireFile runCommandCC srcOnly substitute substituteAll testers
-		wrapFirefox writeClosure writeReferencesToFile writers`) {
+		wrapFirefox writeClosure writeReferencesToFile`) {
 		unimplemented[n] = "function"
 	}
 	for _, n := range strings.Fields(`haskellPackages linuxPackages_latest luaPackages nodePackages
 		nodePackages_latest perlPackages php82Packages phpPackages pythonPackages rPackages rubyPackages vimPlugins emacsPackages`) {
 		unimplemented[n] = "package set"
 	}
+	unimplemented["path"] = "source tree"
+	unimplemented["nixosTests"] = "package set"
 }
 
 // missingPkg words the error for pkgs.NAME (prefix "" or "stdenv." for
@@ -107,6 +109,9 @@ func missingPkg(table map[string]pkgEntry, prefix, name string) (string, bool) {
 	}
 	if what, ok := unimplemented[full]; ok {
 		return fmt.Sprintf("pkgs.%s is a nixpkgs %s that is not implemented by nixcsh (nixcsh builds nothing from source; its packages are the host's installed Debian packages)", full, what), true
+	}
+	if prefix == "writers." {
+		return fmt.Sprintf("pkgs.writers.%s is not implemented by nixcsh (it has writeBash, writeDash, writePython3, writePerl and their *Bin forms)", name), true
 	}
 	if prefix == "stdenv." {
 		return fmt.Sprintf("pkgs.stdenv.%s is not implemented by nixcsh (its stdenv only describes the host platform)", name), true
@@ -294,7 +299,7 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 	m := map[string]nix.Value{
 		"lib": st.lib, "system": nix.String(sys), "stdenv": std, "stdenvNoCC": std,
 		"hostPlatform": platform, "buildPlatform": platform, "targetPlatform": platform,
-		"runtimeShell": nix.String("/bin/bash"),
+		"runtimeShell": nix.String("/bin/bash"), "config": nix.Attrs(nil),
 	}
 	st.writers(m)
 	st.builders(m)

@@ -130,6 +130,13 @@ func (st *state) writers(m map[string]nix.Value) {
 	two("writeScriptBin", func(n, t string) nix.Value { return write(n, "/bin/"+n, t, 0o555, n) })
 	two("writeShellScript", func(n, t string) nix.Value { return write(n, "", "#!/bin/bash\n"+t, 0o555, n) })
 	two("writeShellScriptBin", func(n, t string) nix.Value { return write(n, "/bin/"+n, "#!/bin/bash\n"+t, 0o555, n) })
+	m["writers"] = st.scriptWriters(write)
+	m["emptyFile"] = nix.Lazy(func() (nix.Value, error) { return write("empty-file", "", "", 0o444, "empty-file"), nil })
+	m["emptyDirectory"] = nix.Lazy(func() (nix.Value, error) {
+		dir := storeName("empty-directory")
+		st.written[dir] = WrittenFile{Dir: true}
+		return builtDerivation("empty-directory", dir, "empty-directory", nil), nil
+	})
 	m["writeTextDir"] = nix.Builtin("writeTextDir", 2, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
 		p, err := st.forceString(e, args[0], "pkgs.writeTextDir")
 		if err != nil {
@@ -216,6 +223,54 @@ func (st *state) writers(m map[string]nix.Value) {
 		// checkPhase (shellcheck) is nixpkgs' build-time lint; nixcsh skips it.
 		return write(n, "/bin/"+n, b.String(), 0o555, n), nil
 	})
+}
+
+// interpreters are pkgs.writers' script writers: name (and, for the
+// languages with libraries, an attribute set nixcsh ignores: the host's
+// packages are all there) then text.
+var interpreters = map[string]struct {
+	shebang string
+	opts    bool
+}{
+	"Bash": {"/bin/bash", false}, "Dash": {"/bin/dash", false},
+	"Python3": {"/usr/bin/python3", true}, "Perl": {"/usr/bin/perl", true},
+}
+
+// scriptWriters is pkgs.writers: writeBash, writeBashBin, writeDash,
+// writePython3, writePerl and their *Bin forms.
+func (st *state) scriptWriters(write func(name, dest, text string, mode os.FileMode, main string) nix.Value) nix.Value {
+	m := map[string]nix.Value{}
+	for lang, in := range interpreters {
+		for _, bin := range []bool{false, true} {
+			fn, in, bin := "write"+lang, in, bin
+			if bin {
+				fn += "Bin"
+			}
+			arity := 2
+			if in.opts {
+				arity = 3
+			}
+			m[fn] = nix.Builtin(fn, arity, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+				n, err := st.forceString(e, args[0], "pkgs.writers."+fn)
+				if err != nil {
+					return nil, err
+				}
+				if n == "" || strings.Contains(n, "/") {
+					return nil, st.fail("pkgs.writers.%s: the name '%s' must be non-empty and without '/'", fn, n)
+				}
+				text, err := st.forceString(e, args[arity-1], "pkgs.writers."+fn)
+				if err != nil {
+					return nil, err
+				}
+				dest := ""
+				if bin {
+					dest = "/bin/" + n
+				}
+				return write(n, dest, "#!"+in.shebang+"\n"+text, 0o555, n), nil
+			})
+		}
+	}
+	return nix.AttrsExplained(m, func(n string) (string, bool) { return missingPkg(nil, "writers.", n) })
 }
 
 // shellQuote quotes s for bash.
