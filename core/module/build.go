@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,10 +21,9 @@ import (
 
 // Build limits: a build script runs at most buildTimeout and its output
 // adds at most maxBuildOutput bytes to the generation.
-const (
-	buildTimeout   = 2 * time.Minute
-	maxBuildOutput = 64 << 20
-)
+var buildTimeout = 2 * time.Minute
+
+const maxBuildOutput = 64 << 20
 
 // notEnv are runCommand attributes that are not environment variables.
 var notEnv = map[string]bool{"passthru": true, "meta": true, "name": true, "__structuredAttrs": true}
@@ -256,7 +256,7 @@ func (st *state) farmEntries(e *nix.Evaluator, v nix.Value) ([][2]string, error)
 
 // build makes name's output: prepare (if any) fills $out, then script (if
 // any) runs with bash, env as its environment, in a fresh temporary
-// directory, without network when nixcsh runs as root, within buildTimeout.
+// directory, without network where it can (netUnshare), within buildTimeout.
 // Files the generation already holds are visible under their
 // StorePlaceholder paths' stand-in. The result is a derivation whose
 // outPath is the output's place in the generation.
@@ -366,10 +366,8 @@ func (st *state) runScript(fn, name, tmp, out, script string, env map[string]str
 		vars[k] = v
 	}
 	argv := []string{"/bin/bash", "-e", builder}
-	if os.Geteuid() == 0 {
-		if u, err := exec.LookPath("unshare"); err == nil {
-			argv = append([]string{u, "--net", "--"}, argv...) // no network, as Nix's sandbox
-		}
+	if u := netUnshare(); u != "" {
+		argv = append([]string{u, "--net", "--"}, argv...) // no network, as Nix's sandbox
 	}
 	ctx, cancel := context.WithTimeout(st.ctx, buildTimeout)
 	defer cancel()
@@ -391,6 +389,25 @@ func (st *state) runScript(fn, name, tmp, out, script string, env map[string]str
 		return st.fail("pkgs.%s '%s': the build script failed (%v)%s", fn, name, err, tail(log.String()))
 	}
 	return nil
+}
+
+var unshareOnce struct {
+	sync.Once
+	path string
+}
+
+// netUnshare is the unshare program if it can give a build a network
+// namespace of its own here (root, and a kernel that allows it), else "".
+func netUnshare() string {
+	unshareOnce.Do(func() {
+		if os.Geteuid() != 0 {
+			return
+		}
+		if u, err := exec.LookPath("unshare"); err == nil && exec.Command(u, "--net", "--", "/bin/true").Run() == nil {
+			unshareOnce.path = u
+		}
+	})
+	return unshareOnce.path
 }
 
 // tail is the end of a build log, for errors.
