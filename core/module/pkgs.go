@@ -142,8 +142,9 @@ type hostPkg struct {
 
 // hostDerivation is a host package shaped as nixpkgs' derivations are:
 // outPath /usr for every output, override/overrideAttrs giving it back
-// unchanged (configurations call them), extra attributes in extra.
-func hostDerivation(p hostPkg, extra map[string]nix.Value) nix.Value {
+// unchanged (configurations call them), extra attributes in extra, and
+// explain (if not nil) wording its missing attributes.
+func hostDerivation(p hostPkg, extra map[string]nix.Value, explain func(string) (string, bool)) nix.Value {
 	var self nix.Value
 	same := nix.Lazy(func() (nix.Value, error) { return self, nil })
 	ident := func(name string) nix.Value {
@@ -176,17 +177,11 @@ func hostDerivation(p hostPkg, extra map[string]nix.Value) nix.Value {
 	for k, v := range extra {
 		m[k] = v
 	}
-	table := map[string]pkgEntry{}
-	prefix := p.pname + "."
-	if extra != nil { // a parent of dotted names: its missing ones explain themselves
-		entries, _ := pkgsEntries()
-		for _, e := range entries {
-			table[e.Attr] = e
-		}
-		self = nix.AttrsExplained(m, func(n string) (string, bool) { return missingPkg(table, prefix, n) })
-		return self
+	if explain != nil {
+		self = nix.AttrsExplained(m, explain)
+	} else {
+		self = nix.Attrs(m)
 	}
-	self = nix.Attrs(m)
 	return self
 }
 
@@ -234,7 +229,7 @@ func pythonPackages(debs map[string]DebianPackage) nix.Value {
 			return
 		}
 		m[name] = nix.Lazy(func() (nix.Value, error) {
-			return hostDerivation(hostPkg{pname: name, version: upstreamVersion(d.Version), deb: deb, description: d.Description}, nil), nil
+			return hostDerivation(hostPkg{pname: name, version: upstreamVersion(d.Version), deb: deb, description: d.Description}, nil, nil), nil
 		})
 	}
 	for deb := range debs {
@@ -315,8 +310,13 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 	fromTable := func(e pkgEntry, extra map[string]nix.Value) nix.Value {
 		d := debs[e.Deb]
 		pname := e.Attr[strings.LastIndex(e.Attr, ".")+1:]
+		var explain func(string) (string, bool)
+		if extra != nil { // a parent of dotted names: its missing ones explain themselves
+			prefix := e.Attr + "."
+			explain = func(n string) (string, bool) { return missingPkg(table, prefix, n) }
+		}
 		return hostDerivation(hostPkg{pname: versionSuffix.ReplaceAllString(pname, ""), version: upstreamVersion(d.Version),
-			deb: e.Deb, main: e.Main, description: d.Description}, extra)
+			deb: e.Deb, main: e.Main, description: d.Description}, extra, explain)
 	}
 	// Host names first, so that the table's meaning of a name wins.
 	if o.Packages != nil {
@@ -330,7 +330,7 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 				if d, ok := debs[n]; ok {
 					p.version, p.deb, p.description = upstreamVersion(d.Version), n, d.Description
 				}
-				return hostDerivation(p, nil), nil
+				return hostDerivation(p, nil, nil), nil
 			})
 		}
 	}
