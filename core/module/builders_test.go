@@ -225,3 +225,42 @@ func TestScriptWritersLinkFarmAndEmpty(t *testing.T) {
 		t.Errorf("files written without being asked for: %v", c.Files)
 	}
 }
+
+func TestCallPackageReplaceVarsConcatText(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"hello.nix":     `{ writeShellScriptBin, curl, greeting ? "hi", lib }: writeShellScriptBin "hello" "${lib.getExe curl} ${greeting}"`,
+		"needs.nix":     `{ writeText, htop }: writeText "x" "${htop}"`,
+		"template.conf": "user=@user@ port=@port@ keep=@keep@\n",
+	})
+	c, err := evalFake(t, `environment.etc = {
+	  hello.source = pkgs.callPackage `+dir+`/hello.nix { greeting = "hey"; };
+	  inline.source = pkgs.callPackage ({ writeText, someprog }: writeText "inline" someprog.name) { };
+	  conf.source = pkgs.replaceVars `+dir+`/template.conf { user = "alice"; port = 80; keep = null; };
+	  conf2.source = pkgs.substituteAll { src = `+dir+`/template.conf; user = "bob"; other = "x"; };
+	  cat.source = pkgs.concatText "cat" [ (pkgs.writeText "a" "A\n") `+dir+`/template.conf ];
+	};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, f := written(t, c, "-hello/bin/hello"); string(f.Data) != "#!/bin/bash\n/usr/bin/curl hey" {
+		t.Errorf("callPackage: %q", f.Data)
+	}
+	if _, f := written(t, c, "-inline"); string(f.Data) != "someprog" {
+		t.Errorf("callPackage of a function: %q", f.Data)
+	}
+	if _, f := written(t, c, "-template.conf"); string(f.Data) != "user=alice port=80 keep=@keep@\n" {
+		t.Errorf("replaceVars: %q", f.Data)
+	}
+	found := false
+	for _, f := range c.Files {
+		found = found || string(f.Data) == "user=bob port=@port@ keep=@keep@\n"
+	}
+	if !found {
+		t.Errorf("substituteAll gave no file with user=bob")
+	}
+	if _, f := written(t, c, "-cat"); string(f.Data) != "A\nuser=@user@ port=@port@ keep=@keep@\n" {
+		t.Errorf("concatText: %q", f.Data)
+	}
+	wantFakeErr(t, `environment.etc.x.source = pkgs.callPackage `+dir+`/needs.nix { };`, "pkgs.htop: no host package provides it; install the Debian package 'htop'")
+	wantFakeErr(t, `environment.etc.x.source = pkgs.replaceVars `+dir+`/template.conf { nope = "x"; };`, "does not contain @nope@")
+}

@@ -84,11 +84,11 @@ var unimplemented = map[string]string{}
 
 func init() {
 	for _, n := range strings.Fields(`appimageTools applyPatches buildEnvNoCC buildFHSEnv buildGoModule
-		buildNpmPackage buildPythonApplication buildPythonPackage buildRustPackage callPackage callPackages
-		closureInfo concatText concatTextFile copyPathToStore dockerTools fetchFromGitHub
+		buildNpmPackage buildPythonApplication buildPythonPackage buildRustPackage callPackages
+		closureInfo concatTextFile copyPathToStore dockerTools fetchFromGitHub
 		fetchFromGitLab fetchFromSourcehut fetchgit fetchpatch fetchTarball fetchurl fetchzip
 		linkFarmFromDrvs makeDesktopItem makeSetupHook makeWrapper mkShell mkShellNoCC newScope nixosTest
-		nix-gitignore replaceVars requireFile runCommandCC srcOnly substitute substituteAll testers
+		nix-gitignore requireFile runCommandCC srcOnly substitute testers
 		wrapFirefox writeClosure writeReferencesToFile`) {
 		unimplemented[n] = "function"
 	}
@@ -271,6 +271,18 @@ func withPackages(ps, python nix.Value) nix.Value {
 	})
 }
 
+// callPackageSource is pkgs.callPackage: the function (or the file
+// holding it) gets the packages its arguments name, then args. A required
+// argument pkgs lacks is selected anyway, so that using it explains what
+// to install.
+const callPackageSource = `pkgs: fn: args:
+  let
+    f = if builtins.isFunction fn then fn else import fn;
+    formals = builtins.functionArgs f;
+    wanted = builtins.filter (n: !formals.${n} || pkgs ? ${n}) (builtins.attrNames formals);
+    auto = builtins.listToAttrs (map (n: { name = n; value = pkgs.${n}; }) wanted);
+  in f (auto // args)`
+
 // makePkgs is `pkgs`: the builders nixcsh implements, every package of
 // pkgs.tsv whose Debian package is installed, and every other host program
 // or Debian package under its own name; other names explain themselves.
@@ -376,7 +388,13 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 		prefix := parent + "."
 		m[parent] = nix.AttrsExplained(kids, func(n string) (string, bool) { return missingPkg(table, prefix, n) })
 	}
-	pkgs := nix.AttrsExplained(m, func(n string) (string, bool) { return missingPkg(table, "", n) })
+	cp, err := st.ev.EvalString(callPackageSource, "/nixcsh/callPackage.nix")
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "nixcsh's callPackage does not evaluate: %v", err)
+	}
+	var pkgs nix.Value
+	m["callPackage"] = nix.Lazy(func() (nix.Value, error) { return st.ev.Call(cp, pkgs) })
+	pkgs = nix.AttrsExplained(m, func(n string) (string, bool) { return missingPkg(table, "", n) })
 	st.pkgsSet = pkgs
 	return pkgs, nil
 }

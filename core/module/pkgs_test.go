@@ -113,7 +113,7 @@ func TestMissingPkgsSayWhatToDo(t *testing.T) {
 	wantFakeErr(t, `environment.systemPackages = [ pkgs.linuxPackages.perf ];`, "pkgs.linuxPackages.perf: no host package provides it; install the Debian package 'linux-perf'")
 	wantFakeErr(t, `environment.systemPackages = [ (pkgs.python3.withPackages (ps: with ps; [ requests flask ])) ];`,
 		"pkgs.python3Packages.flask: no host package provides it; install the Debian package 'python3-flask'")
-	for _, f := range []string{"fetchFromGitHub", "callPackage", "stdenv.mkDerivation", "perlPackages"} {
+	for _, f := range []string{"fetchFromGitHub", "buildGoModule", "stdenv.mkDerivation", "perlPackages"} {
 		msg := wantFakeErr(t, `environment.etc.out.source = pkgs.`+f+`;`, "pkgs."+f, "not implemented by nixcsh")
 		if strings.Contains(msg, "apt") || strings.Contains(msg, "Debian package '") {
 			t.Errorf("pkgs.%s must not suggest installing a package:\n%s", f, msg)

@@ -131,6 +131,7 @@ func (st *state) writers(m map[string]nix.Value) {
 	two("writeShellScript", func(n, t string) nix.Value { return write(n, "", "#!/bin/bash\n"+t, 0o555, n) })
 	two("writeShellScriptBin", func(n, t string) nix.Value { return write(n, "/bin/"+n, "#!/bin/bash\n"+t, 0o555, n) })
 	m["writers"] = st.scriptWriters(write)
+	st.fileWriters(m, write)
 	m["emptyFile"] = nix.Lazy(func() (nix.Value, error) { return write("empty-file", "", "", 0o444, "empty-file"), nil })
 	m["emptyDirectory"] = nix.Lazy(func() (nix.Value, error) {
 		dir := storeName("empty-directory")
@@ -222,6 +223,126 @@ func (st *state) writers(m map[string]nix.Value) {
 		b.WriteString("\n" + text)
 		// checkPhase (shellcheck) is nixpkgs' build-time lint; nixcsh skips it.
 		return write(n, "/bin/"+n, b.String(), 0o555, n), nil
+	})
+}
+
+// readSource reads a file a builder was given: a host path, or a file
+// made earlier in this evaluation (under StorePlaceholder).
+func (st *state) readSource(p, what string) ([]byte, error) {
+	if rel, ok := strings.CutPrefix(p, StorePlaceholder+"/"); ok {
+		if f, ok := st.written[rel]; ok && !f.Dir && f.Link == "" {
+			return f.Data, nil
+		}
+		return nil, st.fail("%s: %s is not a file made by this configuration", what, p)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, st.fail("%s: cannot read %s: %v", what, p, err)
+	}
+	return data, nil
+}
+
+// substituted writes src with @NAME@ replaced by the values of vars (null
+// leaves it as it is), as nixpkgs' replaceVars (strict: every name must
+// be there, every value a string) and substituteAll do.
+func (st *state) substituted(e *nix.Evaluator, fn, src string, vars nix.Value, strict bool, skip map[string]bool, mode os.FileMode, write func(name, dest, text string, mode os.FileMode, main string) nix.Value) (nix.Value, error) {
+	data, err := st.readSource(src, "pkgs."+fn)
+	if err != nil {
+		return nil, err
+	}
+	set, err := e.Force(vars)
+	if err != nil {
+		return nil, err
+	}
+	text := string(data)
+	for _, k := range nix.AttrNames(set) {
+		if skip[k] {
+			continue
+		}
+		v, _ := nix.GetAttr(set, k)
+		fv, err := e.Force(v)
+		if err != nil {
+			return nil, err
+		}
+		if nix.TypeOf(fv) == "null" {
+			continue
+		}
+		s, keep, err := st.envValue(e, fv, "pkgs."+fn+"."+k)
+		if err != nil {
+			return nil, err
+		}
+		if !keep && !strict {
+			continue
+		}
+		if !keep {
+			return nil, st.fail("pkgs.%s: the replacement for @%s@ is %s, not a string", fn, k, nix.TypeOf(fv))
+		}
+		if strict && !strings.Contains(text, "@"+k+"@") {
+			return nil, st.fail("pkgs.%s: %s does not contain @%s@", fn, src, k)
+		}
+		text = strings.ReplaceAll(text, "@"+k+"@", s)
+	}
+	name := path.Base(src)
+	if i := strings.Index(name, "-"); strings.HasPrefix(src, StorePlaceholder+"/") && i >= 0 {
+		name = name[i+1:] // a generation file's name without its hash
+	}
+	return write(name, "", text, mode, name), nil
+}
+
+// fileWriters adds replaceVars, substituteAll and concatText.
+func (st *state) fileWriters(m map[string]nix.Value, write func(name, dest, text string, mode os.FileMode, main string) nix.Value) {
+	m["replaceVars"] = nix.Builtin("replaceVars", 2, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+		src, err := st.forceString(e, args[0], "pkgs.replaceVars")
+		if err != nil {
+			return nil, err
+		}
+		return st.substituted(e, "replaceVars", src, args[1], true, nil, 0o444, write)
+	})
+	m["substituteAll"] = nix.Builtin("substituteAll", 1, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+		a, err := e.Force(args[0])
+		if err != nil {
+			return nil, err
+		}
+		src, ok, err := st.attrString(e, a, "src", "pkgs.substituteAll")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, st.fail("pkgs.substituteAll: the attribute 'src' is missing")
+		}
+		mode := os.FileMode(0o444)
+		if x, ok := nix.GetAttr(a, "isExecutable"); ok {
+			if fx, err := e.Force(x); err == nil {
+				if b, _ := nix.AsBool(fx); b {
+					mode = 0o555
+				}
+			}
+		}
+		skip := map[string]bool{"src": true, "name": true, "isExecutable": true, "dir": true, "meta": true, "passthru": true}
+		return st.substituted(e, "substituteAll", src, a, false, skip, mode, write)
+	})
+	m["concatText"] = nix.Builtin("concatText", 2, func(e *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+		n, err := st.forceString(e, args[0], "pkgs.concatText")
+		if err != nil {
+			return nil, err
+		}
+		l, err := e.Force(args[1])
+		if err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		for _, f := range nix.Elems(l) {
+			p, err := st.forceString(e, f, "pkgs.concatText")
+			if err != nil {
+				return nil, err
+			}
+			data, err := st.readSource(p, "pkgs.concatText")
+			if err != nil {
+				return nil, err
+			}
+			b.Write(data)
+		}
+		return write(n, "", b.String(), 0o444, n), nil
 	})
 }
 
