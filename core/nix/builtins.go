@@ -560,7 +560,8 @@ func registerAttrs(reg func(string, int, primFn)) {
 		v, ok := set.m[name]
 		if !ok {
 			ev.pushCtx(Pos{}, "in the attribute set under consideration")
-			ev.throwf(pos, "%s", set.missingMsg(name))
+			msg, _ := set.missingMsg(name)
+			ev.throwf(pos, "%s", msg)
 		}
 		return ev.force(v.v)
 	})

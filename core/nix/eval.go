@@ -509,7 +509,11 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 			if x.def != nil {
 				return x.def.eval(ev, en)
 			}
-			ev.throwHint(x.pos, suggest(name, a.names()), "%s", a.missingMsg(name))
+			msg, known := a.missingMsg(name)
+			if known {
+				ev.throwf(x.pos, "%s", msg)
+			}
+			ev.throwHint(x.pos, suggest(name, a.names()), "%s", msg)
 		}
 		if i == len(x.path)-1 {
 			if t, isThunk := at.v.(*thunk); isThunk && t.state != 2 {

@@ -31,14 +31,15 @@ type attrsVal struct {
 	explain func(name string) (msg string, known bool)
 }
 
-// missingMsg is the error text for selecting the absent attribute name.
-func (a *attrsVal) missingMsg(name string) string {
+// missingMsg is the error text for selecting the absent attribute name;
+// known says the set's explain knows why it is absent (no "did you mean").
+func (a *attrsVal) missingMsg(name string) (msg string, known bool) {
 	if a.explain != nil {
-		if msg, _ := a.explain(name); msg != "" {
-			return msg
+		if msg, known := a.explain(name); msg != "" {
+			return msg, known
 		}
 	}
-	return "attribute '" + name + "' missing"
+	return "attribute '" + name + "' missing", false
 }
 
 // lambdaVal is a closure.
