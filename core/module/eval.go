@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -31,6 +30,11 @@ type Options struct {
 	// Packages lists the names `pkgs.NAME` offers (host programs and Debian
 	// packages); it is called only if a module uses pkgs.
 	Packages func() []string
+	// Debian lists the installed Debian packages (pkgs.NAME's version and
+	// description); PackageFiles lists the files of one, as dpkg's lists
+	// do (for symlinkJoin and buildEnv of host packages).
+	Debian       func() map[string]DebianPackage
+	PackageFiles func(deb string) []string
 	// SpecialArgs are extra module arguments (e.g. the container's name).
 	SpecialArgs map[string]any
 	// Modules are nixcsh's own modules (the config half of its service
@@ -66,7 +70,8 @@ type Config struct {
 
 // Tree returns the whole configuration as Go values: nested
 // map[string]any with bool, int64, float64, string, []any, nil; packages
-// are maps with name and outPath. Options without value are absent.
+// are maps with name, pname, outPath, mainProgram and (for host packages)
+// debianPackage. Options without value are absent.
 func (c *Config) Tree() map[string]any { return c.tree }
 
 // Get returns the value at a dotted option path ("services.openssh.ports";
@@ -115,6 +120,10 @@ type state struct {
 	ev      *nix.Evaluator
 	lib     nix.Value
 	pkgs    nix.Value
+	pkgsSet nix.Value // pkgs once made
+	files   func(deb string) []string
+	builds  map[string]nix.Value // runCommand and friends, by store name
+	toJSON  nix.Value            // builtins.toJSON, for pkgs.formats
 	special map[string]nix.Value
 	errs    map[string]error
 	subs    map[nix.Value]*scope
@@ -155,32 +164,9 @@ func (st *state) unwrap(err error) error {
 		if mine, ok := st.errs[ee.Msg]; ok {
 			return mine
 		}
-		return core.Errorf(core.Invalid, "%s%s", ee.Error(), pkgsHint(ee))
+		return core.Errorf(core.Invalid, "%s", ee.Error())
 	}
 	return core.Errorf(core.Invalid, "%s", err.Error())
-}
-
-var missingAttr = regexp.MustCompile(`^attribute '([^']+)' missing`)
-
-// pkgsHint explains a missing pkgs.NAME: nixcsh's packages are the host's.
-func pkgsHint(ee *nix.EvalError) string {
-	m := missingAttr.FindStringSubmatch(ee.Msg)
-	if m == nil || !ee.Pos.IsValid() {
-		return ""
-	}
-	data, err := os.ReadFile(ee.Pos.File)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(string(data), "\n")
-	if ee.Pos.Line > len(lines) {
-		return ""
-	}
-	line := lines[ee.Pos.Line-1]
-	if ee.Pos.Col < 1 || ee.Pos.Col > len(line) || !strings.HasPrefix(line[ee.Pos.Col-1:], "pkgs.") {
-		return ""
-	}
-	return fmt.Sprintf("\nnixcsh's pkgs are the host's programs (/usr/bin, /usr/sbin) and installed Debian packages; '%s' is neither: install it on the host (apt-get install %s)", m[1], m[1])
 }
 
 // Eval evaluates the NixOS configuration in configFile against decls and
@@ -242,39 +228,18 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 
 // newState is an evaluator with nixcsh's lib and pkgs.
 func newState(ctx context.Context, o Options) (*state, error) {
-	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}, files: o.PackageFiles, builds: map[string]nix.Value{}}
 	lib, err := st.ev.EvalShared(libSource, "/nixcsh/lib.nix")
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
 	}
 	st.lib = lib
-	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
+	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o) })
 	st.special = map[string]nix.Value{}
 	for k, v := range o.SpecialArgs {
 		st.special[k] = nix.FromGo(v)
 	}
 	return st, nil
-}
-
-// makePkgs is `pkgs`: host packages stand-ins whose outPath is /usr.
-func (st *state) makePkgs(names func() []string) nix.Value {
-	m := map[string]nix.Value{"lib": st.lib, "system": nix.String("x86_64-linux")}
-	st.writers(m)
-	if names != nil {
-		for _, n := range names() {
-			if _, builtin := m[n]; builtin {
-				continue
-			}
-			n := n
-			m[n] = nix.Lazy(func() (nix.Value, error) {
-				return nix.FromGo(map[string]any{
-					"name": n, "pname": n, "outPath": "/usr", "type": "derivation",
-					"meta": map[string]any{"mainProgram": n},
-				}), nil
-			})
-		}
-	}
-	return nix.Attrs(m)
 }
 
 // --- scopes: one module-system evaluation (the top or a submodule) --------
@@ -1061,6 +1026,9 @@ func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
 	for _, k := range sortedChildren(n) {
 		c := n.children[k]
+		if n == sc.root && k == "_module" {
+			continue // the modules' arguments, not part of the system
+		}
 		if c.opt != nil && c.opt.typ != nil && c.opt.typ.Name == "raw" {
 			// A raw value (nixpkgs.pkgs = pkgs) is for modules to read; it
 			// may be a whole package set, so it is not converted.
@@ -1093,8 +1061,15 @@ func (sc *scope) toTree(n *node) (map[string]any, error) {
 	return out, nil
 }
 
-// toGo converts a merged value; functions are left out (keep false).
+// toGo converts a merged value; functions are left out (keep false), and
+// so are `lib`, `pkgs` and any set met again inside itself (lib.strings is
+// lib): values may hold them (_module.args.mypkgs = pkgs), but they are
+// the evaluation's tools, not configuration data.
 func (sc *scope) toGo(v nix.Value) (any, bool, error) {
+	return sc.toGoIn(v, map[nix.Value]bool{})
+}
+
+func (sc *scope) toGoIn(v nix.Value, open map[nix.Value]bool) (any, bool, error) {
 	fv, err := sc.force(v)
 	if err != nil {
 		return nil, false, err
@@ -1103,13 +1078,18 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 		t, err := sub.toTree(sub.root)
 		return t, true, err
 	}
+	if open[fv] || sc.st.toolName(fv) != "" {
+		return nil, false, nil
+	}
 	switch nix.TypeOf(fv) {
 	case "lambda":
 		return nil, false, nil
 	case "list":
+		open[fv] = true
+		defer delete(open, fv)
 		l := make([]any, 0, len(nix.Elems(fv)))
 		for _, e := range nix.Elems(fv) {
-			g, keep, err := sc.toGo(e)
+			g, keep, err := sc.toGoIn(e, open)
 			if err != nil {
 				return nil, false, err
 			}
@@ -1121,7 +1101,7 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 	case "set":
 		if isDerivation(sc, fv) {
 			m := map[string]any{"type": "derivation"}
-			for _, k := range []string{"name", "pname", "outPath"} {
+			for _, k := range []string{"name", "pname", "outPath", "debianPackage"} {
 				if a, ok := nix.GetAttr(fv, k); ok {
 					if f, err := sc.force(a); err == nil {
 						if s, ok := nix.AsString(f); ok {
@@ -1130,12 +1110,26 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 					}
 				}
 			}
+			// meta.mainProgram, as "mainProgram": the program of a shell.
+			if meta, ok := nix.GetAttr(fv, "meta"); ok {
+				if fm, err := sc.force(meta); err == nil {
+					if mp, ok := nix.GetAttr(fm, "mainProgram"); ok {
+						if f, err := sc.force(mp); err == nil {
+							if s, ok := nix.AsString(f); ok {
+								m["mainProgram"] = s
+							}
+						}
+					}
+				}
+			}
 			return m, true, nil
 		}
+		open[fv] = true
+		defer delete(open, fv)
 		m := map[string]any{}
 		for _, k := range nix.AttrNames(fv) {
 			a, _ := nix.GetAttr(fv, k)
-			g, keep, err := sc.toGo(a)
+			g, keep, err := sc.toGoIn(a, open)
 			if err != nil {
 				return nil, false, err
 			}

@@ -128,9 +128,6 @@ let
     max = x: y: if x > y then x else y;
     isDerivation = x: (x.type or null) == "derivation";
     getName = x: x.pname or x.name or x;
-    getBin = x: x;
-    getExe = x: "${x}/bin/${x.meta.mainProgram or x.pname or x.name}";
-    getExe' = x: y: "${x}/bin/${y}";
 
     # --- lists -----------------------------------------------------------------
     optional = cond: elem: if cond then [ elem ] else [ ];
@@ -264,5 +261,19 @@ let
       major = v: b.elemAt (b.splitVersion v) 0;
       minor = v: b.elemAt (b.splitVersion v) 1;
     };
+
+    # --- packages' outputs and programs (nixcsh's pkgs: host packages have
+    # outPath /usr for every output; Debian keeps daemons in /usr/sbin) ----
+    getOutput = output: pkg:
+      if !(pkg ? outputSpecified) || !pkg.outputSpecified then pkg.${output} or pkg.out or pkg else pkg;
+    getBin = getOutput "bin";
+    getLib = getOutput "lib";
+    getDev = getOutput "dev";
+    getMan = getOutput "man";
+    getExe = x: getExe' x (x.meta.mainProgram or (getName x));
+    getExe' = x: y:
+      let dir = toString (getBin x); in
+      if dir == "/usr" && !(b.pathExists "/usr/bin/${y}") && b.pathExists "/usr/sbin/${y}"
+      then "/usr/sbin/${y}" else "${dir}/bin/${y}";
   };
 in lib

@@ -646,6 +646,10 @@ func (sc *scope) showTo(b *strings.Builder, v nix.Value, depth int) {
 		b.WriteString("«error»")
 		return
 	}
+	if name := sc.st.toolName(fv); name != "" {
+		b.WriteString("<" + name + ">") // not thousands of packages or functions
+		return
+	}
 	switch nix.TypeOf(fv) {
 	case "null":
 		b.WriteString("null")

@@ -222,15 +222,6 @@ func TestLibFunctions(t *testing.T) {
 	}
 }
 
-func TestMissingHostPackage(t *testing.T) {
-	wantErr(t, map[string]string{"configuration.nix": template("foo", `environment.systemPackages = [ pkgs.surelynotapkg ];`)},
-		"attribute 'surelynotapkg' missing", "configuration.nix:6:", "install it on the host (apt-get install surelynotapkg)")
-	c := mustEval(t, map[string]string{"configuration.nix": template("foo", `environment.systemPackages = [ pkgs.bash pkgs.coreutils ];`)})
-	if l := get(t, c, "environment.systemPackages").([]any); len(l) != 2 || l[0].(map[string]any)["outPath"] != "/usr" {
-		t.Fatalf("packages %v", l)
-	}
-}
-
 func TestFormatNix(t *testing.T) {
 	got := module.FormatNix(map[string]any{"enable": true, "ports": []any{int64(22)}, "a.b": "x\"y", "e": map[string]any{}, "n": nil})
 	want := "{\n  \"a.b\" = \"x\\\"y\";\n  e = { };\n  enable = true;\n  n = null;\n  ports = [\n    22\n  ];\n}"

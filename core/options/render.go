@@ -30,7 +30,7 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 		Files:        map[string]*File{},
 	}
 	for p, f := range written {
-		g.Files[p] = &File{Data: f.Data, Mode: f.Mode}
+		g.Files[p] = &File{Data: f.Data, Mode: f.Mode, Link: f.Link, Dir: f.Dir}
 	}
 	steps := []func(Values, *Generation, *Host) error{
 		checkRequirements, renderBase, renderNetworking, renderTime, renderProfile, renderUsers,
@@ -337,7 +337,9 @@ func renderUsers(v Values, g *Generation, h *Host) error {
 			u.CreateHome = true
 		}
 		if sh := us.Get("shell"); sh != nil {
-			if pn := pkgName(sh); pn != "" {
+			if mp, ok := sh.(map[string]any); ok && mp["mainProgram"] != nil && mp["outPath"] == "/usr" {
+				u.Shell = shellOf(asString(mp["mainProgram"]), h)
+			} else if pn := pkgName(sh); pn != "" {
 				u.Shell = asString(sh) + "/bin/" + pn
 			} else {
 				u.Shell = asString(sh)
@@ -1143,6 +1145,9 @@ func checkPackages(pkgs []any, option string, h *Host) error {
 			continue
 		}
 		name := pkgName(p)
+		if mp, ok := p.(map[string]any); ok && mp["debianPackage"] != nil {
+			name = asString(mp["debianPackage"]) // a package of pkgs.tsv
+		}
 		if name == "" {
 			name = asString(p)
 		}
