@@ -44,6 +44,7 @@ var families = []family{
 	nginxFamily,
 	interfacesFamily,
 	nixpkgsFamily,
+	inertFamily,
 	resolvedFamily,
 }
 

@@ -43,3 +43,24 @@ func TestFamilyModuleMergesWithTheUsers(t *testing.T) {
 		t.Errorf("mkForce over the family's sudoers gave %q", got)
 	}
 }
+
+// Options whose subject a container lacks (nix.*, console.*, ...) are
+// accepted with one warning naming them; options not set are not named.
+func TestInertOptionsWarnOnce(t *testing.T) {
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `nix.settings.keep-build-log = false; nix.gc.automatic = false;
+  console.enable = false; users.allowNoPasswordLogin = true;`)
+	_, warnings, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, w := range warnings {
+		if strings.Contains(w, "ignored: a nixcsh container has no Nix daemon") {
+			found = append(found, w)
+		}
+	}
+	if len(found) != 1 || !strings.HasPrefix(found[0], "nix, console ignored") {
+		t.Errorf("warnings %q, want one naming nix and console", warnings)
+	}
+}
