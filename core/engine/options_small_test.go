@@ -178,7 +178,21 @@ func TestTrustedInterfaces(t *testing.T) {
 	r.run(name, "systemctl", "is-active", "echo.socket")
 	mustBeClosed(t, addr)
 
-	cfg := echoSocket(7008) + `  networking.firewall.trustedInterfaces = [ "eth0" ];`
+	// A port opened on the container's interface only answers too.
+	cfg := echoSocket(7008) + `  networking.firewall.interfaces.eth0.allowedTCPPorts = [ 7008 ];`
+	if _, err := r.M.Update(timeout(t), name, core.UpdateOptions{Config: &cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pollUntil(func() error { return echoes(addr, "through a port open on eth0") }); err != nil {
+		t.Fatal(err)
+	}
+	cfg = echoSocket(7008) + `  networking.firewall.interfaces.wg0.allowedTCPPorts = [ 7008 ];`
+	if _, err := r.M.Update(timeout(t), name, core.UpdateOptions{Config: &cfg}); err != nil {
+		t.Fatal(err)
+	}
+	mustBeClosed(t, addr)
+
+	cfg = echoSocket(7008) + `  networking.firewall.trustedInterfaces = [ "eth0" ];`
 	if _, err := r.M.Update(timeout(t), name, core.UpdateOptions{Config: &cfg}); err != nil {
 		t.Fatal(err)
 	}

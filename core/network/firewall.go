@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/google/nftables"
@@ -24,6 +25,15 @@ type Firewall struct {
 	// TrustedInterfaces accept all traffic arriving on them
 	// (networking.firewall.trustedInterfaces).
 	TrustedInterfaces []string
+	// Interfaces are ports open only to traffic arriving on that interface
+	// (networking.firewall.interfaces.<name>).
+	Interfaces map[string]Ports
+}
+
+// Ports are ports a firewall opens.
+type Ports struct {
+	TCP, UDP             []uint16
+	TCPRanges, UDPRanges []PortRange
 }
 
 // PortRange is an inclusive range of ports (allowedTCPPortRanges' from/to).
@@ -131,19 +141,34 @@ func firewallRules(fw Firewall) [][]expr.Any {
 		rules = append(rules, icmpType(unix.IPPROTO_ICMP, icmpEchoReq, icmpEchoReq),
 			icmpType(unix.IPPROTO_ICMPV6, icmpv6EchoReq, icmpv6EchoReq))
 	}
+	rules = portRules(rules, nil, Ports{fw.AllowedTCPPorts, fw.AllowedUDPPorts, fw.AllowedTCPPortRanges, fw.AllowedUDPPortRanges})
+	names := make([]string, 0, len(fw.Interfaces))
+	for name := range fw.Interfaces {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		rules = portRules(rules, iifname(name), fw.Interfaces[name])
+	}
+	return rules
+}
+
+// portRules appends a rule per port and range of p, each after the match
+// (nil, or the interface the packet must come from).
+func portRules(rules [][]expr.Any, match []expr.Any, p Ports) [][]expr.Any {
 	for _, set := range []struct {
 		proto  byte
 		ports  []uint16
 		ranges []PortRange
 	}{
-		{unix.IPPROTO_TCP, fw.AllowedTCPPorts, fw.AllowedTCPPortRanges},
-		{unix.IPPROTO_UDP, fw.AllowedUDPPorts, fw.AllowedUDPPortRanges},
+		{unix.IPPROTO_TCP, p.TCP, p.TCPRanges},
+		{unix.IPPROTO_UDP, p.UDP, p.UDPRanges},
 	} {
-		for _, p := range set.ports {
-			rules = append(rules, dport(set.proto, PortRange{p, p}))
+		for _, port := range set.ports {
+			rules = append(rules, append(append([]expr.Any{}, match...), dport(set.proto, PortRange{port, port})...))
 		}
 		for _, r := range set.ranges {
-			rules = append(rules, dport(set.proto, r))
+			rules = append(rules, append(append([]expr.Any{}, match...), dport(set.proto, r)...))
 		}
 	}
 	return rules

@@ -22,7 +22,8 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 		Ports: []PortForward{{"tcp", hp, 80}, {"udp", hp, 53}}})
 	if err := ApplyFirewall(ns, Firewall{Enable: true, AllowPing: true, AllowedTCPPorts: []uint16{22, 80},
 		AllowedUDPPorts: []uint16{53}, AllowedTCPPortRanges: []PortRange{{8000, 8100}},
-		TrustedInterfaces: []string{"eth0", "wg+"}}); err != nil {
+		TrustedInterfaces: []string{"eth0", "wg+"},
+		Interfaces: map[string]Ports{"eth0": {TCP: []uint16{5432}, UDPRanges: []PortRange{{6000, 6010}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	nft := func(args ...string) string {
@@ -70,5 +71,7 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 		"tcp dport 8000-8100 accept",
 		"udp dport 53 accept",
 		"iifname \"eth0\" accept",
-		"iifname \"wg*\" accept")
+		"iifname \"wg*\" accept",
+		"iifname \"eth0\" tcp dport 5432 accept",
+		"iifname \"eth0\" udp dport 6000-6010 accept")
 }

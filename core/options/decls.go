@@ -172,6 +172,12 @@ func All() []Decl {
 		m.Opt("networking.firewall.allowedUDPPorts", m.ListOf(m.Port()), []any{}, "UDP ports on which incoming packets are accepted."),
 		m.Opt("networking.firewall.allowedTCPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of TCP ports ({ from, to }) on which incoming connections are accepted."),
 		m.Opt("networking.firewall.allowedUDPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of UDP ports ({ from, to }) on which incoming packets are accepted."),
+		m.Opt("networking.firewall.interfaces", m.AttrsOf(m.Submodule(
+			m.Opt("allowedTCPPorts", m.ListOf(m.Port()), []any{}, "TCP ports on which incoming connections are accepted on this interface."),
+			m.Opt("allowedUDPPorts", m.ListOf(m.Port()), []any{}, "UDP ports on which incoming packets are accepted on this interface."),
+			m.Opt("allowedTCPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of TCP ports accepted on this interface."),
+			m.Opt("allowedUDPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of UDP ports accepted on this interface."),
+		)), map[string]any{}, "Ports opened on one interface only (the container's is eth0; a name ending in + matches every interface it begins)."),
 		m.Opt("networking.firewall.trustedInterfaces", strList(), []any{}, "Interfaces all of whose traffic is accepted (a name ending in + matches every interface it begins)."),
 		m.Opt("networking.firewall.allowPing", m.Bool(), true, "Whether to answer ICMP echo requests."),
 		m.Opt("time.timeZone", m.NullOr(m.StrMatching("^[^ ]+$")), nil, "The time zone used when displaying times and dates (null: UTC)."),

@@ -93,6 +93,17 @@ type Firewall struct {
 	AllowedUDPPortRanges []PortRange `json:"allowedUDPPortRanges"`
 	AllowPing            bool        `json:"allowPing"`
 	TrustedInterfaces    []string    `json:"trustedInterfaces,omitempty"`
+	// Interfaces are ports open on one interface only
+	// (networking.firewall.interfaces.<name>).
+	Interfaces map[string]FirewallPorts `json:"interfaces,omitempty"`
+}
+
+// FirewallPorts are the ports networking.firewall.interfaces.<name> opens.
+type FirewallPorts struct {
+	AllowedTCPPorts      []int       `json:"allowedTCPPorts"`
+	AllowedUDPPorts      []int       `json:"allowedUDPPorts"`
+	AllowedTCPPortRanges []PortRange `json:"allowedTCPPortRanges"`
+	AllowedUDPPortRanges []PortRange `json:"allowedUDPPortRanges"`
 }
 
 // Generation is a rendered system, still in memory.

@@ -1120,15 +1120,43 @@ func renderFirewall(v Values, g *Generation, _ *Host) error {
 		AllowPing:            v.Bool("networking.firewall.allowPing"),
 		TrustedInterfaces:    dedupe(v.Strings("networking.firewall.trustedInterfaces")),
 	}
+	allRanges := append(append([]PortRange{}, g.Firewall.AllowedTCPPortRanges...), g.Firewall.AllowedUDPPortRanges...)
+	names, ifaces := v.Subs("networking.firewall.interfaces")
+	for _, name := range names {
+		iv := ifaces[name]
+		p := FirewallPorts{
+			AllowedTCPPorts:      sortedInts(iv.Ints("allowedTCPPorts")),
+			AllowedUDPPorts:      sortedInts(iv.Ints("allowedUDPPorts")),
+			AllowedTCPPortRanges: ranges(iv.SubList("allowedTCPPortRanges")),
+			AllowedUDPPortRanges: ranges(iv.SubList("allowedUDPPortRanges")),
+		}
+		if err := checkInterfaceName("networking.firewall.interfaces", name); err != nil {
+			return err
+		}
+		if g.Firewall.Interfaces == nil {
+			g.Firewall.Interfaces = map[string]FirewallPorts{}
+		}
+		g.Firewall.Interfaces[name] = p
+		allRanges = append(append(allRanges, p.AllowedTCPPortRanges...), p.AllowedUDPPortRanges...)
+	}
 	for _, name := range g.Firewall.TrustedInterfaces {
-		if len(strings.TrimSuffix(name, "+")) > 15 || name == "" || strings.ContainsAny(name, "/ ") {
-			return invalid("networking.firewall.trustedInterfaces: '%s' is not an interface name (at most 15 characters, no '/' or space)", name)
+		if err := checkInterfaceName("networking.firewall.trustedInterfaces", name); err != nil {
+			return err
 		}
 	}
-	for _, r := range append(append([]PortRange{}, g.Firewall.AllowedTCPPortRanges...), g.Firewall.AllowedUDPPortRanges...) {
+	for _, r := range allRanges {
 		if r.From > r.To {
 			return invalid("networking.firewall: port range %d-%d is empty (from must not exceed to)", r.From, r.To)
 		}
+	}
+	return nil
+}
+
+// checkInterfaceName refuses what no interface can be called (a name ending
+// in + stands for every interface it begins).
+func checkInterfaceName(option, name string) error {
+	if len(strings.TrimSuffix(name, "+")) > 15 || name == "" || strings.ContainsAny(name, "/ ") {
+		return invalid("%s: '%s' is not an interface name (at most 15 characters, no '/' or space)", option, name)
 	}
 	return nil
 }
