@@ -23,7 +23,7 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 	if err := ApplyFirewall(ns, Firewall{Enable: true, AllowPing: true, AllowedTCPPorts: []uint16{22, 80},
 		AllowedUDPPorts: []uint16{53}, AllowedTCPPortRanges: []PortRange{{8000, 8100}},
 		TrustedInterfaces: []string{"eth0", "wg+"},
-		Interfaces: map[string]Ports{"eth0": {TCP: []uint16{5432}, UDPRanges: []PortRange{{6000, 6010}}}}}); err != nil {
+		Interfaces:        map[string]Ports{"eth0": {TCP: []uint16{5432}, UDPRanges: []PortRange{{6000, 6010}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	nft := func(args ...string) string {
