@@ -194,9 +194,9 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
 	}
 	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
-	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	lib, err := evalLib(st.ev)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
+		return nil, core.Errorf(core.Failed, "nixcsh's lib does not evaluate: %v", err)
 	}
 	st.lib = lib
 	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })

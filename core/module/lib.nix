@@ -253,12 +253,6 @@ let
     makeLibraryPath = makeSearchPath "lib";
     fileContents = file: removeSuffix "\n" (b.readFile file);
     isStringLike = x: b.isString x || b.isPath x || x ? outPath || x ? __toString;
-    strings = lib;
-    lists = lib;
-    attrsets = lib;
-    trivial = lib;
-    options = lib;
-    modules = lib;
     versions = {
       majorMinor = v: let p = b.splitVersion v; in "${b.elemAt p 0}.${b.elemAt p 1}";
       major = v: b.elemAt (b.splitVersion v) 0;

@@ -9,7 +9,7 @@ import (
 
 func TestLibNix(t *testing.T) {
 	ev := nix.NewEvaluator(nix.Options{})
-	lib, err := ev.EvalString(libSource, "/nixcsh/lib.nix")
+	lib, err := evalLib(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
