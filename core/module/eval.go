@@ -284,6 +284,7 @@ type option struct {
 	file       string
 	desc       string
 	example    any
+	apply      nix.Value // mkOption's apply: a function of the merged value, or nil
 	thunk      nix.Value
 	state      int // 0 not computed, 1 computing, 2 done
 	val        nix.Value
@@ -465,6 +466,9 @@ func (sc *scope) declareNix(v nix.Value, file string, parts []string) error {
 		}
 		if dv, ok := nix.GetAttr(fv, "default"); ok {
 			opt.def, opt.hasDefault = dv, true
+		}
+		if av, ok := nix.GetAttr(fv, "apply"); ok {
+			opt.apply = av
 		}
 		if dv, ok := nix.GetAttr(fv, "description"); ok {
 			if f, err := sc.force(dv); err == nil {
@@ -930,7 +934,13 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		}
 		all = append(all, ds...)
 	}
-	return sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+	v, err := sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+	if err != nil || o.apply == nil {
+		return v, err
+	}
+	// apply runs when the value is needed, as in NixOS: an apply that throws
+	// (mkRemovedOptionModule) does not break reading isDefined.
+	return nix.Lazy(func() (nix.Value, error) { return sc.st.ev.Call(o.apply, v) }), nil
 }
 
 func lastPart(parts []string) string {
