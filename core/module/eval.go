@@ -123,6 +123,10 @@ type state struct {
 	// whose config holds _module.args.
 	functionArgs nix.Value
 	top          *scope
+	// walking holds the sets and lists toGo is inside of, so a value that
+	// contains itself (lib, pkgs held in an option) is left out, not
+	// followed forever.
+	walking map[nix.Value]bool
 }
 
 func (st *state) fail(format string, args ...any) error {
@@ -409,15 +413,28 @@ func (sc *scope) insert(parts []string, opt *option) error {
 		n = c
 	}
 	if n.opt != nil {
+		// Declared again (a module adding sub-options to a submodule option,
+		// as NixOS allows): the types merge, and at most one declaration
+		// may give the default and the apply function.
 		old := n.opt
-		if old.typ != nil && opt.typ != nil && old.typ.Name == "submodule" && opt.typ.Name == "submodule" {
-			merged := *old.typ
-			merged.Options = append(append([]Decl{}, old.typ.Options...), opt.typ.Options...)
-			merged.sub = mergeSubs(old.typ.sub, opt.typ.sub)
-			old.typ = &merged
-			return nil
+		t, ok := mergeTypes(old.typ, opt.typ)
+		if !ok || old.hasDefault && opt.hasDefault || old.apply != nil && opt.apply != nil {
+			return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
 		}
-		return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
+		old.typ = t
+		if old.declared.Path != "" {
+			old.declared.Type = t
+		}
+		if opt.hasDefault {
+			old.def, old.hasDefault = opt.def, true
+		}
+		if opt.apply != nil {
+			old.apply = opt.apply
+		}
+		if old.desc == "" {
+			old.desc = opt.desc
+		}
+		return nil
 	}
 	if len(n.children) > 0 {
 		return sc.st.fail("The option '%s' in '%s' would hide the options under it.", opt.path, fileOr(opt.file))
@@ -1084,6 +1101,9 @@ func (sc *scope) showDefs(defs []def) string {
 func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
 	for k, c := range n.children {
+		if k == "_module" && n == sc.root && sc == sc.st.top {
+			continue // module arguments (pkgs, lib ...), not configuration
+		}
 		if c.opt != nil {
 			v, err := sc.value(c.opt)
 			if err != nil {
@@ -1120,6 +1140,17 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 	if sub, ok := sc.st.subs[fv]; ok && sub != sc {
 		t, err := sub.toTree(sub.root)
 		return t, true, err
+	}
+	switch nix.TypeOf(fv) {
+	case "list", "set":
+		if sc.st.walking == nil {
+			sc.st.walking = map[nix.Value]bool{}
+		}
+		if sc.st.walking[fv] {
+			return nil, false, nil
+		}
+		sc.st.walking[fv] = true
+		defer delete(sc.st.walking, fv)
 	}
 	switch nix.TypeOf(fv) {
 	case "lambda":

@@ -10,10 +10,11 @@ import (
 	"github.com/nixcsh/nixcsh/core/nix"
 )
 
-// nixSub is a submodule type declared in Nix: its modules and their file.
+// nixSub is a submodule type declared in Nix: its modules, each with the
+// file that declared it (repeated declarations union their modules).
 type nixSub struct {
 	modules []nix.Value
-	file    string
+	files   []string
 }
 
 func mergeSubs(a, b any) any {
@@ -25,7 +26,65 @@ func mergeSubs(a, b any) any {
 	case y == nil:
 		return a
 	}
-	return &nixSub{modules: append(append([]nix.Value{}, x.modules...), y.modules...), file: x.file}
+	return &nixSub{
+		modules: append(append([]nix.Value{}, x.modules...), y.modules...),
+		files:   append(append([]string{}, x.files...), y.files...),
+	}
+}
+
+// mergeTypes is the type of an option declared twice, as NixOS's typeMerge:
+// submodules union their options, wrappers (listOf, attrsOf, nullOr ...)
+// merge their element types, and other types merge only with an equal type.
+// A declaration without a type (unspecified) takes the other's. ok is false
+// when the types conflict.
+func mergeTypes(a, b *Type) (*Type, bool) {
+	switch {
+	case a == nil || a.Name == "unspecified":
+		return b, true
+	case b == nil || b.Name == "unspecified":
+		return a, true
+	case a.Name == "submodule" && b.Name == "submodule":
+		m := *a
+		m.Options = append(append([]Decl{}, a.Options...), b.Options...)
+		m.sub = mergeSubs(a.sub, b.sub)
+		return &m, true
+	case a.Name != b.Name:
+		return nil, false
+	}
+	switch a.Name {
+	case "listOf", "attrsOf", "lazyAttrsOf", "nullOr", "uniq", "functionTo":
+		e, ok := mergeTypes(a.Elem, b.Elem)
+		if !ok {
+			return nil, false
+		}
+		m := *a
+		m.Elem = e
+		return &m, true
+	case "enum":
+		m := *a
+		m.Enum = append([]any{}, a.Enum...)
+		for _, v := range b.Enum {
+			if !containsValue(m.Enum, v) {
+				m.Enum = append(m.Enum, v)
+			}
+		}
+		return &m, true
+	case "either", "oneOf", "custom":
+		return nil, false
+	}
+	if a.Description() != b.Description() {
+		return nil, false
+	}
+	return a, true
+}
+
+func containsValue(list []any, v any) bool {
+	for _, x := range list {
+		if reflect.DeepEqual(x, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // typeFromNix converts a lib.types value into a *Type.
@@ -102,7 +161,12 @@ func (sc *scope) typeFromNix(v nix.Value, file string) (*Type, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.sub = &nixSub{modules: nix.Elems(ml), file: file}
+		ms := nix.Elems(ml)
+		files := make([]string, len(ms))
+		for i := range files {
+			files[i] = file
+		}
+		t.sub = &nixSub{modules: ms, files: files}
 	case "custom":
 		t.Desc = str("description")
 		t.check = &customType{check: sc.attr(fv, "check"), merge: sc.attr(fv, "merge")}
@@ -585,8 +649,8 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 	}
 	seen := map[string]bool{}
 	if ns, ok := t.sub.(*nixSub); ok {
-		for _, m := range ns.modules {
-			if err := sub.collect(m, ns.file, seen); err != nil {
+		for i, m := range ns.modules {
+			if err := sub.collect(m, ns.files[i], seen); err != nil {
 				return nil, err
 			}
 		}

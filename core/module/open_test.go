@@ -1,0 +1,127 @@
+package module_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// Options are open as in NixOS: a module may add sub-options to an option
+// nixcsh declares (the submodule types of both declarations are unioned).
+func TestUserSubOptionsInNixcshOption(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("web", `imports = [ ./extra.nix ];
+  services.httpd.enable = true;
+  services.httpd.virtualHosts."a.example" = { documentRoot = "/srv/a"; myExtra = "set"; };
+  services.httpd.virtualHosts."b.example" = { documentRoot = "/srv/b"; };
+  networking.extraHosts = lib.concatStringsSep "," (lib.mapAttrsToList (n: v: "${n}=${v.myExtra}") config.services.httpd.virtualHosts);`),
+		"extra.nix": `{ lib, ... }: {
+  options.services.httpd.virtualHosts = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule ({ name, ... }: {
+      options.myExtra = lib.mkOption { type = lib.types.str; default = "x-${name}"; };
+    }));
+  };
+}`,
+	})
+	if got := get(t, c, `services.httpd.virtualHosts."a.example".documentRoot`); got != "/srv/a" {
+		t.Errorf("nixcsh's own sub-option: documentRoot = %v", got)
+	}
+	if got := get(t, c, `services.httpd.virtualHosts."a.example".myExtra`); got != "set" {
+		t.Errorf("user's sub-option: myExtra = %v", got)
+	}
+	if got := get(t, c, "networking.extraHosts"); got != "a.example=set,b.example=x-b.example" {
+		t.Errorf("config reading the merged submodule: %v", got)
+	}
+}
+
+// A second declaration whose type or default conflicts with the first is an
+// error, as in NixOS, naming both places; one that only repeats the type is
+// accepted.
+func TestRedeclaredLeafOptionIsAnError(t *testing.T) {
+	_, err := eval(t, map[string]string{
+		"configuration.nix": template("web", `imports = [ ./again.nix ];`),
+		"again.nix":         `{ lib, ... }: { options.networking.hostName = lib.mkOption { type = lib.types.int; }; }`,
+	})
+	if err == nil || !strings.Contains(err.Error(), "The option 'networking.hostName'") || !strings.Contains(err.Error(), "already declared") {
+		t.Fatalf("want an 'already declared' error, got %v", err)
+	}
+	_, err = eval(t, map[string]string{
+		"configuration.nix": template("web", `imports = [ ./again.nix ];`),
+		"again.nix":         `{ lib, ... }: { options.system.stateVersion = lib.mkOption { type = lib.types.str; default = "23.05"; }; }`,
+	})
+	if err == nil || !strings.Contains(err.Error(), "already declared") {
+		t.Fatalf("two defaults: want an 'already declared' error, got %v", err)
+	}
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("web", `imports = [ ./again.nix ];`),
+		"again.nix":         `{ lib, ... }: { options.system.stateVersion = lib.mkOption { type = lib.types.str; }; }`,
+	})
+	if got := get(t, c, "system.stateVersion"); got != "24.11" {
+		t.Errorf("hostName = %v after a compatible second declaration", got)
+	}
+}
+
+// A brand-new option, used by config; _module.args makes a module argument,
+// and may hold pkgs and lib without harm.
+func TestNewOptionAndModuleArgs(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("args", `imports = [ ./mine.nix ];
+  _module.args.greeting = "hello";
+  _module.args.mypkgs = pkgs;
+  _module.args.mylib = lib;
+  my.motd = "from my option";`),
+		"mine.nix": `{ config, lib, greeting, mypkgs, mylib, ... }: {
+  options.my.motd = lib.mkOption { type = lib.types.str; default = "none"; };
+  options.my.count = lib.mkOption { type = lib.types.int; default = 3; apply = x: x * 2; };
+  config.networking.extraHosts = "${greeting} ${config.my.motd} ${toString config.my.count} ${mylib.toUpper "x"} ${mypkgs.lib.version}";
+}`,
+	})
+	if got := get(t, c, "networking.extraHosts"); got != "hello from my option 6 X 24.11" {
+		t.Errorf("extraHosts = %q", got)
+	}
+	if got := get(t, c, "my.motd"); got != "from my option" {
+		t.Errorf("my.motd = %v", got)
+	}
+}
+
+func TestRenamedRemovedAliasedOptions(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("ren", `imports = [
+    (lib.mkRenamedOptionModule [ "services" "oldSsh" "enable" ] [ "services" "openssh" "enable" ])
+    (lib.mkAliasOptionModule [ "myHost" ] [ "networking" "hostName" ])
+    (lib.mkChangedOptionModule [ "old" "ports" ] [ "networking" "firewall" "allowedTCPPorts" ] (config: map (p: p + 1) config.old.ports))
+    (lib.mkRemovedOptionModule [ "services" "gone" ] "Use something else.")
+  ];
+  services.oldSsh.enable = true;
+  myHost = "aliased";
+  old.ports = [ 79 ];`),
+	})
+	if got := get(t, c, "services.openssh.enable"); got != true {
+		t.Errorf("renamed option did not reach the new one: %v", got)
+	}
+	if got := get(t, c, "networking.hostName"); got != "aliased" {
+		t.Errorf("alias: hostName = %v", got)
+	}
+	if got := get(t, c, "networking.firewall.allowedTCPPorts"); !reflect.DeepEqual(got, []any{int64(80)}) {
+		t.Errorf("changed option: allowedTCPPorts = %v", got)
+	}
+	warned := strings.Join(c.Warnings, "\n")
+	if !strings.Contains(warned, "The option `services.oldSsh.enable' has been renamed to `services.openssh.enable'.") {
+		t.Errorf("no rename warning in %q", warned)
+	}
+	if !strings.Contains(warned, "`old.ports' has been changed to `networking.firewall.allowedTCPPorts'") {
+		t.Errorf("no change warning in %q", warned)
+	}
+	if strings.Contains(warned, "myHost") {
+		t.Errorf("an alias does not warn: %q", warned)
+	}
+
+	_, err := eval(t, map[string]string{
+		"configuration.nix": template("rem", `imports = [ (lib.mkRemovedOptionModule [ "services" "gone" ] "Use something else.") ];
+  services.gone = 1;`),
+	})
+	if err == nil || !strings.Contains(err.Error(), "The option definition `services.gone' no longer has any effect; please remove it.") ||
+		!strings.Contains(err.Error(), "Use something else.") {
+		t.Fatalf("want the removed-option assertion, got %v", err)
+	}
+}
