@@ -97,7 +97,7 @@ let
       submoduleWith = { modules, specialArgs ? { }, ... }: mkType "submodule" { inherit modules; };
       deferredModule = mkType "unspecified" { };
       passwdEntry = t: t;
-      coercedTo = from: f: to: to;
+      coercedTo = from: coerce: to: mkType "coercedTo" { inherit from coerce to; };
       mkOptionType = { name, description ? null, check ? (x: true), merge ? null, ... }@t:
         mkType "custom" ({ typeName = name; inherit check merge; } // (if description == null then { description = name; } else { inherit description; }));
       addCheck = t: check: t // { extraCheck = check; };

@@ -148,6 +148,15 @@ func (sc *scope) typeFromNix(v nix.Value, file string) (*Type, error) {
 			return nil, err
 		}
 		t.Enum, _ = g.([]any)
+	case "coercedTo":
+		for _, n := range []string{"to", "from"} {
+			a, err := sc.typeFromNix(sc.attr(fv, n), file)
+			if err != nil {
+				return nil, err
+			}
+			t.Alts = append(t.Alts, a)
+		}
+		t.coerce = sc.attr(fv, "coerce")
 	case "strMatching":
 		t.Pattern = str("pattern")
 	case "between":
@@ -322,7 +331,7 @@ func (sc *scope) check(t *Type, v nix.Value) (bool, error) {
 		return sc.check(t.Elem, fv)
 	case "uniq":
 		return sc.check(t.Elem, fv)
-	case "either", "oneOf":
+	case "either", "oneOf", "coercedTo":
 		for _, a := range t.Alts {
 			if ok, err := sc.check(a, fv); err != nil || ok {
 				return ok, err
@@ -481,6 +490,31 @@ func (sc *scope) merge(path string, t *Type, defs []def, name string) (nix.Value
 		return nil, sc.st.fail("The option '%s' has conflicting definition values:%s", path, sc.showDefs(defs))
 	case "submodule":
 		return sc.submodule(path, t, defs, name)
+	case "coercedTo":
+		// Alts is [ final type, type coerced from ]: definitions that are
+		// only of the second are converted by the coercion function.
+		to, from := t.Alts[0], t.Alts[1]
+		conv := make([]def, len(defs))
+		for i, d := range defs {
+			conv[i] = d
+			isTo, err := sc.check(to, d.value)
+			if err != nil {
+				return nil, err
+			}
+			if isTo {
+				continue
+			}
+			if isFrom, err := sc.check(from, d.value); err != nil || !isFrom {
+				return nil, err
+			}
+			if conv[i].value, err = sc.st.ev.Call(t.coerce.(nix.Value), d.value); err != nil {
+				return nil, err
+			}
+			if conv[i].value, err = sc.force(conv[i].value); err != nil {
+				return nil, err
+			}
+		}
+		return sc.mergeDefs(path, to, conv, name)
 	case "separatedString":
 		parts := make([]string, len(defs))
 		for i, d := range defs {
@@ -567,7 +601,7 @@ func (sc *scope) lazyMerge(path string, t *Type, ds []def, name string) nix.Valu
 
 func needsMerge(t *Type) bool {
 	switch t.Name {
-	case "listOf", "attrsOf", "nullOr", "either", "oneOf", "uniq":
+	case "listOf", "attrsOf", "nullOr", "either", "oneOf", "uniq", "coercedTo":
 		return true
 	}
 	return false

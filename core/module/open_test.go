@@ -125,3 +125,35 @@ func TestRenamedRemovedAliasedOptions(t *testing.T) {
 		t.Fatalf("want the removed-option assertion, got %v", err)
 	}
 }
+
+// types.coercedTo converts definitions of the old type before merging.
+func TestCoercedTo(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("co", `imports = [ ./mine.nix ];
+  my.hosts = "a";
+  my.named.x = 1;
+  my.named.y = "two";`),
+		"mine.nix": `{ lib, ... }: with lib; {
+  options.my.hosts = mkOption { type = types.coercedTo types.str (s: [ s ]) (types.listOf types.str); default = [ ]; };
+  options.my.named = mkOption { type = types.attrsOf (types.coercedTo types.int toString types.str); };
+  config.my.hosts = [ "b" ];
+}`,
+	})
+	got := get(t, c, "my.hosts").([]any)
+	if len(got) != 2 || !(got[0] == "a" && got[1] == "b" || got[0] == "b" && got[1] == "a") {
+		t.Errorf("my.hosts = %v, want a and b", got)
+	}
+	if got := get(t, c, "my.named"); !reflect.DeepEqual(got, map[string]any{"x": "1", "y": "two"}) {
+		t.Errorf("my.named = %v", got)
+	}
+	_, err := eval(t, map[string]string{
+		"configuration.nix": template("co", `imports = [ ./mine.nix ];
+  my.hosts = 3;`),
+		"mine.nix": `{ lib, ... }: with lib; {
+  options.my.hosts = mkOption { type = types.coercedTo types.str (s: [ s ]) (types.listOf types.str); };
+}`,
+	})
+	if err == nil || !strings.Contains(err.Error(), "is not of type '(list of string) or string convertible to it'") {
+		t.Errorf("want a type error naming the coercedTo type, got %v", err)
+	}
+}
