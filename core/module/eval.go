@@ -323,6 +323,10 @@ type scope struct {
 	options nix.Value
 	args    nix.Value
 	built   bool
+	// freeform is the module's freeformType: definitions of undeclared
+	// names at the scope's root are accepted and merged by it (its element
+	// type for attrsOf).
+	freeform *Type
 }
 
 func newScope(st *state, prefix, name string) *scope {
@@ -659,6 +663,13 @@ func (sc *scope) collectSet(v nix.Value, file string, seen map[string]bool) erro
 			}
 		}
 	}
+	if ffV, ok := nix.GetAttr(fv, "freeformType"); ok {
+		t, err := sc.typeFromNix(ffV, file)
+		if err != nil {
+			return err
+		}
+		sc.freeform = t
+	}
 	optV, hasOpts := nix.GetAttr(fv, "options")
 	cfgV, hasCfg := nix.GetAttr(fv, "config")
 	if hasOpts {
@@ -692,6 +703,7 @@ func (sc *scope) finish() {
 		return
 	}
 	sc.built = true
+	sc.declareFreeform()
 	sc.config, sc.options = sc.build(sc.root)
 	sc.st.subs[sc.config] = sc
 }
@@ -723,6 +735,62 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 		cfg[k], opts[k] = sc.build(c)
 	}
 	return nix.Attrs(cfg), nix.Attrs(opts)
+}
+
+// declareFreeform declares, under a freeformType, an option of the
+// freeform element type for each undeclared name the modules define at the
+// root, so they are merged, checked and output like declared options.
+func (sc *scope) declareFreeform() {
+	if sc.freeform == nil {
+		return
+	}
+	elem := Anything()
+	if sc.freeform.Name == "attrsOf" || sc.freeform.Name == "lazyAttrsOf" {
+		elem = sc.freeform.Elem
+	}
+	seen := map[string]bool{}
+	for _, m := range sc.modules {
+		for _, name := range sc.rootNames(m.config, m.top) {
+			if seen[name] || sc.root.children[name] != nil {
+				continue
+			}
+			seen[name] = true
+			parts := []string{name}
+			// An error here (a name that is not a string...) is reported
+			// again, with its place, when the value is computed.
+			_ = sc.insert(parts, &option{path: sc.full(parts), parts: parts, typ: elem, file: "freeformType"})
+		}
+	}
+}
+
+// rootNames lists the names a module's config defines at the root, through
+// mkIf, mkMerge and priorities (without evaluating conditions).
+func (sc *scope) rootNames(v nix.Value, top bool) []string {
+	fv, err := sc.force(v)
+	if err != nil {
+		return nil
+	}
+	switch sc.tagOf(fv) {
+	case "merge":
+		cl, err := sc.force(sc.attr(fv, "contents"))
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, c := range nix.Elems(cl) {
+			out = append(out, sc.rootNames(c, top)...)
+		}
+		return out
+	case "if", "override", "order":
+		return sc.rootNames(sc.attr(fv, "content"), top)
+	}
+	var out []string
+	for _, n := range nix.AttrNames(fv) {
+		if !(top && reservedKeys[n]) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // --- definitions ------------------------------------------------------------

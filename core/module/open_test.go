@@ -157,3 +157,44 @@ func TestCoercedTo(t *testing.T) {
 		t.Errorf("want a type error naming the coercedTo type, got %v", err)
 	}
 }
+
+// A submodule with a freeformType accepts undeclared settings, merged by
+// it, beside its declared options (the NixOS `settings` pattern).
+func TestFreeformSubmodule(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("ff", `imports = [ ./mine.nix ];
+  my.settings = { port = 8080; extra.key = "v"; tags = [ "a" ]; };
+  networking.extraHosts = "${toString config.my.settings.port} ${config.my.settings.extra.key} ${config.my.settings.name}";`),
+		"mine.nix": `{ lib, ... }: with lib; {
+  options.my.settings = mkOption {
+    default = { };
+    type = types.submodule {
+      freeformType = types.attrsOf types.anything;
+      options.name = mkOption { type = types.str; default = "svc"; };
+      options.port = mkOption { type = types.port; default = 80; };
+    };
+  };
+  config.my.settings.tags = [ "b" ];
+}`,
+	})
+	if got := get(t, c, "networking.extraHosts"); got != "8080 v svc" {
+		t.Errorf("extraHosts = %q", got)
+	}
+	got := get(t, c, "my.settings").(map[string]any)
+	if got["name"] != "svc" || got["port"] != int64(8080) || !reflect.DeepEqual(got["extra"], map[string]any{"key": "v"}) {
+		t.Errorf("settings = %v", got)
+	}
+	if tags, _ := got["tags"].([]any); len(tags) != 2 {
+		t.Errorf("freeform lists from two modules concatenate (types.anything): %v", got["tags"])
+	}
+	_, err := eval(t, map[string]string{
+		"configuration.nix": template("ff", `imports = [ ./mine.nix ];
+  my.settings.port = "x";`),
+		"mine.nix": `{ lib, ... }: with lib; {
+  options.my.settings = mkOption { type = types.submodule { freeformType = types.attrsOf types.int; }; };
+}`,
+	})
+	if err == nil || !strings.Contains(err.Error(), "my.settings.port") || !strings.Contains(err.Error(), "signed integer") {
+		t.Errorf("a freeform value of the wrong type: want a type error, got %v", err)
+	}
+}
