@@ -101,6 +101,10 @@ let
       mkOptionType = { name, description ? null, check ? (x: true), merge ? null, ... }@t:
         mkType "custom" ({ typeName = name; inherit check merge; } // (if description == null then { description = name; } else { inherit description; }));
       addCheck = t: check: t // { extraCheck = check; };
+      attrsWith = { elemType, lazy ? false, ... }: attrsOf elemType;
+      pathWith = { ... }: path;
+      inherit isType;
+      isOptionType = isType "option-type";
     };
 
     # --- trivial ---------------------------------------------------------------

@@ -119,6 +119,10 @@ func TestLibParts(t *testing.T) {
 		`removeAttrs ((makeExtensible (self: { a = 1; b = self.a + 1; })).extend (final: prev: { a = 10; })) [ "extend" ]`: map[string]any{"a": int64(10), "b": int64(11)},
 		`showOption [ "services" "a.b" "x" ]`:                                                                              `services."a.b".x`,
 		`(mkPackageOption { hello = { name = "hello"; }; } "hello" { }).default.name`:                                      "hello",
+		`map baseNameOf (filesystem.listFilesRecursive ` + dir + `)`:                                                       []any{"a.json", "a.toml"},
+		`[ licenses.mit.spdxId (elem "x86_64-linux" platforms.linux) ]`:                                                    []any{"MIT", true},
+		`(types.attrsWith { elemType = types.int; }).elemType.name`:                                                        "int",
+		`toShellVars { A = "x y"; L = [ "a" "b c" ]; }`:                                                                    "A='x y'\ndeclare -a L=(a 'b c')",
 		`(mkPackageOption { } "hello" { nullable = true; default = null; }).default`:                                       nil,
 	} {
 		fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")

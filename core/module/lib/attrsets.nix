@@ -56,7 +56,9 @@ in
               let byName = b.groupBy (u: b.elemAt u.path prefixLen) deeper; in
               let set = if value == null then { } else value; in
               set // b.mapAttrs (name: us: go (prefixLen + 1) (set.${name} or null) us) byName;
-        in b.foldl' (v: u: u.update v) afterDeeper here;
+          # Lazily: an update that ignores its argument leaves earlier ones unevaluated.
+          applyAll = v: us: if us == [ ] then v else applyAll ((b.head us).update v) (b.tail us);
+        in applyAll afterDeeper here;
     in go 0 value updates;
   chooseDevOutputs = b.map self.getDev;
   isDerivation = value: (value.type or null) == "derivation";

@@ -9,7 +9,8 @@ let
   inherit (self) mkOption types setAttrByPath getAttrFromPath mkIf mkMerge
     optional concatStringsSep;
 
-  showOption = path: concatStringsSep "." (b.map (p: if self.isIdentifier p || p == "*" || p == "<name>" then p else b.toJSON p) path);
+  # Placeholders (<name>, *) stay bare; other names are quoted when needed.
+  showOption = path: concatStringsSep "." (b.map (p: if self.isIdentifier p || p == "*" || b.match "<.*>" p != null then p else b.toJSON p) path);
 
   # The module behind mkRenamedOptionModule and mkAliasOptionModule: what is
   # defined at the old path is defined at the new one (reading the old path

@@ -62,15 +62,13 @@ in
       toEscape = b.filter (c: !(b.elem c unreserved)) (b.genList (i: b.fromJSON ''"\u${fixedHex (i + 1)}"'') 126);
     in b.replaceStrings toEscape (b.map (c: "%" + self.fixedWidthString 2 "0" (self.toHexString (charToInt c))) toEscape);
   escapeC = list: b.replaceStrings list (b.map (c: "\\x" + toLower (self.fixedWidthString 2 "0" (self.toHexString (charToInt c)))) list);
-  # toShellVar(s) quote every word, as nixpkgs' do.
   toShellVar = name: value:
-    let escapeShellArg = s: "'${b.replaceStrings [ "'" ] [ "'\\''" ] (toString s)}'"; in
     assert self.isValidPosixName name || throw "toShellVar: ${name} is not a valid shell variable name";
     if b.isAttrs value && !self.isStringLike value then
-      "declare -A ${name}=(${concatStringsSep " " (self.mapAttrsToList (n: v: "[${escapeShellArg n}]=${escapeShellArg v}") value)})"
-    else if b.isList value then "declare -a ${name}=(${concatStringsSep " " (b.map escapeShellArg value)})"
-    else "${name}=${escapeShellArg value}";
-  toShellVars = vars: concatStringsSep "\n" (self.mapAttrsToList self.toShellVar vars) + "\n";
+      "declare -A ${name}=(${concatStringsSep " " (self.mapAttrsToList (n: v: "[${self.escapeShellArg n}]=${self.escapeShellArg v}") value)})"
+    else if b.isList value then "declare -a ${name}=(${self.escapeShellArgs value})"
+    else "${name}=${self.escapeShellArg value}";
+  toShellVars = vars: concatStringsSep "\n" (self.mapAttrsToList self.toShellVar vars);
   isValidPosixName = name: b.match "[a-zA-Z_][a-zA-Z0-9_]*" name != null;
   normalizePath = s: b.foldl' (x: y: if y == "/" && self.hasSuffix "/" x then x else x + y) "" (stringToCharacters s);
   # Quotes only when the shell would otherwise split or interpret the word.
