@@ -69,15 +69,22 @@ func TestNewOptionAndModuleArgs(t *testing.T) {
   _module.args.greeting = "hello";
   _module.args.mypkgs = pkgs;
   _module.args.mylib = lib;
-  my.motd = "from my option";`),
+  my.motd = "from my option";
+  my.held = { inherit lib pkgs; name = "kept"; };
+  my.raw = pkgs;`),
 		"mine.nix": `{ config, lib, greeting, mypkgs, mylib, ... }: {
   options.my.motd = lib.mkOption { type = lib.types.str; default = "none"; };
   options.my.count = lib.mkOption { type = lib.types.int; default = 3; apply = x: x * 2; };
+  options.my.held = lib.mkOption { type = lib.types.anything; default = { }; };
+  options.my.raw = lib.mkOption { type = lib.types.raw; default = null; };
   config.networking.extraHosts = "${greeting} ${config.my.motd} ${toString config.my.count} ${mylib.toUpper "x"} ${mypkgs.lib.version}";
 }`,
 	})
 	if got := get(t, c, "networking.extraHosts"); got != "hello from my option 6 X 24.11" {
 		t.Errorf("extraHosts = %q", got)
+	}
+	if got := get(t, c, "my.held.name"); got != "kept" {
+		t.Errorf("an option holding lib and pkgs: my.held.name = %v", got)
 	}
 	if got := get(t, c, "my.motd"); got != "from my option" {
 		t.Errorf("my.motd = %v", got)
