@@ -353,6 +353,26 @@ func newScope(st *state, prefix, name string) *scope {
 	return sc
 }
 
+// addArgs adds module arguments (submoduleWith's specialArgs) to the scope's.
+func (sc *scope) addArgs(extra nix.Value) error {
+	fe, err := sc.force(extra)
+	if err != nil {
+		return err
+	}
+	if nix.TypeOf(fe) != "set" {
+		return sc.st.fail("The specialArgs of the submodule '%s' are %s, not an attribute set.", sc.prefix, nix.TypeOf(fe))
+	}
+	m := map[string]nix.Value{}
+	for _, n := range nix.AttrNames(sc.args) {
+		m[n], _ = nix.GetAttr(sc.args, n)
+	}
+	for _, n := range nix.AttrNames(fe) {
+		m[n], _ = nix.GetAttr(fe, n)
+	}
+	sc.args = nix.Attrs(m)
+	return nil
+}
+
 func (sc *scope) lazyConfig() (nix.Value, error) {
 	if !sc.built {
 		return nil, sc.st.fail("infinite recursion encountered: 'config' is used while the modules are still being collected (imports must not depend on config)")

@@ -94,7 +94,8 @@ let
       enum = values: mkType "enum" { inherit values; };
       strMatching = pattern: mkType "strMatching" { inherit pattern; };
       submodule = module: mkType "submodule" { modules = if b.isList module then module else [ module ]; };
-      submoduleWith = { modules, specialArgs ? { }, ... }: mkType "submodule" { inherit modules; };
+      submoduleWith = { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, ... }:
+        mkType "submodule" { inherit modules specialArgs shorthandOnlyDefinesConfig; };
       deferredModule = mkType "unspecified" { };
       passwdEntry = t: t;
       coercedTo = from: coerce: to: mkType "coercedTo" { inherit from coerce to; };

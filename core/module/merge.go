@@ -15,6 +15,11 @@ import (
 type nixSub struct {
 	modules []nix.Value
 	files   []string
+	// special is submoduleWith's specialArgs (nil if none); full marks
+	// submoduleWith without shorthandOnlyDefinesConfig, where a definition
+	// that is an attribute set is a whole module (options, imports, config).
+	special nix.Value
+	full    bool
 }
 
 func mergeSubs(a, b any) any {
@@ -26,9 +31,15 @@ func mergeSubs(a, b any) any {
 	case y == nil:
 		return a
 	}
+	special := x.special
+	if special == nil {
+		special = y.special
+	}
 	return &nixSub{
 		modules: append(append([]nix.Value{}, x.modules...), y.modules...),
 		files:   append(append([]string{}, x.files...), y.files...),
+		special: special,
+		full:    x.full && y.full,
 	}
 }
 
@@ -175,7 +186,17 @@ func (sc *scope) typeFromNix(v nix.Value, file string) (*Type, error) {
 		for i := range files {
 			files[i] = file
 		}
-		t.sub = &nixSub{modules: ms, files: files}
+		ns := &nixSub{modules: ms, files: files}
+		if sa, ok := nix.GetAttr(fv, "specialArgs"); ok {
+			ns.special = sa
+		}
+		if sh, ok := nix.GetAttr(fv, "shorthandOnlyDefinesConfig"); ok {
+			if f, err := sc.force(sh); err == nil {
+				b, _ := nix.AsBool(f)
+				ns.full = !b
+			}
+		}
+		t.sub = ns
 	case "custom":
 		t.Desc = str("description")
 		t.check = &customType{check: sc.attr(fv, "check"), merge: sc.attr(fv, "merge")}
@@ -675,14 +696,20 @@ func (sc *scope) mergeAny(path string, t *Type, defs []def) (nix.Value, error) {
 // submodule evaluates one instance of a submodule: its declarations (Go
 // and Nix) and the definitions as its modules.
 func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.Value, error) {
+	ns, _ := t.sub.(*nixSub)
 	sub := newScope(sc.st, path, name)
+	if ns != nil && ns.special != nil {
+		if err := sub.addArgs(ns.special); err != nil {
+			return nil, err
+		}
+	}
 	for _, d := range t.Options {
 		if err := sub.declareGo(d); err != nil {
 			return nil, err
 		}
 	}
 	seen := map[string]bool{}
-	if ns, ok := t.sub.(*nixSub); ok {
+	if ns != nil {
 		for i, m := range ns.modules {
 			if err := sub.collect(m, ns.files[i], seen); err != nil {
 				return nil, err
@@ -698,7 +725,7 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 		if err != nil {
 			return nil, err
 		}
-		if nix.TypeOf(fv) == "set" {
+		if nix.TypeOf(fv) == "set" && (ns == nil || !ns.full) {
 			sub.modules = append(sub.modules, modDef{file: d.file, config: fv})
 			continue
 		}

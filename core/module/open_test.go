@@ -205,3 +205,30 @@ func TestFreeformSubmodule(t *testing.T) {
 		t.Errorf("a freeform value of the wrong type: want a type error, got %v", err)
 	}
 }
+
+// types.submoduleWith passes specialArgs to its modules, and (without
+// shorthandOnlyDefinesConfig) takes a definition as a whole module.
+func TestSubmoduleWith(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("sw", `imports = [ ./mine.nix ];
+  my.things.a = { config.label = "A"; };
+  my.things.b = { label = "B"; };`),
+		"mine.nix": `{ lib, ... }: with lib; {
+  options.my.things = mkOption {
+    type = types.attrsOf (types.submoduleWith {
+      specialArgs.prefix = "p-";
+      modules = [ ({ name, prefix, config, ... }: {
+        options.label = mkOption { type = types.str; };
+        options.id = mkOption { type = types.str; default = prefix + name + "-" + config.label; };
+      }) ];
+    });
+  };
+}`,
+	})
+	if got := get(t, c, "my.things.a.id"); got != "p-a-A" {
+		t.Errorf("my.things.a.id = %v", got)
+	}
+	if got := get(t, c, "my.things.b.id"); got != "p-b-B" {
+		t.Errorf("shorthand definition: my.things.b.id = %v", got)
+	}
+}
