@@ -80,6 +80,8 @@ let
         s8 = between (-128) 127;
         s16 = between (-32768) 32767;
         s32 = between (-2147483648) 2147483647;
+        s64 = int;
+        u64 = mkType "unsigned" { };
       };
       listOf = elemType: mkType "listOf" { inherit elemType; };
       nonEmptyListOf = elemType: mkType "listOf" { inherit elemType; nonEmpty = true; };
@@ -102,6 +104,13 @@ let
       mkOptionType = { name, description ? null, check ? (x: true), merge ? null, ... }@t:
         mkType "custom" ({ typeName = name; inherit check merge; } // (if description == null then { description = name; } else { inherit description; }));
       addCheck = t: check: t // { extraCheck = check; };
+      numbers = {
+        between = lo: hi: addCheck number (x: x >= lo && x <= hi) // {
+          description = "integer or floating point number between ${toString lo} and ${toString hi} (both inclusive)";
+        };
+        nonnegative = addCheck number (x: x >= 0) // { description = "non-negative integer or floating point number, meaning >=0"; };
+        positive = addCheck number (x: x > 0) // { description = "positive integer or floating point number, meaning >0"; };
+      };
       attrsWith = { elemType, lazy ? false, ... }: attrsOf elemType;
       pathWith = { ... }: path;
       inherit isType;

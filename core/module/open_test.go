@@ -232,3 +232,20 @@ func TestSubmoduleWith(t *testing.T) {
 		t.Errorf("shorthand definition: my.things.b.id = %v", got)
 	}
 }
+
+func TestNumbersTypes(t *testing.T) {
+	files := func(v string) map[string]string {
+		return map[string]string{
+			"configuration.nix": template("nb", `imports = [ ./mine.nix ];
+  my.ratio = `+v+`;`),
+			"mine.nix": `{ lib, ... }: { options.my.ratio = lib.mkOption { type = lib.types.numbers.between 0 1; default = 1; }; }`,
+		}
+	}
+	if got := get(t, mustEval(t, files("0.5")), "my.ratio"); got != 0.5 {
+		t.Errorf("my.ratio = %v", got)
+	}
+	_, err := eval(t, files("2"))
+	if err == nil || !strings.Contains(err.Error(), "integer or floating point number between 0 and 1 (both inclusive)") {
+		t.Errorf("want a type error for 2, got %v", err)
+	}
+}

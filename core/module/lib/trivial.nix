@@ -33,6 +33,14 @@ in
   inPureEvalMode = false;
   inNixShell = false;
 
+  inherit (b) splitVersion compareVersions readDir unsafeGetAttrPos;
+  defaultPriority = 100;
+  mkFixStrictness = x: x;
+  # Package priorities for buildEnv-like collisions (meta.priority).
+  setPrio = priority: drv: drv // { meta = (drv.meta or { }) // { inherit priority; }; };
+  lowPrio = self.setPrio 10;
+  hiPrio = self.setPrio (-10);
+
   importJSON = path: b.fromJSON (b.readFile path);
   importTOML = path: b.fromTOML (b.readFile path);
 
