@@ -294,7 +294,8 @@ type option struct {
 	val        nix.Value
 	err        error
 	defined    bool
-	byUser     bool // defined by a module other than nixcsh's own
+	files      []string // the files of its definitions, as options.X.files
+	byUser     bool     // defined by a module other than nixcsh's own
 	declared   Decl
 }
 
@@ -746,6 +747,16 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 			}),
 			"description": nix.String(o.desc),
 			"type":        nix.FromGo(map[string]any{"description": o.typ.Description(), "name": o.typ.Name}),
+			"loc":         nix.FromGo(stringsToAny(o.parts)),
+			"files": nix.Lazy(func() (nix.Value, error) {
+				if _, err := sc.value(o); err != nil {
+					var ue *undefinedError
+					if !errors.As(err, &ue) {
+						return nil, err
+					}
+				}
+				return nix.FromGo(stringsToAny(o.files)), nil
+			}),
 		})
 		return o.thunk, optAttrs
 	}
@@ -1027,9 +1038,13 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		all = append(all, ds...)
 	}
 	o.defined = len(all) > 0
+	o.files = nil
 	for _, d := range all {
 		if !strings.HasPrefix(d.file, ModulesPath+"/") {
 			o.byUser = true
+		}
+		if len(o.files) == 0 || o.files[len(o.files)-1] != d.file {
+			o.files = append(o.files, d.file)
 		}
 	}
 	if o.hasDefault {
@@ -1046,6 +1061,14 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 	// apply runs when the value is needed, as in NixOS: an apply that throws
 	// (mkRemovedOptionModule) does not break reading isDefined.
 	return nix.Lazy(func() (nix.Value, error) { return sc.st.ev.Call(o.apply, v) }), nil
+}
+
+func stringsToAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 func lastPart(parts []string) string {

@@ -113,10 +113,10 @@ func TestRenamedRemovedAliasedOptions(t *testing.T) {
 		t.Errorf("changed option: allowedTCPPorts = %v", got)
 	}
 	warned := strings.Join(c.Warnings, "\n")
-	if !strings.Contains(warned, "The option `services.oldSsh.enable' has been renamed to `services.openssh.enable'.") {
+	if !strings.Contains(warned, "The option `services.oldSsh.enable' defined in `") || !strings.Contains(warned, "configuration.nix' has been renamed to `services.openssh.enable'.") {
 		t.Errorf("no rename warning in %q", warned)
 	}
-	if !strings.Contains(warned, "`old.ports' has been changed to `networking.firewall.allowedTCPPorts'") {
+	if !strings.Contains(warned, "configuration.nix' has been changed to `networking.firewall.allowedTCPPorts'") {
 		t.Errorf("no change warning in %q", warned)
 	}
 	if strings.Contains(warned, "myHost") {
@@ -127,7 +127,7 @@ func TestRenamedRemovedAliasedOptions(t *testing.T) {
 		"configuration.nix": template("rem", `imports = [ (lib.mkRemovedOptionModule [ "services" "gone" ] "Use something else.") ];
   services.gone = 1;`),
 	})
-	if err == nil || !strings.Contains(err.Error(), "The option definition `services.gone' no longer has any effect; please remove it.") ||
+	if err == nil || !strings.Contains(err.Error(), "The option definition `services.gone' in `") || !strings.Contains(err.Error(), "configuration.nix' no longer has any effect; please remove it.") ||
 		!strings.Contains(err.Error(), "Use something else.") {
 		t.Fatalf("want the removed-option assertion, got %v", err)
 	}

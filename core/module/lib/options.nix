@@ -26,7 +26,7 @@ let
       });
       config = mkMerge [
         (mkIf (warn && fromOpt.isDefined) {
-          warnings = [ "The option `${showOption from}' has been renamed to `${showOption to}'." ];
+          warnings = [ "The option `${showOption from}' defined in ${self.showFiles fromOpt.files} has been renamed to `${showOption to}'." ];
         })
         (setAttrByPath to (mkIf fromOpt.isDefined fromOpt.value))
       ];
@@ -46,7 +46,7 @@ let
       }))) { } from;
       config = mkMerge [
         {
-          warnings = b.map (path: "The option `${showOption path}' has been changed to `${showOption to}' that has a different type. Please read `${showOption to}' documentation and update your configuration accordingly.")
+          warnings = b.map (path: "The option `${showOption path}' defined in ${self.showFiles (getAttrFromPath path options).files} has been changed to `${showOption to}' that has a different type. Please read `${showOption to}' documentation and update your configuration accordingly.")
             (b.filter isSet from);
         }
         (setAttrByPath to (mkMerge (optional (b.any isSet from) (mergeFn config))))
@@ -90,9 +90,9 @@ in
         visible = false;
         apply = x: throw "The option `${showOption optionName}' can no longer be used since it's been removed. ${replacementInstructions}";
       });
-      config.assertions = [{
-        assertion = !(getAttrFromPath optionName options).isDefined;
-        message = "The option definition `${showOption optionName}' no longer has any effect; please remove it.\n${replacementInstructions}";
+      config.assertions = let opt = getAttrFromPath optionName options; in [{
+        assertion = !opt.isDefined;
+        message = "The option definition `${showOption optionName}' in ${self.showFiles opt.files} no longer has any effect; please remove it.\n${replacementInstructions}";
       }];
     };
   mkAliasDefinitions = option: mkIf option.isDefined option.value;
