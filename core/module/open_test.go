@@ -249,3 +249,39 @@ func TestNumbersTypes(t *testing.T) {
 		t.Errorf("want a type error for 2, got %v", err)
 	}
 }
+
+// A service module as people write them: enable, a package option, a
+// freeform settings submodule, generators for the config file.
+func TestUserServiceModuleInTheNixOSStyle(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("app", `imports = [ ./myapp.nix ];
+  services.myapp = { enable = true; settings.port = 8080; settings.main.name = "demo"; };`),
+		"myapp.nix": `{ config, lib, pkgs, ... }:
+let cfg = config.services.myapp; in {
+  options.services.myapp = {
+    enable = lib.mkEnableOption "myapp";
+    package = lib.mkPackageOption pkgs "bash" { };
+    settings = lib.mkOption {
+      default = { };
+      type = lib.types.submodule {
+        freeformType = with lib.types; attrsOf (attrsOf (oneOf [ str int bool ]));
+        options.port = lib.mkOption { type = lib.types.port; default = 8000; };
+      };
+    };
+  };
+  config = lib.mkIf cfg.enable {
+    environment.etc."myapp.ini".text = lib.generators.toINI { } (removeAttrs cfg.settings [ "port" ] // { net.port = cfg.settings.port; });
+    systemd.services.myapp = {
+      wantedBy = [ "multi-user.target" ];
+      serviceConfig.ExecStart = "${lib.getExe cfg.package} -c ${lib.escapeShellArg "echo ${toString cfg.settings.port}"}";
+    };
+  };
+}`,
+	})
+	if got := get(t, c, `environment.etc."myapp.ini".text`); got != "[main]\nname=demo\n\n[net]\nport=8080\n" {
+		t.Errorf("myapp.ini = %q", got)
+	}
+	if got := get(t, c, "systemd.services.myapp.serviceConfig.ExecStart"); got != "/usr/bin/bash -c 'echo 8080'" {
+		t.Errorf("ExecStart = %v", got)
+	}
+}
