@@ -117,6 +117,7 @@ func TestLibParts(t *testing.T) {
 		`mergeAttrsList [ { a = 1; } { b = 2; } ]`:                                                                         map[string]any{"a": int64(1), "b": int64(2)},
 		`updateManyAttrsByPath [ { path = [ "a" "b" ]; update = o: o + 1; } ] { a.b = 1; }`:                                map[string]any{"a": map[string]any{"b": int64(2)}},
 		`removeAttrs ((makeExtensible (self: { a = 1; b = self.a + 1; })).extend (final: prev: { a = 10; })) [ "extend" ]`: map[string]any{"a": int64(10), "b": int64(11)},
+		`escapeNixString "a\${b}"`:                                                                                         `"a\${b}"`,
 		`showOption [ "services" "a.b" "x" ]`:                                                                              `services."a.b".x`,
 		`(mkPackageOption { hello = { name = "hello"; }; } "hello" { }).default.name`:                                      "hello",
 		`map baseNameOf (filesystem.listFilesRecursive ` + dir + `)`:                                                       []any{"a.json", "a.toml"},

@@ -53,7 +53,7 @@ in
   replaceString = from: to: b.replaceStrings [ from ] [ to ];
   join = b.concatStringsSep;
   stringAsChars = f: s: concatMapStrings f (stringToCharacters s);
-  escapeNixString = s: b.toJSON s;
+  escapeNixString = s: self.escape [ "$" ] (b.toJSON s);
   escapeNixIdentifier = s: if isIdentifier s then s else self.escapeNixString s;
   escapeXML = b.replaceStrings [ "\"" "'" "<" ">" "&" ] [ "&quot;" "&apos;" "&lt;" "&gt;" "&amp;" ];
   escapeURL =
