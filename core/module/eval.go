@@ -280,23 +280,25 @@ type node struct {
 }
 
 type option struct {
-	path       string
-	parts      []string
-	typ        *Type
-	def        nix.Value
-	hasDefault bool
-	file       string
-	desc       string
-	example    any
-	apply      nix.Value // mkOption's apply: a function of the merged value, or nil
-	thunk      nix.Value
-	state      int // 0 not computed, 1 computing, 2 done
-	val        nix.Value
-	err        error
-	defined    bool
-	files      []string // the files of its definitions, as options.X.files
-	byUser     bool     // defined by a module other than nixcsh's own
-	declared   Decl
+	path        string
+	parts       []string
+	typ         *Type
+	def         nix.Value
+	hasDefault  bool
+	file        string
+	desc        string
+	example     any
+	apply       nix.Value // mkOption's apply: a function of the merged value, or nil
+	thunk       nix.Value
+	state       int // 0 not computed, 1 computing, 2 done
+	val         nix.Value
+	err         error
+	defined     bool
+	files       []string // the files of its definitions, as options.X.files
+	defs        []def    // the definitions of the highest priority (options.X.definitions)
+	highestPrio int
+	byUser      bool // defined by a module other than nixcsh's own
+	declared    Decl
 }
 
 type modDef struct {
@@ -748,15 +750,15 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 			"description": nix.String(o.desc),
 			"type":        nix.FromGo(map[string]any{"description": o.typ.Description(), "name": o.typ.Name}),
 			"loc":         nix.FromGo(stringsToAny(o.parts)),
-			"files": nix.Lazy(func() (nix.Value, error) {
-				if _, err := sc.value(o); err != nil {
-					var ue *undefinedError
-					if !errors.As(err, &ue) {
-						return nil, err
-					}
+			"files":       sc.afterValue(o, func() nix.Value { return nix.FromGo(stringsToAny(o.files)) }),
+			"definitions": sc.afterValue(o, func() nix.Value {
+				vs := make([]nix.Value, len(o.defs))
+				for i, d := range o.defs {
+					vs[i] = d.value
 				}
-				return nix.FromGo(stringsToAny(o.files)), nil
+				return nix.List(vs)
 			}),
+			"highestPrio": sc.afterValue(o, func() nix.Value { return nix.Int(int64(o.highestPrio)) }),
 		})
 		return o.thunk, optAttrs
 	}
@@ -822,6 +824,21 @@ func (sc *scope) rootNames(v nix.Value, top bool) []string {
 		}
 	}
 	return out
+}
+
+// afterValue is a lazy attribute of options.X made from what computing the
+// option's value records (its files, definitions, priority); an option
+// without definitions has none, which is not an error.
+func (sc *scope) afterValue(o *option, f func() nix.Value) nix.Value {
+	return nix.Lazy(func() (nix.Value, error) {
+		if _, err := sc.value(o); err != nil {
+			var ue *undefinedError
+			if !errors.As(err, &ue) {
+				return nil, err
+			}
+		}
+		return f(), nil
+	})
 }
 
 // --- definitions ------------------------------------------------------------
@@ -1054,6 +1071,7 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		}
 		all = append(all, ds...)
 	}
+	o.highestPrio, o.defs = topPriority(all)
 	v, err := sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
 	if err != nil || o.apply == nil {
 		return v, err
@@ -1152,6 +1170,30 @@ func (sc *scope) condition(c nix.Value, d def) (bool, error) {
 // mergeDefs keeps the definitions of the highest priority, orders them,
 // checks them against the type and merges them.
 func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Value, error) {
+	_, defs := topPriority(all)
+	sort.SliceStable(defs, func(i, j int) bool { return orderOf(defs[i]) < orderOf(defs[j]) })
+	if len(defs) == 0 {
+		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
+	}
+	var bad []def
+	for _, d := range defs {
+		ok, err := sc.check(t, d.value)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			bad = append(bad, d)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
+	}
+	return sc.merge(path, t, defs, name)
+}
+
+// topPriority returns the highest priority (the lowest number; plain
+// definitions are 100) and the definitions that have it.
+func topPriority(all []def) (int, []def) {
 	best := 0
 	for _, d := range all {
 		p := d.prio
@@ -1172,24 +1214,7 @@ func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Va
 			defs = append(defs, d)
 		}
 	}
-	sort.SliceStable(defs, func(i, j int) bool { return orderOf(defs[i]) < orderOf(defs[j]) })
-	if len(defs) == 0 {
-		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
-	}
-	var bad []def
-	for _, d := range defs {
-		ok, err := sc.check(t, d.value)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			bad = append(bad, d)
-		}
-	}
-	if len(bad) > 0 {
-		return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
-	}
-	return sc.merge(path, t, defs, name)
+	return best, defs
 }
 
 func orderOf(d def) int {

@@ -98,16 +98,22 @@ func TestRenamedRemovedAliasedOptions(t *testing.T) {
     (lib.mkAliasOptionModule [ "myHost" ] [ "networking" "hostName" ])
     (lib.mkChangedOptionModule [ "old" "ports" ] [ "networking" "firewall" "allowedTCPPorts" ] (config: map (p: p + 1) config.old.ports))
     (lib.mkRemovedOptionModule [ "services" "gone" ] "Use something else.")
+    { networking.hostName = "plain"; }
   ];
   services.oldSsh.enable = true;
-  myHost = "aliased";
+  services.openssh.ports = [ 2222 ];
+  myHost = lib.mkForce "aliased";
+  networking.extraHosts = "${toString config.services.oldSsh.enable} ${config.myHost}";
   old.ports = [ 79 ];`),
 	})
 	if got := get(t, c, "services.openssh.enable"); got != true {
 		t.Errorf("renamed option did not reach the new one: %v", got)
 	}
 	if got := get(t, c, "networking.hostName"); got != "aliased" {
-		t.Errorf("alias: hostName = %v", got)
+		t.Errorf("alias with mkForce beats a plain definition of the new name: hostName = %v", got)
+	}
+	if got := get(t, c, "networking.extraHosts"); got != "1 aliased" {
+		t.Errorf("reading the old paths gives the new options' values: %v", got)
 	}
 	if got := get(t, c, "networking.firewall.allowedTCPPorts"); !reflect.DeepEqual(got, []any{int64(80)}) {
 		t.Errorf("changed option: allowedTCPPorts = %v", got)

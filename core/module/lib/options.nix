@@ -12,23 +12,27 @@ let
   # Placeholders (<name>, *) stay bare; other names are quoted when needed.
   showOption = path: concatStringsSep "." (b.map (p: if self.isIdentifier p || p == "*" || b.match "<.*>" p != null then p else b.toJSON p) path);
 
-  # The module behind mkRenamedOptionModule and mkAliasOptionModule: what is
-  # defined at the old path is defined at the new one (reading the old path
-  # gives what was defined there, not the new option's whole value).
+  # The module behind mkRenamedOptionModule and mkAliasOptionModule: the
+  # definitions at the old path (with their priority) are definitions of the
+  # new one, and reading the old path gives the new option's value.
   doRename = { from, to, visible ? false, warn ? true, use ? (x: x), withPriority ? true, ... }:
     { config, options, ... }:
-    let fromOpt = getAttrFromPath from options; in
+    let
+      fromOpt = getAttrFromPath from options;
+      defs = if withPriority then b.map (self.mkOverride fromOpt.highestPrio) fromOpt.definitions else fromOpt.definitions;
+    in
     {
       options = setAttrByPath from (mkOption {
         type = types.anything;
         inherit visible;
         description = "Alias of {option}`${showOption to}`.";
+        apply = x: use (self.attrByPath to (throw "Renaming error: option `${showOption to}' does not exist.") config);
       });
       config = mkMerge [
         (mkIf (warn && fromOpt.isDefined) {
           warnings = [ "The option `${showOption from}' defined in ${self.showFiles fromOpt.files} has been renamed to `${showOption to}'." ];
         })
-        (setAttrByPath to (mkIf fromOpt.isDefined fromOpt.value))
+        (setAttrByPath to (mkIf fromOpt.isDefined (mkMerge defs)))
       ];
     };
 
@@ -95,8 +99,8 @@ in
         message = "The option definition `${showOption optionName}' in ${self.showFiles opt.files} no longer has any effect; please remove it.\n${replacementInstructions}";
       }];
     };
-  mkAliasDefinitions = option: mkIf option.isDefined option.value;
-  mkAliasAndWrapDefinitions = wrap: option: mkIf option.isDefined (wrap option.value);
+  mkAliasDefinitions = self.mkAliasAndWrapDefinitions (x: x);
+  mkAliasAndWrapDefinitions = wrap: option: mkIf option.isDefined (wrap (mkMerge option.definitions));
   mkAliasIfDef = option: mkIf (option.isDefined or false);
   mkDerivedConfig = opt: f: f opt.value;
 
