@@ -1241,15 +1241,25 @@ func (sc *scope) toTree(n *node) (map[string]any, error) {
 			continue // module arguments (pkgs, lib ...), not configuration
 		}
 		if c.opt != nil {
+			// An option a module declared in Nix and nobody defined has its
+			// default only for that module's use: nixcsh renders only its
+			// own options, so a default that fails (a package the host
+			// lacks, in a disabled service) is left out, as NixOS never
+			// evaluates it; what reads it still gets the error. Definitions
+			// are always checked.
 			v, err := sc.value(c.opt)
+			userOpt := c.opt.declared.Path == "" && !c.opt.defined
 			if err != nil {
 				var ue *undefinedError
-				if errors.As(err, &ue) {
+				if errors.As(err, &ue) || userOpt {
 					continue
 				}
 				return nil, err
 			}
 			g, keep, err := sc.toGo(v)
+			if err != nil && userOpt {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -202,7 +202,8 @@ func TestFreeformSubmodule(t *testing.T) {
 	}
 	_, err := eval(t, map[string]string{
 		"configuration.nix": template("ff", `imports = [ ./mine.nix ];
-  my.settings.port = "x";`),
+  my.settings.port = "x";
+  networking.extraHosts = "${toString config.my.settings.port}";`),
 		"mine.nix": `{ lib, ... }: with lib; {
   options.my.settings = mkOption { type = types.submodule { freeformType = types.attrsOf types.int; }; };
 }`,
@@ -243,7 +244,8 @@ func TestNumbersTypes(t *testing.T) {
 	files := func(v string) map[string]string {
 		return map[string]string{
 			"configuration.nix": template("nb", `imports = [ ./mine.nix ];
-  my.ratio = `+v+`;`),
+  my.ratio = `+v+`;
+  networking.extraHosts = toString config.my.ratio;`),
 			"mine.nix": `{ lib, ... }: { options.my.ratio = lib.mkOption { type = lib.types.numbers.between 0 1; default = 1; }; }`,
 		}
 	}
@@ -289,5 +291,41 @@ let cfg = config.services.myapp; in {
 	}
 	if got := get(t, c, "systemd.services.myapp.serviceConfig.ExecStart"); got != "/usr/bin/bash -c 'echo 8080'" {
 		t.Errorf("ExecStart = %v", got)
+	}
+}
+
+// An option a user module declares is evaluated only when read, as in NixOS:
+// the package default of a disabled service that the host lacks is no error.
+func TestUnreadUserOptionIsNotEvaluated(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("lazy", `imports = [ ./svc.nix ];`),
+		"svc.nix": `{ config, lib, pkgs, ... }: {
+  options.services.rare = {
+    enable = lib.mkEnableOption "rare";
+    package = lib.mkPackageOption pkgs "no-such-package-anywhere" { };
+  };
+  config = lib.mkIf config.services.rare.enable {
+    environment.etc.rare.text = "${config.services.rare.package}";
+  };
+}`,
+	})
+	if got := get(t, c, "services.rare.enable"); got != false {
+		t.Errorf("services.rare.enable = %v", got)
+	}
+	_, err := eval(t, map[string]string{
+		"configuration.nix": template("lazy", `imports = [ ./svc.nix ];
+  services.rare.enable = true;`),
+		"svc.nix": `{ config, lib, pkgs, ... }: {
+  options.services.rare = {
+    enable = lib.mkEnableOption "rare";
+    package = lib.mkPackageOption pkgs "no-such-package-anywhere" { };
+  };
+  config = lib.mkIf config.services.rare.enable {
+    environment.etc.rare.text = "${config.services.rare.package}";
+  };
+}`,
+	})
+	if err == nil || !strings.Contains(err.Error(), "no-such-package-anywhere") {
+		t.Errorf("reading the missing package must fail naming it, got %v", err)
 	}
 }
