@@ -210,8 +210,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	}
 	sc := newScope(st, "", "")
 	st.top = sc
-	if err := sc.declareGo(Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
-		Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}); err != nil {
+	if err := sc.declareGo(moduleArgsDecl); err != nil {
 		return nil, err
 	}
 	for _, d := range o.Decls {
@@ -325,6 +324,7 @@ type scope struct {
 	config  nix.Value
 	options nix.Value
 	args    nix.Value
+	result  nix.Value // config without _module: a submodule's value
 	built   bool
 	// freeform is the module's freeformType: definitions of undeclared
 	// names at the scope's root are accepted and merged by it (its element
@@ -583,32 +583,48 @@ func (sc *scope) argsFor(fn nix.Value) (nix.Value, error) {
 			if _, err := sc.lazyConfig(); err != nil {
 				return nil, err
 			}
-			top := sc.st.top
-			if top == nil {
-				top = sc
+			// The scope's own _module.args (a submodule's), then the top's.
+			for _, from := range []*scope{sc, sc.st.top} {
+				if from == nil {
+					continue
+				}
+				v, ok, err := from.moduleArg(n)
+				if err != nil || ok {
+					return v, err
+				}
 			}
-			mod, ok := nix.GetAttr(top.config, "_module")
-			if !ok {
-				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s.", n, n)
-			}
-			fm, err := sc.force(mod)
-			if err != nil {
-				return nil, err
-			}
-			av, _ := nix.GetAttr(fm, "args")
-			fa, err := sc.force(av)
-			if err != nil {
-				return nil, err
-			}
-			v, ok := nix.GetAttr(fa, n)
-			if !ok {
-				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
-			}
-			return v, nil
+			return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
 		})
 	}
 	return nix.Attrs(m), nil
 }
+
+// moduleArg looks name up in the scope's config._module.args.
+func (sc *scope) moduleArg(name string) (nix.Value, bool, error) {
+	mod, ok := nix.GetAttr(sc.config, "_module")
+	if !ok {
+		return nil, false, nil
+	}
+	fm, err := sc.force(mod)
+	if err != nil {
+		return nil, false, err
+	}
+	av, ok := nix.GetAttr(fm, "args")
+	if !ok {
+		return nil, false, nil
+	}
+	fa, err := sc.force(av)
+	if err != nil {
+		return nil, false, err
+	}
+	v, ok := nix.GetAttr(fa, name)
+	return v, ok, nil
+}
+
+// moduleArgsDecl declares _module.args, in the top scope and in each
+// submodule as NixOS does.
+var moduleArgsDecl = Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
+	Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}
 
 var reservedKeys = map[string]bool{"imports": true, "_file": true, "key": true, "disabledModules": true, "meta": true, "_class": true, "freeformType": true}
 
@@ -729,6 +745,19 @@ func (sc *scope) finish() {
 	sc.declareFreeform()
 	sc.config, sc.options = sc.build(sc.root)
 	sc.st.subs[sc.config] = sc
+	// A submodule's value is its config without _module, as NixOS's
+	// evalModules returns it (modules still see _module.args in config).
+	sc.result = sc.config
+	if _, ok := nix.GetAttr(sc.config, "_module"); ok {
+		m := map[string]nix.Value{}
+		for _, n := range nix.AttrNames(sc.config) {
+			if n != "_module" {
+				m[n], _ = nix.GetAttr(sc.config, n)
+			}
+		}
+		sc.result = nix.Attrs(m)
+		sc.st.subs[sc.result] = sc
+	}
 }
 
 func (sc *scope) build(n *node) (nix.Value, nix.Value) {
@@ -1237,7 +1266,7 @@ func (sc *scope) showDefs(defs []def) string {
 func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
 	for k, c := range n.children {
-		if k == "_module" && n == sc.root && sc == sc.st.top {
+		if k == "_module" && n == sc.root {
 			continue // module arguments (pkgs, lib ...), not configuration
 		}
 		if c.opt != nil {

@@ -703,6 +703,9 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 			return nil, err
 		}
 	}
+	if err := sub.declareGo(moduleArgsDecl); err != nil {
+		return nil, err
+	}
 	for _, d := range t.Options {
 		if err := sub.declareGo(d); err != nil {
 			return nil, err
@@ -737,7 +740,7 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 	if err := sub.checkUnknown(); err != nil {
 		return nil, err
 	}
-	return sub.config, nil
+	return sub.result, nil
 }
 
 // show prints a value as NixOS shows definitions in messages.

@@ -329,3 +329,30 @@ func TestUnreadUserOptionIsNotEvaluated(t *testing.T) {
 		t.Errorf("reading the missing package must fail naming it, got %v", err)
 	}
 }
+
+// A submodule's own _module.args are arguments of its modules.
+func TestSubmoduleModuleArgs(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("sa", `imports = [ ./mine.nix ];
+  _module.args.site = "top";
+  my.items.a = { };
+  networking.extraHosts = toString (builtins.attrNames config.my.items.a);`),
+		"mine.nix": `{ lib, ... }: with lib; {
+  options.my.items = mkOption {
+    type = types.attrsOf (types.submodule [
+      { _module.args.kind = "item"; }
+      ({ name, kind, site, ... }: { options.label = mkOption { type = types.str; default = "${site}/${kind}/${name}"; }; })
+    ]);
+  };
+}`,
+	})
+	if got := get(t, c, "my.items.a.label"); got != "top/item/a" {
+		t.Errorf("my.items.a.label = %v", got)
+	}
+	if got := get(t, c, "networking.extraHosts"); got != "label" {
+		t.Errorf("a submodule's value has its options only, not _module: %v", got)
+	}
+	if _, ok := c.Get("_module"); ok {
+		t.Error("_module is not part of the configuration tree")
+	}
+}
