@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core/nix"
@@ -146,6 +147,38 @@ func TestLibParts(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, want %#v", expr, got, want)
+		}
+	}
+}
+
+// TestLibPartNames checks that the names evalLib reads from each part's
+// layout are exactly those its result set defines.
+func TestLibPartNames(t *testing.T) {
+	parts, err := loadLibParts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := nix.NewEvaluator(nix.Options{})
+	lib, err := evalLib(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		fn, err := ev.EvalString(p.text, p.file)
+		if err != nil {
+			t.Fatalf("%s: %v", p.file, err)
+		}
+		v, err := ev.Call(fn, lib)
+		if err == nil {
+			v, err = ev.Force(v)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", p.file, err)
+		}
+		got := append([]string(nil), p.names...)
+		sort.Strings(got)
+		if want := nix.AttrNames(v); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the layout gives %v, the result set defines %v", p.file, got, want)
 		}
 	}
 }
