@@ -37,7 +37,7 @@ func TestUserSubOptionsInNixcshOption(t *testing.T) {
 // A second declaration whose type or default conflicts with the first is an
 // error, as in NixOS, naming both places; one that only repeats the type is
 // accepted.
-func TestRedeclaredLeafOptionIsAnError(t *testing.T) {
+func TestRedeclaredOption(t *testing.T) {
 	_, err := eval(t, map[string]string{
 		"configuration.nix": template("web", `imports = [ ./again.nix ];`),
 		"again.nix":         `{ lib, ... }: { options.networking.hostName = lib.mkOption { type = lib.types.int; }; }`,
