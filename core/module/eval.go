@@ -763,7 +763,7 @@ func (sc *scope) finish() {
 func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 	if o := n.opt; o != nil {
 		o.thunk = nix.Lazy(func() (nix.Value, error) { return sc.value(o) })
-		optAttrs := nix.Attrs(map[string]nix.Value{
+		attrs := map[string]nix.Value{
 			"_type": nix.String("option"),
 			"value": o.thunk,
 			"isDefined": nix.Lazy(func() (nix.Value, error) {
@@ -787,9 +787,13 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 				}
 				return nix.List(vs)
 			}),
-			"highestPrio": sc.afterValue(o, func() nix.Value { return nix.Int(int64(o.highestPrio)) }),
-		})
-		return o.thunk, optAttrs
+			"highestPrio":  sc.afterValue(o, func() nix.Value { return nix.Int(int64(o.highestPrio)) }),
+			"declarations": nix.FromGo([]any{fileOr(o.file)}),
+		}
+		if o.hasDefault {
+			attrs["default"] = o.def
+		}
+		return o.thunk, nix.Attrs(attrs)
 	}
 	cfg := make(map[string]nix.Value, len(n.children))
 	opts := make(map[string]nix.Value, len(n.children))

@@ -72,16 +72,20 @@ func TestNewOptionAndModuleArgs(t *testing.T) {
   my.motd = "from my option";
   my.held = { inherit lib pkgs; name = "kept"; };
   my.raw = pkgs;`),
-		"mine.nix": `{ config, lib, greeting, mypkgs, mylib, ... }: {
+		"mine.nix": `{ config, options, lib, greeting, mypkgs, mylib, ... }: {
   options.my.motd = lib.mkOption { type = lib.types.str; default = "none"; };
   options.my.count = lib.mkOption { type = lib.types.int; default = 3; apply = x: x * 2; };
   options.my.held = lib.mkOption { type = lib.types.anything; default = { }; };
   options.my.raw = lib.mkOption { type = lib.types.raw; default = null; };
   config.networking.extraHosts = "${greeting} ${config.my.motd} ${toString config.my.count} ${mylib.toUpper "x"} ${mypkgs.lib.version}";
+  config.environment.variables.OPT = "${options.my.motd.default} ${toString options.my.count.default} ${builtins.baseNameOf (builtins.head options.my.motd.declarations)} ${builtins.baseNameOf (builtins.head options.my.motd.files)}";
 }`,
 	})
 	if got := get(t, c, "networking.extraHosts"); got != "hello from my option 6 X 24.11" {
 		t.Errorf("extraHosts = %q", got)
+	}
+	if got := get(t, c, "environment.variables.OPT"); got != "none 3 mine.nix configuration.nix" {
+		t.Errorf("options.my.motd's default, declarations and files: %v", got)
 	}
 	if got := get(t, c, "my.held.name"); got != "kept" {
 		t.Errorf("an option holding lib and pkgs: my.held.name = %v", got)
