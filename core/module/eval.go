@@ -198,7 +198,11 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
 	}
 	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
-	lib, err := evalLib(st.ev)
+	lib, err := evalLib(st.ev, map[string]nix.Value{
+		"evalModules": nix.Builtin("evalModules", 1, func(_ *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+			return st.evalModules(args[0])
+		}),
+	})
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "nixcsh's lib does not evaluate: %v", err)
 	}

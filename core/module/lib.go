@@ -112,8 +112,9 @@ const libCombine = `base: parts:
 // evalLib evaluates nixcsh's lib (lib.nix and lib/*.nix) in ev. A part is
 // parsed and evaluated only when one of its names is first used, so a
 // configuration pays only for the lib it uses; later parts override earlier
-// ones and lib.nix.
-func evalLib(ev *nix.Evaluator) (nix.Value, error) {
+// ones and lib.nix. extra are names made in Go (lib.evalModules), which
+// override all.
+func evalLib(ev *nix.Evaluator, extra map[string]nix.Value) (nix.Value, error) {
 	base, err := ev.EvalString(libSource, "/nixcsh/lib.nix")
 	if err != nil {
 		return nil, fmt.Errorf("lib.nix: %w", err)
@@ -151,6 +152,9 @@ func evalLib(ev *nix.Evaluator) (nix.Value, error) {
 				return v, nil
 			})
 		}
+	}
+	for n, v := range extra {
+		defs[n] = v
 	}
 	combine, err := ev.EvalString(libCombine, "/nixcsh/lib-combine.nix")
 	if err != nil {

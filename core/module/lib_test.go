@@ -12,7 +12,7 @@ import (
 
 func TestLibNix(t *testing.T) {
 	ev := nix.NewEvaluator(nix.Options{})
-	lib, err := evalLib(ev)
+	lib, err := evalLib(ev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestLibParts(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := nix.NewEvaluator(nix.Options{})
-	lib, err := evalLib(ev)
+	lib, err := evalLib(ev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestLibPartNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := nix.NewEvaluator(nix.Options{})
-	lib, err := evalLib(ev)
+	lib, err := evalLib(ev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestNixpkgsLibMisc(t *testing.T) {
 		strings.ReplaceAll(src, "import ../default.nix", "__nixcshLib")
 
 	ev := nix.NewEvaluator(nix.Options{MaxSteps: 50_000_000})
-	lib, err := evalLib(ev)
+	lib, err := evalLib(ev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -360,3 +360,28 @@ func TestSubmoduleModuleArgs(t *testing.T) {
 		t.Error("_module is not part of the configuration tree")
 	}
 }
+
+// lib.evalModules evaluates modules of the user's own, apart from nixcsh's
+// options, with specialArgs.
+func TestEvalModules(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("em", `networking.extraHosts =
+    let r = lib.evalModules {
+      specialArgs.greeting = "hi";
+      modules = [
+        ({ lib, ... }: { options.who = lib.mkOption { type = lib.types.str; default = "world"; }; })
+        ({ config, greeting, ... }: { options.msg = lib.mkOption { type = lib.types.str; }; config.msg = "${greeting} ${config.who}"; })
+        { who = "there"; }
+      ];
+    }; in r.config.msg;`),
+	})
+	if got := get(t, c, "networking.extraHosts"); got != "hi there" {
+		t.Errorf("extraHosts = %v", got)
+	}
+	_, err := eval(t, map[string]string{
+		"configuration.nix": template("em", `networking.extraHosts = (lib.evalModules { modules = [ { nope = 1; } ]; }).config.x or "";`),
+	})
+	if err == nil || !strings.Contains(err.Error(), "The option 'nope' does not exist.") {
+		t.Errorf("an undeclared option in evalModules: want NixOS's error, got %v", err)
+	}
+}
