@@ -132,6 +132,10 @@ type state struct {
 	// whose config holds _module.args.
 	functionArgs nix.Value
 	top          *scope
+	// walking holds the sets and lists toGo is inside of, so a value that
+	// contains itself (lib, pkgs held in an option) is left out, not
+	// followed forever.
+	walking map[nix.Value]bool
 }
 
 func (st *state) fail(format string, args ...any) error {
@@ -185,8 +189,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	}
 	sc := newScope(st, "", "")
 	st.top = sc
-	if err := sc.declareGo(Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
-		Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}); err != nil {
+	if err := sc.declareGo(moduleArgsDecl); err != nil {
 		return nil, err
 	}
 	for _, d := range o.Decls {
@@ -229,9 +232,13 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 // newState is an evaluator with nixcsh's lib and pkgs.
 func newState(ctx context.Context, o Options) (*state, error) {
 	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}, files: o.PackageFiles, builds: map[string]nix.Value{}}
-	lib, err := st.ev.EvalShared(libSource, "/nixcsh/lib.nix")
+	lib, err := evalLib(st.ev, map[string]nix.Value{
+		"evalModules": nix.Builtin("evalModules", 1, func(_ *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+			return st.evalModules(args[0])
+		}),
+	})
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
+		return nil, core.Errorf(core.Failed, "nixcsh's lib does not evaluate: %v", err)
 	}
 	st.lib = lib
 	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o) })
@@ -250,22 +257,26 @@ type node struct {
 }
 
 type option struct {
-	path       string
-	parts      []string
-	typ        *Type
-	def        nix.Value
-	hasDefault bool
-	file       string
-	desc       string
-	example    any
-	thunk      nix.Value
-	state      int // 0 not computed, 1 computing, 2 done
-	val        nix.Value
-	err        error
-	defined    bool
-	byUser     bool // defined by a module other than nixcsh's own
-	declared   Decl
-	aliasOf    []string // Decl.AliasOf, split
+	path        string
+	parts       []string
+	typ         *Type
+	def         nix.Value
+	hasDefault  bool
+	file        string
+	desc        string
+	example     any
+	apply       nix.Value // mkOption's apply: a function of the merged value, or nil
+	thunk       nix.Value
+	state       int // 0 not computed, 1 computing, 2 done
+	val         nix.Value
+	err         error
+	defined     bool
+	files       []string // the files of its definitions, as options.X.files
+	defs        []def    // the definitions of the highest priority (options.X.definitions)
+	highestPrio int
+	byUser      bool // defined by a module other than nixcsh's own
+	declared    Decl
+	aliasOf     []string // Decl.AliasOf, split
 }
 
 type modDef struct {
@@ -292,10 +303,15 @@ type scope struct {
 	config  nix.Value
 	options nix.Value
 	args    nix.Value
+	result  nix.Value // config without _module: a submodule's value
 	built   bool
 	// aliases maps an option path to the paths of the options that are
 	// aliases of it (Decl.AliasOf): their definitions are its own too.
 	aliases map[string][][]string
+	// freeform is the module's freeformType: definitions of undeclared
+	// names at the scope's root are accepted and merged by it (its element
+	// type for attrsOf).
+	freeform *Type
 }
 
 func newScope(st *state, prefix, name string) *scope {
@@ -320,6 +336,26 @@ func newScope(st *state, prefix, name string) *scope {
 	}
 	sc.args = nix.Attrs(args)
 	return sc
+}
+
+// addArgs adds module arguments (submoduleWith's specialArgs) to the scope's.
+func (sc *scope) addArgs(extra nix.Value) error {
+	fe, err := sc.force(extra)
+	if err != nil {
+		return err
+	}
+	if nix.TypeOf(fe) != "set" {
+		return sc.st.fail("The specialArgs of the submodule '%s' are %s, not an attribute set.", sc.prefix, nix.TypeOf(fe))
+	}
+	m := map[string]nix.Value{}
+	for _, n := range nix.AttrNames(sc.args) {
+		m[n], _ = nix.GetAttr(sc.args, n)
+	}
+	for _, n := range nix.AttrNames(fe) {
+		m[n], _ = nix.GetAttr(fe, n)
+	}
+	sc.args = nix.Attrs(m)
+	return nil
 }
 
 func (sc *scope) lazyConfig() (nix.Value, error) {
@@ -386,15 +422,28 @@ func (sc *scope) insert(parts []string, opt *option) error {
 		n = c
 	}
 	if n.opt != nil {
+		// Declared again (a module adding sub-options to a submodule option,
+		// as NixOS allows): the types merge, and at most one declaration
+		// may give the default and the apply function.
 		old := n.opt
-		if old.typ != nil && opt.typ != nil && old.typ.Name == "submodule" && opt.typ.Name == "submodule" {
-			merged := *old.typ
-			merged.Options = append(append([]Decl{}, old.typ.Options...), opt.typ.Options...)
-			merged.sub = mergeSubs(old.typ.sub, opt.typ.sub)
-			old.typ = &merged
-			return nil
+		t, ok := mergeTypes(old.typ, opt.typ)
+		if !ok || old.hasDefault && opt.hasDefault || old.apply != nil && opt.apply != nil {
+			return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
 		}
-		return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
+		old.typ = t
+		if old.declared.Path != "" {
+			old.declared.Type = t
+		}
+		if opt.hasDefault {
+			old.def, old.hasDefault = opt.def, true
+		}
+		if opt.apply != nil {
+			old.apply = opt.apply
+		}
+		if old.desc == "" {
+			old.desc = opt.desc
+		}
+		return nil
 	}
 	if len(n.children) > 0 {
 		return sc.st.fail("The option '%s' in '%s' would hide the options under it.", opt.path, fileOr(opt.file))
@@ -449,6 +498,9 @@ func (sc *scope) declareNix(v nix.Value, file string, parts []string) error {
 		}
 		if dv, ok := nix.GetAttr(fv, "default"); ok {
 			opt.def, opt.hasDefault = dv, true
+		}
+		if av, ok := nix.GetAttr(fv, "apply"); ok {
+			opt.apply = av
 		}
 		if dv, ok := nix.GetAttr(fv, "description"); ok {
 			if f, err := sc.force(dv); err == nil {
@@ -519,32 +571,48 @@ func (sc *scope) argsFor(fn nix.Value) (nix.Value, error) {
 			if _, err := sc.lazyConfig(); err != nil {
 				return nil, err
 			}
-			top := sc.st.top
-			if top == nil {
-				top = sc
+			// The scope's own _module.args (a submodule's), then the top's.
+			for _, from := range []*scope{sc, sc.st.top} {
+				if from == nil {
+					continue
+				}
+				v, ok, err := from.moduleArg(n)
+				if err != nil || ok {
+					return v, err
+				}
 			}
-			mod, ok := nix.GetAttr(top.config, "_module")
-			if !ok {
-				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s.", n, n)
-			}
-			fm, err := sc.force(mod)
-			if err != nil {
-				return nil, err
-			}
-			av, _ := nix.GetAttr(fm, "args")
-			fa, err := sc.force(av)
-			if err != nil {
-				return nil, err
-			}
-			v, ok := nix.GetAttr(fa, n)
-			if !ok {
-				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
-			}
-			return v, nil
+			return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
 		})
 	}
 	return nix.Attrs(m), nil
 }
+
+// moduleArg looks name up in the scope's config._module.args.
+func (sc *scope) moduleArg(name string) (nix.Value, bool, error) {
+	mod, ok := nix.GetAttr(sc.config, "_module")
+	if !ok {
+		return nil, false, nil
+	}
+	fm, err := sc.force(mod)
+	if err != nil {
+		return nil, false, err
+	}
+	av, ok := nix.GetAttr(fm, "args")
+	if !ok {
+		return nil, false, nil
+	}
+	fa, err := sc.force(av)
+	if err != nil {
+		return nil, false, err
+	}
+	v, ok := nix.GetAttr(fa, name)
+	return v, ok, nil
+}
+
+// moduleArgsDecl declares _module.args, in the top scope and in each
+// submodule as NixOS does.
+var moduleArgsDecl = Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
+	Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}
 
 var reservedKeys = map[string]bool{"imports": true, "_file": true, "key": true, "disabledModules": true, "meta": true, "_class": true, "freeformType": true}
 
@@ -625,6 +693,13 @@ func (sc *scope) collectSet(v nix.Value, file string, seen map[string]bool) erro
 			}
 		}
 	}
+	if ffV, ok := nix.GetAttr(fv, "freeformType"); ok {
+		t, err := sc.typeFromNix(ffV, file)
+		if err != nil {
+			return err
+		}
+		sc.freeform = t
+	}
 	optV, hasOpts := nix.GetAttr(fv, "options")
 	cfgV, hasCfg := nix.GetAttr(fv, "config")
 	if hasOpts {
@@ -658,14 +733,28 @@ func (sc *scope) finish() {
 		return
 	}
 	sc.built = true
+	sc.declareFreeform()
 	sc.config, sc.options = sc.build(sc.root)
 	sc.st.subs[sc.config] = sc
+	// A submodule's value is its config without _module, as NixOS's
+	// evalModules returns it (modules still see _module.args in config).
+	sc.result = sc.config
+	if _, ok := nix.GetAttr(sc.config, "_module"); ok {
+		m := map[string]nix.Value{}
+		for _, n := range nix.AttrNames(sc.config) {
+			if n != "_module" {
+				m[n], _ = nix.GetAttr(sc.config, n)
+			}
+		}
+		sc.result = nix.Attrs(m)
+		sc.st.subs[sc.result] = sc
+	}
 }
 
 func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 	if o := n.opt; o != nil {
 		o.thunk = nix.Lazy(func() (nix.Value, error) { return sc.value(o) })
-		optAttrs := nix.Attrs(map[string]nix.Value{
+		attrs := map[string]nix.Value{
 			"_type": nix.String("option"),
 			"value": o.thunk,
 			"isDefined": nix.Lazy(func() (nix.Value, error) {
@@ -680,8 +769,22 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 			}),
 			"description": nix.String(o.desc),
 			"type":        nix.FromGo(map[string]any{"description": o.typ.Description(), "name": o.typ.Name}),
-		})
-		return o.thunk, optAttrs
+			"loc":         nix.FromGo(stringsToAny(o.parts)),
+			"files":       sc.afterValue(o, func() nix.Value { return nix.FromGo(stringsToAny(o.files)) }),
+			"definitions": sc.afterValue(o, func() nix.Value {
+				vs := make([]nix.Value, len(o.defs))
+				for i, d := range o.defs {
+					vs[i] = d.value
+				}
+				return nix.List(vs)
+			}),
+			"highestPrio":  sc.afterValue(o, func() nix.Value { return nix.Int(int64(o.highestPrio)) }),
+			"declarations": nix.FromGo([]any{fileOr(o.file)}),
+		}
+		if o.hasDefault {
+			attrs["default"] = o.def
+		}
+		return o.thunk, nix.Attrs(attrs)
 	}
 	cfg := make(map[string]nix.Value, len(n.children))
 	opts := make(map[string]nix.Value, len(n.children))
@@ -689,6 +792,77 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 		cfg[k], opts[k] = sc.build(c)
 	}
 	return nix.Attrs(cfg), nix.Attrs(opts)
+}
+
+// declareFreeform declares, under a freeformType, an option of the
+// freeform element type for each undeclared name the modules define at the
+// root, so they are merged, checked and output like declared options.
+func (sc *scope) declareFreeform() {
+	if sc.freeform == nil {
+		return
+	}
+	elem := Anything()
+	if sc.freeform.Name == "attrsOf" || sc.freeform.Name == "lazyAttrsOf" {
+		elem = sc.freeform.Elem
+	}
+	seen := map[string]bool{}
+	for _, m := range sc.modules {
+		for _, name := range sc.rootNames(m.config, m.top) {
+			if seen[name] || sc.root.children[name] != nil {
+				continue
+			}
+			seen[name] = true
+			parts := []string{name}
+			// An error here (a name that is not a string...) is reported
+			// again, with its place, when the value is computed.
+			_ = sc.insert(parts, &option{path: sc.full(parts), parts: parts, typ: elem, file: "freeformType"})
+		}
+	}
+}
+
+// rootNames lists the names a module's config defines at the root, through
+// mkIf, mkMerge and priorities (without evaluating conditions).
+func (sc *scope) rootNames(v nix.Value, top bool) []string {
+	fv, err := sc.force(v)
+	if err != nil {
+		return nil
+	}
+	switch sc.tagOf(fv) {
+	case "merge":
+		cl, err := sc.force(sc.attr(fv, "contents"))
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, c := range nix.Elems(cl) {
+			out = append(out, sc.rootNames(c, top)...)
+		}
+		return out
+	case "if", "override", "order":
+		return sc.rootNames(sc.attr(fv, "content"), top)
+	}
+	var out []string
+	for _, n := range nix.AttrNames(fv) {
+		if !(top && reservedKeys[n]) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// afterValue is a lazy attribute of options.X made from what computing the
+// option's value records (its files, definitions, priority); an option
+// without definitions has none, which is not an error.
+func (sc *scope) afterValue(o *option, f func() nix.Value) nix.Value {
+	return nix.Lazy(func() (nix.Value, error) {
+		if _, err := sc.value(o); err != nil {
+			var ue *undefinedError
+			if !errors.As(err, &ue) {
+				return nil, err
+			}
+		}
+		return f(), nil
+	})
 }
 
 // --- definitions ------------------------------------------------------------
@@ -856,9 +1030,13 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		all = append(all, ds...)
 	}
 	o.defined = len(all) > 0
+	o.files = nil
 	for _, d := range all {
 		if !strings.HasPrefix(d.file, ModulesPath+"/") {
 			o.byUser = true
+		}
+		if len(o.files) == 0 || o.files[len(o.files)-1] != d.file {
+			o.files = append(o.files, d.file)
 		}
 	}
 	if o.hasDefault {
@@ -868,7 +1046,22 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		}
 		all = append(all, ds...)
 	}
-	return sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+	o.highestPrio, o.defs = topPriority(all)
+	v, err := sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+	if err != nil || o.apply == nil {
+		return v, err
+	}
+	// apply runs when the value is needed, as in NixOS: an apply that throws
+	// (mkRemovedOptionModule) does not break reading isDefined.
+	return nix.Lazy(func() (nix.Value, error) { return sc.st.ev.Call(o.apply, v) }), nil
+}
+
+func stringsToAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // optionAt is the option declared at parts of this scope (nil if none).
@@ -963,6 +1156,30 @@ func (sc *scope) condition(c nix.Value, d def) (bool, error) {
 // mergeDefs keeps the definitions of the highest priority, orders them,
 // checks them against the type and merges them.
 func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Value, error) {
+	_, defs := topPriority(all)
+	sort.SliceStable(defs, func(i, j int) bool { return orderOf(defs[i]) < orderOf(defs[j]) })
+	if len(defs) == 0 {
+		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
+	}
+	var bad []def
+	for _, d := range defs {
+		ok, err := sc.check(t, d.value)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			bad = append(bad, d)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
+	}
+	return sc.merge(path, t, defs, name)
+}
+
+// topPriority returns the highest priority (the lowest number; plain
+// definitions are 100) and the definitions that have it.
+func topPriority(all []def) (int, []def) {
 	best := 0
 	for _, d := range all {
 		p := d.prio
@@ -983,24 +1200,7 @@ func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Va
 			defs = append(defs, d)
 		}
 	}
-	sort.SliceStable(defs, func(i, j int) bool { return orderOf(defs[i]) < orderOf(defs[j]) })
-	if len(defs) == 0 {
-		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
-	}
-	var bad []def
-	for _, d := range defs {
-		ok, err := sc.check(t, d.value)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			bad = append(bad, d)
-		}
-	}
-	if len(bad) > 0 {
-		return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
-	}
-	return sc.merge(path, t, defs, name)
+	return best, defs
 }
 
 func orderOf(d def) int {
@@ -1035,15 +1235,25 @@ func (sc *scope) toTree(n *node) (map[string]any, error) {
 			continue
 		}
 		if c.opt != nil {
+			// An option a module declared in Nix and nobody defined has its
+			// default only for that module's use: nixcsh renders only its
+			// own options, so a default that fails (a package the host
+			// lacks, in a disabled service) is left out, as NixOS never
+			// evaluates it; what reads it still gets the error. Definitions
+			// are always checked.
 			v, err := sc.value(c.opt)
+			userOpt := c.opt.declared.Path == "" && !c.opt.defined
 			if err != nil {
 				var ue *undefinedError
-				if errors.As(err, &ue) {
+				if errors.As(err, &ue) || userOpt {
 					continue
 				}
 				return nil, err
 			}
 			g, keep, err := sc.toGo(v)
+			if err != nil && userOpt {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -1080,6 +1290,17 @@ func (sc *scope) toGoIn(v nix.Value, open map[nix.Value]bool) (any, bool, error)
 	}
 	if open[fv] || sc.st.toolName(fv) != "" {
 		return nil, false, nil
+	}
+	switch nix.TypeOf(fv) {
+	case "list", "set":
+		if sc.st.walking == nil {
+			sc.st.walking = map[nix.Value]bool{}
+		}
+		if sc.st.walking[fv] {
+			return nil, false, nil
+		}
+		sc.st.walking[fv] = true
+		defer delete(sc.st.walking, fv)
 	}
 	switch nix.TypeOf(fv) {
 	case "lambda":

@@ -154,7 +154,7 @@ let cfg = config.services.greeter; in {
 		t.Errorf("submodule default from name: %v", got)
 	}
 	script := get(t, c, "systemd.services.greeter.script").(string)
-	if script != "echo 'hi' alice\necho 'hello bob' bob" {
+	if script != "echo hi alice\necho 'hello bob' bob" { // escapeShellArg quotes only words that need it, as nixpkgs'
 		t.Errorf("script %q", script)
 	}
 	if got := get(t, c, `systemd.services.greeter.serviceConfig.ExecStartPre`); got != "/usr/bin/true" {

@@ -27,6 +27,9 @@ type Type struct {
 	sub any
 	// check is a user-supplied check function (mkOptionType, addCheck).
 	check any
+	// coerce is types.coercedTo's function (a nix.Value); Alts holds its
+	// final type and the type it converts from, in that order.
+	coerce any
 }
 
 // Decl declares one option: where it lives, what it accepts, its default and
@@ -216,6 +219,8 @@ func (t *Type) Description() string {
 		return "null or " + phrase(t.Elem, "noun", "conjunction")
 	case "uniq":
 		return t.Elem.Description()
+	case "coercedTo":
+		return phrase(t.Alts[0], "noun") + " or " + phrase(t.Alts[1], "noun") + " convertible to it"
 	case "either", "oneOf":
 		// oneOf is a left fold of either, as in nixpkgs.
 		if len(t.Alts) == 0 {

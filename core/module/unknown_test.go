@@ -17,8 +17,8 @@ func TestUnknownNotImplemented(t *testing.T) {
 		"The option 'services.gitea' is not implemented by nixcsh (it exists in NixOS); 'nixcsh options services' lists what is. Definition values:\n- In '",
 		"configuration.nix:6:3': { enable = true; }")
 	// A whole NixOS namespace nixcsh lacks: the listing is of every option.
-	wantErr(t, map[string]string{"configuration.nix": template("foo", `documentation.enable = false;`)},
-		"The option 'documentation' is not implemented by nixcsh (it exists in NixOS); 'nixcsh options' lists what is.")
+	wantErr(t, map[string]string{"configuration.nix": template("foo", `fonts.fontDir.enable = false;`)},
+		"The option 'fonts' is not implemented by nixcsh (it exists in NixOS); 'nixcsh options' lists what is.")
 }
 
 // A likely typo of a declared sibling gets a suggestion; a name close to
@@ -44,7 +44,7 @@ func TestUnknownAllReported(t *testing.T) {
   services.openssh.enabel = true;
   services.gitea.enable = true;`),
 		"more.nix": `{
-  documentation.enable = false;
+  fonts.fontDir.enable = false;
   services.openssh.zzzzzzzz = 1;
 }`,
 	})
@@ -57,7 +57,7 @@ func TestUnknownAllReported(t *testing.T) {
 		t.Fatalf("error:\n%s", msg)
 	}
 	wants := []string{
-		"- 'documentation' (in '", "more.nix:2:3') is not implemented by nixcsh (it exists in NixOS); 'nixcsh options' lists what is",
+		"- 'fonts' (in '", "more.nix:2:3') is not implemented by nixcsh (it exists in NixOS); 'nixcsh options' lists what is",
 		"- 'services.gitea' (in '", "configuration.nix:8:3') is not implemented by nixcsh (it exists in NixOS); 'nixcsh options services' lists what is",
 		"- 'services.openssh.enabel' (in '", "configuration.nix:7:3') does not exist. Did you mean 'services.openssh.enable'?",
 		"- 'services.openssh.zzzzzzzz' (in '", "more.nix:3:3') does not exist; 'nixcsh options services.openssh' lists the options nixcsh has",
@@ -99,7 +99,7 @@ func TestSameFirstErrorEveryRun(t *testing.T) {
 // A value printed in a message is cut to a few lines: a definition holding
 // the whole package set once printed a line of 107 KB.
 func TestShownValuesAreCapped(t *testing.T) {
-	_, err := eval(t, map[string]string{"configuration.nix": template("foo", `time.timeZone = pkgs;`)})
+	_, err := eval(t, map[string]string{"configuration.nix": template("foo", `time.timeZone = builtins.genList (i: "value") 500;`)})
 	if err == nil {
 		t.Fatal("evaluation should fail")
 	}

@@ -86,7 +86,7 @@ func TestPostgresqlRenders(t *testing.T) {
 		t.Errorf("postgresql.service is not wanted by multi-user.target: %v", err)
 	}
 	pre := readFile(t, filepath.Join(sp, "scripts/postgresql-pre-start"))
-	for _, want := range []string{bin + "/initdb -U postgres '--data-checksums'\n", "touch " + dataDir + "/.first_startup\n",
+	for _, want := range []string{bin + "/initdb -U postgres --data-checksums\n", "touch " + dataDir + "/.first_startup\n",
 		"ln -sfn " + sp + "/pkgs/"} {
 		if !strings.Contains(pre, want) {
 			t.Errorf("preStart lacks %q:\n%s", want, pre)
