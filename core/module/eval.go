@@ -616,6 +616,16 @@ var moduleArgsDecl = Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: m
 
 var reservedKeys = map[string]bool{"imports": true, "_file": true, "key": true, "disabledModules": true, "meta": true, "_class": true, "freeformType": true}
 
+// containerProfiles are NixOS's own modules that make a system a small
+// container (or trim it for one); a nixcsh container is that already, so
+// importing one adds only a warning saying so.
+var containerProfiles = map[string]bool{
+	"virtualisation/lxc-container.nix":    true,
+	"virtualisation/container-config.nix": true,
+	"profiles/minimal.nix":                true,
+	"profiles/headless.nix":               true,
+}
+
 func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 	if err := sc.st.ctx.Err(); err != nil {
 		return core.Errorf(core.Failed, "evaluation cancelled: %w", err)
@@ -638,7 +648,10 @@ func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 		}
 		seen[p] = true
 		if _, err := os.Stat(p); err != nil {
-			if rel, ok := strings.CutPrefix(p, ModulesPath+"/"); ok {
+			if rel, ok := strings.CutPrefix(p, ModulesPath+"/"); ok && containerProfiles[rel] {
+				return sc.collect(nix.FromGo(map[string]any{"warnings": []any{
+					"'${modulesPath}/" + rel + "' (imported from '" + file + "') adds nothing: a nixcsh container is a minimal, headless container already"}}), p, seen)
+			} else if ok {
 				return sc.st.fail("The module '${modulesPath}/%s' imported from '%s' is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.", rel, file)
 			}
 			return sc.st.fail("The module '%s' imported from '%s' does not exist.", p, file)

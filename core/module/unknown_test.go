@@ -2,6 +2,7 @@ package module_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,9 +122,23 @@ func TestShownValuesAreCapped(t *testing.T) {
 // Importing one of NixOS's own modules (modulesPath) says that nixcsh has
 // none and what to do, rather than that a file is missing.
 func TestImportOfNixOSModule(t *testing.T) {
-	wantErr(t, map[string]string{"configuration.nix": `{ modulesPath, ... }: { imports = [ "${modulesPath}/virtualisation/lxc-container.nix" ]; }`},
-		"The module '${modulesPath}/virtualisation/lxc-container.nix' imported from '",
+	wantErr(t, map[string]string{"configuration.nix": `{ modulesPath, ... }: { imports = [ "${modulesPath}/services/web-apps/nextcloud.nix" ]; }`},
+		"The module '${modulesPath}/services/web-apps/nextcloud.nix' imported from '",
 		"is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.")
+}
+
+// NixOS's container profiles are accepted: a nixcsh container is one
+// already, and a warning says the import adds nothing.
+func TestImportOfContainerProfile(t *testing.T) {
+	cfg, err := eval(t, map[string]string{"configuration.nix": `{ modulesPath, ... }: { imports = [ "${modulesPath}/virtualisation/lxc-container.nix" (modulesPath + "/profiles/minimal.nix") ]; }`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := cfg.Get("warnings")
+	w := fmt.Sprint(ws)
+	if strings.Count(w, "adds nothing: a nixcsh container is a minimal, headless container already") != 2 {
+		t.Errorf("warnings %q, want one per profile imported", w)
+	}
 }
 
 // A typo of an option NixOS has and nixcsh does not gets the suggestion too,

@@ -45,6 +45,7 @@ var families = []family{
 	interfacesFamily,
 	nixpkgsFamily,
 	inertFamily,
+	renamedFamily,
 	resolvedFamily,
 }
 

@@ -64,3 +64,25 @@ func TestInertOptionsWarnOnce(t *testing.T) {
 		t.Errorf("warnings %q, want one naming nix and console", warnings)
 	}
 }
+
+// Options NixOS renamed still work under their old names, with NixOS's
+// warning: services.openssh.permitRootLogin sets settings.PermitRootLogin.
+func TestRenamedOptionsForward(t *testing.T) {
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `services.openssh.enable = true;
+  services.openssh.permitRootLogin = "yes";
+  services.openssh.passwordAuthentication = false;`)
+	sp, warnings, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := readFile(t, filepath.Join(sp, "etc/ssh/sshd_config"))
+	for _, want := range []string{"PermitRootLogin yes", "PasswordAuthentication no"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("sshd_config lacks %q:\n%s", want, cfg)
+		}
+	}
+	if w := strings.Join(warnings, "\n"); !strings.Contains(w, "services.openssh.permitRootLogin") || !strings.Contains(w, "has been renamed to") {
+		t.Errorf("warnings %q lack NixOS's rename notice", warnings)
+	}
+}
