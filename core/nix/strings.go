@@ -13,8 +13,7 @@ import (
 
 func registerStrings(reg func(string, int, primFn)) {
 	reg("toString", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		s := ev.coerceToString(a[0], pos, true, false)
-		return &strVal{s: s, hasCtx: hasCtx(ev.force(a[0]))}
+		return mkStrCtx(ev.coerceCtx(a[0], pos, true, false))
 	})
 	reg("stringLength", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		return intVal(len(ev.coerceToString(a[0], pos, false, false)))
