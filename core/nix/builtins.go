@@ -685,20 +685,21 @@ func registerFiles(reg func(string, int, primFn)) {
 		return mkStr(canonPath(p))
 	})
 	reg("baseNameOf", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		s := ev.coerceToString(a[0], pos, false, false)
+		s, ctx := ev.coerceCtx(a[0], pos, false, false)
 		s = strings.TrimSuffix(s, "/")
 		if i := strings.LastIndexByte(s, '/'); i >= 0 {
 			s = s[i+1:]
 		}
-		return mkStr(s)
+		return mkStrCtx(s, ctx)
 	})
 	reg("dirOf", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		v := ev.force(a[0])
 		var s string
+		var ctx strCtx
 		if p, ok := v.(pathVal); ok {
 			s = string(p)
 		} else {
-			s = ev.coerceToString(v, pos, false, false)
+			s, ctx = ev.coerceCtx(v, pos, false, false)
 		}
 		d := "."
 		if i := strings.LastIndexByte(s, '/'); i > 0 {
@@ -709,7 +710,7 @@ func registerFiles(reg func(string, int, primFn)) {
 		if _, ok := v.(pathVal); ok {
 			return pathVal(d)
 		}
-		return mkStr(d)
+		return mkStrCtx(d, ctx)
 	})
 }
 

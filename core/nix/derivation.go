@@ -2,6 +2,7 @@ package nix
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -348,7 +349,6 @@ func (ev *Evaluator) derivationStrict(attrs *attrsVal, pos Pos) Value {
 	if strings.HasSuffix(name, ".drv") {
 		ev.throwf(pos, "derivation names are allowed to end in '.drv' only if they produce a single derivation file")
 	}
-	ev.checkStoreName(name, pos)
 
 	if hasOutputHash {
 		if len(outputs) != 1 || outputs[0] != "out" {
@@ -366,7 +366,6 @@ func (ev *Evaluator) derivationStrict(attrs *attrsVal, pos Pos) Value {
 		// the outputs are named by a hash of the derivation with their
 		// own paths left empty
 		for _, o := range outputs {
-			ev.checkStoreName(outputPathName(name, o), pos)
 			d.env[o] = ""
 			d.outputs[o] = drvOutput{}
 		}
@@ -378,6 +377,9 @@ func (ev *Evaluator) derivationStrict(attrs *attrsVal, pos Pos) Value {
 		}
 	}
 
+	for _, o := range d.outputs {
+		ev.checkStorePath(o.path, pos)
+	}
 	refs := append([]string(nil), d.inputSrcs...)
 	refs = append(refs, sortedKeys(d.inputDrvs)...)
 	drvPath := makeTextPath(name+".drv", d.aterm(d.inputDrvs), refs)
@@ -402,9 +404,11 @@ func (ev *Evaluator) fixedOutputHash(s, algo string, pos Pos) ([]byte, string) {
 			algo = "sha256"
 		}
 		if hashSizes[algo] == 0 {
-			ev.throwf(pos, "unknown hash algorithm '%s'", algo)
+			ev.throwf(pos, "unknown hash algorithm '%s', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'", algo)
 		}
-		return make([]byte, hashSizes[algo]), algo
+		h := make([]byte, hashSizes[algo])
+		ev.warnPlain(fmt.Sprintf("found empty hash, assuming '%s-%s'", algo, base64.StdEncoding.EncodeToString(h)))
+		return h, algo
 	}
 	return ev.parseHash(s, algo, pos)
 }

@@ -77,21 +77,23 @@ func makeFixedOutputPath(recursive bool, algo string, h []byte, name string) str
 	return makeStorePath("output:out", inner[:], name)
 }
 
-// checkStoreName rejects names Nix cannot use for a store path.
-func (ev *Evaluator) checkStoreName(name string, pos Pos) {
-	if name == "" {
-		ev.throwf(pos, "store path name is empty")
-	}
-	if len(name) > 211 {
-		ev.throwf(pos, "store path name '%s' is longer than 211 characters", name)
-	}
-	if name == "." || name == ".." {
-		ev.throwf(pos, "store path name '%s' is not allowed", name)
+// checkStorePath rejects a store path whose name Nix cannot use; the
+// message names the whole path, as Nix's does.
+func (ev *Evaluator) checkStorePath(sp string, pos Pos) {
+	base := strings.TrimPrefix(sp, storeDir+"/")
+	name := base[33:]
+	switch {
+	case name == "":
+		ev.throwf(pos, "store path '%s' has an empty name", base)
+	case len(name) > 211:
+		ev.throwf(pos, "store path '%s' has a name longer than 211 characters", base)
+	case name == "." || name == "..":
+		ev.throwf(pos, "store path '%s' has invalid name '%s'", base, name)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+-._?=", c) >= 0) {
-			ev.throwf(pos, "store path name '%s' contains illegal character '%c'", name, c)
+			ev.throwf(pos, "store path '%s' contains illegal character '%c'", base, c)
 		}
 	}
 }
@@ -118,9 +120,8 @@ func (ev *Evaluator) copyPathToStore(path string, pos Pos) string {
 	if _, err := os.Lstat(path); err != nil {
 		ev.throwf(pos, "path '%s' does not exist", path)
 	}
-	name := filepath.Base(path)
-	ev.checkStoreName(name, pos)
-	sp := makeStorePath("source", ev.narHash(path, nil, pos), name)
+	sp := makeStorePath("source", ev.narHash(path, nil, pos), filepath.Base(path))
+	ev.checkStorePath(sp, pos)
 	st.copied[path] = sp
 	return sp
 }
@@ -149,12 +150,12 @@ func registerStore(reg func(string, int, primFn)) {
 		for _, e := range ctx {
 			c := parseCtxElem(e)
 			if c.kind != 'o' {
-				ev.throwf(pos, "files created by builtins.toFile may not reference derivations, but %s references %s", name, c.path)
+				ev.throwf(pos, "files created by builtins.toFile may not reference derivations, but %s references %s", name, e)
 			}
 			refs = append(refs, c.path)
 		}
-		ev.checkStoreName(name, pos)
 		sp := makeTextPath(name, contents, refs)
+		ev.checkStorePath(sp, pos)
 		ev.storeSt().refs[sp] = refs
 		return mkStrCtx(sp, strCtx{sp})
 	})
@@ -213,7 +214,6 @@ func registerStore(reg func(string, int, primFn)) {
 // addPath is builtins.path and filterSource: the store path of a file or
 // (filtered) tree, hashed whole (recursive) or as a file's bytes (flat).
 func (ev *Evaluator) addPath(p, name string, filter Value, recursive bool, want []byte, pos Pos) Value {
-	ev.checkStoreName(name, pos)
 	var f narFilter
 	if filter != nil {
 		f = func(path, typ string) bool {
@@ -243,5 +243,6 @@ func (ev *Evaluator) addPath(p, name string, filter Value, recursive bool, want 
 		}
 		sp = makeFixedOutputPath(false, "sha256", h[:], name)
 	}
+	ev.checkStorePath(sp, pos)
 	return mkStrCtx(sp, strCtx{sp})
 }
