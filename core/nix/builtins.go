@@ -627,6 +627,9 @@ func registerFiles(reg func(string, int, primFn)) {
 	})
 	reg("readFile", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		p := ev.realPath(a[0], pos)
+		if text, ok := ev.storeText(p); ok { // a builtins.toFile never written
+			return mkStr(text)
+		}
 		return mkStr(ev.readFileLimited(p, pos))
 	})
 	reg("pathExists", 1, func(ev *Evaluator, pos Pos, a []Value) Value {

@@ -24,12 +24,13 @@ type storeState struct {
 	drvs    map[string]*derivation // .drv path -> derivation
 	drvHash map[string]string      // .drv path -> hex of its hashDerivationModulo
 	copied  map[string]string      // source path -> its store path
+	texts   map[string]string      // builtins.toFile path -> its contents
 }
 
 func (ev *Evaluator) storeSt() *storeState {
 	if ev.store == nil {
 		ev.store = &storeState{refs: map[string][]string{}, drvs: map[string]*derivation{},
-			drvHash: map[string]string{}, copied: map[string]string{}}
+			drvHash: map[string]string{}, copied: map[string]string{}, texts: map[string]string{}}
 	}
 	return ev.store
 }
@@ -126,6 +127,16 @@ func (ev *Evaluator) copyPathToStore(path string, pos Pos) string {
 	return sp
 }
 
+// storeText is the contents of a file builtins.toFile made (nixcsh does
+// not write it, so readFile reads it from here).
+func (ev *Evaluator) storeText(p string) (string, bool) {
+	if ev.store == nil {
+		return "", false
+	}
+	t, ok := ev.store.texts[p]
+	return t, ok
+}
+
 // toStorePath cuts a path inside the store down to its store object.
 func toStorePath(p string) (string, bool) {
 	rest, ok := strings.CutPrefix(p, storeDir+"/")
@@ -157,6 +168,7 @@ func registerStore(reg func(string, int, primFn)) {
 		sp := makeTextPath(name, contents, refs)
 		ev.checkStorePath(sp, pos)
 		ev.storeSt().refs[sp] = refs
+		ev.storeSt().texts[sp] = contents
 		return mkStrCtx(sp, strCtx{sp})
 	})
 	reg("storePath", 1, func(ev *Evaluator, pos Pos, a []Value) Value {

@@ -193,3 +193,57 @@ func TestStorePathsAsNix(t *testing.T) {
 		}
 	}
 }
+
+// What nixcsh adds where Nix would need its store: a file builtins.toFile
+// made can be read back, and a drvPath's context brings in the whole
+// closure of the derivation it names.
+func TestStoreWithoutStore(t *testing.T) {
+	const a = `a = derivation { name = "a"; builder = "/bin/sh"; system = "x86_64-linux"; src = builtins.toFile "s" "x"; };`
+	for src, want := range map[string]string{
+		`builtins.readFile (builtins.toFile "x" "hello")`:                                       `"hello"`,
+		`let ` + a + ` in builtins.attrNames (builtins.getContext a.drvPath)`:                   `[ "/nix/store/06f1w09sswxxhnhjdw2f41w8wn7pffvf-a.drv" ]`,
+		`let ` + a + ` in builtins.getContext a.outPath`:                                        `{ "/nix/store/06f1w09sswxxhnhjdw2f41w8wn7pffvf-a.drv" = { outputs = [ "out" ]; }; }`,
+		`let ` + a + ` in builtins.hasContext (builtins.unsafeDiscardStringContext a)`:          `false`,
+		`let ` + a + ` in builtins.hasContext (builtins.substring 0 1 "${a}")`:                  `true`,
+		`builtins.hasContext (builtins.replaceStrings ["x"] ["${builtins.toFile "f" ""}"] "x")`: `true`,
+	} {
+		ev := NewEvaluator(Options{})
+		v, err := ev.EvalString(src, "/t.nix")
+		if err == nil {
+			err = ev.ForceDeep(v)
+		}
+		if err != nil || Print(v) != want {
+			t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
+		}
+	}
+}
+
+// A drvPath in a derivation's attributes makes the whole closure of that
+// .drv an input: the .drv itself and its sources as inputSrcs, the .drv
+// with all its outputs as an input derivation (Nix reads this from its
+// store; nixcsh remembers the derivations it computed).
+func TestDrvPathContextTakesTheClosure(t *testing.T) {
+	ev := NewEvaluator(Options{})
+	v, err := ev.EvalString(`let
+	  a = derivation { name = "a"; builder = "/bin/sh"; system = "x86_64-linux"; outputs = [ "out" "dev" ]; src = builtins.toFile "s" "x"; };
+	in (derivation { name = "b"; builder = "/bin/sh"; system = "x86_64-linux"; d = a.drvPath; }).drvPath`, "/t.nix")
+	if err == nil {
+		err = ev.ForceDeep(v)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// aDrv from nix-instantiate 2.8
+	const aDrv, src = "/nix/store/f3shq21l7bp4jnabvmg7085c4slbdmbg-a.drv", "/nix/store/qi890a9493c7dwya6c1v4f88ijm3hz8i-s"
+	s, _ := AsString(v)
+	d := ev.store.drvs[s]
+	if d == nil {
+		t.Fatalf("no derivation recorded for %s", s)
+	}
+	if got := strings.Join(d.inputSrcs, " "); got != aDrv+" "+src {
+		t.Errorf("inputSrcs = %s, want %s %s", got, aDrv, src)
+	}
+	if got := d.inputDrvs[aDrv]; len(d.inputDrvs) != 1 || strings.Join(got, " ") != "dev out" {
+		t.Errorf("inputDrvs = %v, want %s with dev and out", d.inputDrvs, aDrv)
+	}
+}
