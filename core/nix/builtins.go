@@ -830,7 +830,7 @@ func scalarKey(v Value) (any, bool) {
 // functions that fail when called, so that expressions mentioning them in
 // branches nixcsh never takes still parse and evaluate.
 func registerStoreStubs(reg func(string, int, primFn)) {
-	for name, arity := range map[string]int{"fetchurl": 1, "fetchTarball": 1, "fetchGit": 1, "fetchTree": 1,
+	for name, arity := range map[string]int{"fetchTarball": 1, "fetchGit": 1, "fetchTree": 1,
 		"fetchMercurial": 1, "fetchClosure": 1, "getFlake": 1, "outputOf": 2} {
 		name := name
 		reg(name, arity, func(ev *Evaluator, pos Pos, a []Value) Value {

@@ -21,10 +21,8 @@ func langTestsDir() string {
 
 // skipped are vectors outside nixcsh's scope, each with its reason.
 var skipped = map[string]string{
-	"eval-fail-derivation-structuredAttrs-stack-overflow": "derivations: Nix counts the JSON walk of structured attrs as calls (max-call-depth exceeded); nixcsh's deep-walk guard reports a possible infinite recursion",
-	"eval-okay-parse-flake-ref":                           "flakes: builtins.parseFlakeRef is part of the flake/fetcher machinery",
-	"eval-okay-readFileType":                              "vector data: readDir/ldir and readDir/linked are symlinks upstream but regular files in this copy of the vectors",
-	"eval-fail-fetchurl-baseName":                         "fetchers: builtins.fetchurl store path naming",
+	"eval-okay-parse-flake-ref": "flakes: builtins.parseFlakeRef is part of the flake/fetcher machinery",
+	"eval-okay-readFileType":    "vector data: readDir/ldir and readDir/linked are symlinks upstream but regular files in this copy of the vectors",
 }
 
 func readMaybe(p string) (string, bool) {

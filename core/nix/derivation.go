@@ -251,9 +251,7 @@ func (ev *Evaluator) derivationStrict(attrs *attrsVal, pos Pos) Value {
 			if k == "__structuredAttrs" {
 				break
 			}
-			var b strings.Builder
-			ev.toJSONCtx(&b, at.v, at.pos, &ctx)
-			json[k] = b.String()
+			json[k] = ev.structuredJSON(at.v, at.pos, &ctx)
 			if drvAttrWarnings[k] {
 				ev.warnDrvAttr(name, k, at.pos)
 			}
@@ -393,6 +391,22 @@ func (ev *Evaluator) derivationStrict(attrs *attrsVal, pos Pos) Value {
 		r.set(o, mkStrCtx(out.path, strCtx{"!" + o + "!" + drvPath}), Pos{})
 	}
 	return r
+}
+
+// structuredJSON is an attribute's value in __json. The walk counts
+// against max-call-depth, and Nix words running out of it as for calls.
+func (ev *Evaluator) structuredJSON(v Value, pos Pos, ctx *ctxBuilder) string {
+	defer func() {
+		if r := recover(); r != nil {
+			if ee, ok := r.(*EvalError); ok && ee.Msg == "stack overflow (possible infinite recursion)" {
+				ee.Msg = "stack overflow; max-call-depth exceeded"
+			}
+			panic(r)
+		}
+	}()
+	var b strings.Builder
+	ev.toJSONCtx(&b, v, pos, ctx)
+	return b.String()
 }
 
 // fixedOutputHash reads outputHash: any of Nix's hash notations; an empty

@@ -153,6 +153,25 @@ func (ev *Evaluator) toGo(v Value) any {
 	return nil
 }
 
+// deepForceOrder is the order deepForce visits attributes: by name, but
+// outPath first, as in Nix, which orders attributes by when their names
+// were first seen, and outPath is among its built-in names (so a
+// derivation fails on its outPath before its other attributes).
+func deepForceOrder(x *attrsVal) []string {
+	ks := x.names()
+	if _, ok := x.m["outPath"]; !ok {
+		return ks
+	}
+	out := make([]string, 0, len(ks))
+	out = append(out, "outPath")
+	for _, k := range ks {
+		if k != "outPath" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func (ev *Evaluator) deepForce(v Value, pos Pos) {
 	seen := map[any]bool{}
 	var rec func(v Value, depth int)
@@ -177,7 +196,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 				return
 			}
 			seen[x] = true
-			for _, k := range x.names() {
+			for _, k := range deepForceOrder(x) {
 				at := x.m[k]
 				if _, done := at.v.(*thunk); !done {
 					switch at.v.(type) {

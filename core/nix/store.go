@@ -92,11 +92,14 @@ func (ev *Evaluator) checkStorePath(sp string, pos Pos) {
 		ev.throwf(pos, "store path '%s' has invalid name '%s'", base, name)
 	}
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+-._?=", c) >= 0) {
+		if c := name[i]; !storeNameChar(c) {
 			ev.throwf(pos, "store path '%s' contains illegal character '%c'", base, c)
 		}
 	}
+}
+
+func storeNameChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+-._?=", c) >= 0
 }
 
 // narHash is the sha256 of the NAR of path (filtered).
@@ -150,6 +153,20 @@ func toStorePath(p string) (string, bool) {
 }
 
 func registerStore(reg func(string, int, primFn)) {
+	// fetchurl needs the network; but a URL whose base name cannot name a
+	// store path is refused first, as Nix does
+	reg("fetchurl", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
+		if u, ok := ev.force(a[0]).(*strVal); ok {
+			name := u.s[strings.LastIndexByte(u.s, '/')+1:]
+			for i := 0; i < len(name); i++ {
+				if c := name[i]; !storeNameChar(c) {
+					ev.throwf(pos, "invalid store path name when fetching URL '%s': name '%s' contains illegal character '%c'. Please pass an attribute set with 'url' and 'name' attributes to 'fetchurl',  so that it can create a valid store path.", u.s, name, c)
+				}
+			}
+		}
+		ev.throwf(pos, "builtins.fetchurl needs a Nix store, which nixcsh does not have")
+		return nil
+	})
 	reg("placeholder", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		out := ev.forceString(a[0], pos)
 		return mkStr("/" + hashBase32(sha256Sum("nix-output:"+out)))
