@@ -16,12 +16,25 @@ import (
 // A context is a sorted slice without duplicates; nil is the empty context.
 type strCtx []string
 
-func mkStrCtx(s string, ctx strCtx) *strVal { return &strVal{s: s, ctx: ctx} }
+func mkStrCtx(s string, ctx strCtx) *strVal {
+	if len(ctx) == 0 {
+		return &strVal{s: s}
+	}
+	return &strVal{s: s, ctx: &ctx}
+}
+
+// context is the string's context (nil for most strings).
+func (s *strVal) context() strCtx {
+	if s.ctx == nil {
+		return nil
+	}
+	return *s.ctx
+}
 
 // ctxOf is the context of a forced value (only strings have one).
 func ctxOf(v Value) strCtx {
 	if s, ok := v.(*strVal); ok {
-		return s.ctx
+		return s.context()
 	}
 	return nil
 }
@@ -119,7 +132,7 @@ func ctxFromElems(es []ctxElem) strCtx {
 
 func registerContext(reg func(string, int, primFn)) {
 	reg("hasContext", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		return mkBool(len(ev.forceStr(a[0], pos).ctx) > 0)
+		return mkBool(len(ev.forceStr(a[0], pos).context()) > 0)
 	})
 	reg("unsafeDiscardStringContext", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		return mkStr(ev.coerceToString(a[0], pos, false, false))
@@ -160,7 +173,7 @@ func registerContext(reg func(string, int, primFn)) {
 			outputs   []Value
 		}
 		byPath := map[string]*info{}
-		for _, e := range s.ctx {
+		for _, e := range s.context() {
 			c := parseCtxElem(e)
 			in := byPath[c.path]
 			if in == nil {
@@ -220,7 +233,7 @@ func registerContext(reg func(string, int, primFn)) {
 				}
 			}
 		}
-		return mkStrCtx(s.s, mergeCtx(s.ctx, ctxFromElems(es)))
+		return mkStrCtx(s.s, mergeCtx(s.context(), ctxFromElems(es)))
 	})
 }
 

@@ -208,7 +208,7 @@ func (ev *Evaluator) toJSONCtx(b *strings.Builder, v Value, pos Pos, ctx *ctxBui
 	case *strVal:
 		ev.jsonStr(b, x.s, pos)
 		if ctx != nil {
-			ctx.add(x.ctx)
+			ctx.add(x.context())
 		}
 	case pathVal:
 		sp := ev.copyPathToStore(string(x), pos)

@@ -922,7 +922,7 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 		if s, ok := v.(*strVal); ok {
 			ev.checkStrLen(b.Len()+len(s.s), x.pos)
 			b.WriteString(s.s)
-			ctx = mergeCtx(ctx, s.ctx)
+			ctx = mergeCtx(ctx, s.context())
 			continue
 		}
 		var s string
@@ -957,7 +957,7 @@ func (ev *Evaluator) coerceCtx(v Value, pos Pos, coerceMore, copyToStore bool) (
 	v = ev.force(v)
 	switch x := v.(type) {
 	case *strVal:
-		return x.s, x.ctx
+		return x.s, x.context()
 	case pathVal:
 		if copyToStore {
 			sp := ev.copyPathToStore(string(x), pos)

@@ -63,7 +63,7 @@ func registerStrings(reg func(string, int, primFn)) {
 			ev.popCtx()
 		}
 		sv := ev.forceStr(a[2], pos)
-		s, ctx := sv.s, sv.ctx
+		s, ctx := sv.s, sv.context()
 		tos := make([]*string, len(to.elems))
 		var b strings.Builder
 		for i := 0; i <= len(s); {

@@ -8,10 +8,11 @@ type intVal int64
 type floatVal float64
 
 // strVal is a string with its context: the store paths it refers to
-// (context.go).
+// (context.go). The context is behind a pointer so that the many strings
+// without one stay small.
 type strVal struct {
 	s   string
-	ctx strCtx
+	ctx *strCtx
 }
 type pathVal string
 
