@@ -247,3 +247,29 @@ func TestDrvPathContextTakesTheClosure(t *testing.T) {
 		t.Errorf("inputDrvs = %v, want %s with dev and out", d.inputDrvs, aDrv)
 	}
 }
+
+// Errors whose message nix-instantiate 2.8 prints the same way (its
+// traces differ; the message is compared).
+func TestStoreErrorsAsNix(t *testing.T) {
+	dir := storeTestTree(t)
+	for expr, want := range map[string]string{
+		`builtins.path { path = SRC; name = "a b"; }`:                                                        `store path 'fpmwgnhsdpmx6ds95y6gc81j9zziwnp1-a b' contains illegal character ' '`,
+		`builtins.toFile "a/b" "c"`:                                                                          `store path '5dw7wrvlsrgxnazj941dch7y41lxc4hr-a/b' contains illegal character '/'`,
+		`(derivation { name = "x y"; builder = "/bin/sh"; system = "x86_64-linux"; }).outPath`:               `store path 'pn630icfzjg9awq3rhfx0ixr9w376j39-x y' contains illegal character ' '`,
+		`builtins.path { path = SRC; foo = 1; }`:                                                             `unsupported argument 'foo' to 'addPath'`,
+		`(derivation { name = "x"; builder = "/bin/sh"; }).outPath`:                                          `required attribute 'system' missing`,
+		`(derivation { name = "x"; system = "x"; }).outPath`:                                                 `required attribute 'builder' missing`,
+		`(derivation { name = "x"; builder = "/bin/sh"; system = "x"; outputs = [ "out" "out" ]; }).outPath`: `duplicate derivation output 'out'`,
+		`(derivation { name = "x"; builder = "/bin/sh"; system = "x"; outputHash = "abc"; }).outPath`:        `hash 'abc' does not include a type, nor is the type otherwise known from context`,
+		`(derivation { name = "x"; builder = "/bin/sh"; system = "x"; outputs = [ "out" "dev" ]; outputHash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; }).outPath`: `multiple outputs are not supported in fixed-output derivations`,
+	} {
+		expr = strings.ReplaceAll(expr, "SRC", filepath.Join(dir, "src"))
+		var out, errb bytes.Buffer
+		if code := Instantiate([]string{"--eval", "--strict", "--expr", expr}, nil, &out, &errb, nil, dir); code != 1 {
+			t.Errorf("%s: exit %d, want 1", expr, code)
+		}
+		if got := finalErrorLine(errb.String()); got != want {
+			t.Errorf("%s\n got: %s\nwant: %s", expr, got, want)
+		}
+	}
+}
