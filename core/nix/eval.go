@@ -885,13 +885,15 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 			return ev.add(l, r, x.parts[1].P())
 		case pathVal:
 			var s string
+			var c strCtx
 			switch rv := r.(type) {
 			case pathVal:
 				s = string(rv)
-			case *strVal:
-				s = rv.s
 			default:
-				s = ev.coerceToString(r, x.pos, false, false)
+				s, c = ev.coerceCtx(r, x.pos, false, false)
+			}
+			if len(c) > 0 { // a path cannot depend on a store path
+				ev.throwf(x.pos, "a string that refers to a store path cannot be appended to a path")
 			}
 			return pathVal(canonPath(string(lv) + s))
 		}
@@ -907,13 +909,16 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 		for _, p := range x.parts[1:] {
 			v := p.eval(ev, en)
 			switch s := v.(type) {
-			case *strVal:
-				b.WriteString(s.s)
 			case pathVal:
 				b.WriteString(string(s))
 			default:
-				b.WriteString(ev.coerceToString(v, p.P(), false, false))
+				str, c := ev.coerceCtx(v, p.P(), false, false)
+				ctx = mergeCtx(ctx, c)
+				b.WriteString(str)
 			}
+		}
+		if len(ctx) > 0 { // a path cannot depend on a store path
+			ev.throwf(x.pos, "a string that refers to a store path cannot be appended to a path")
 		}
 		return pathVal(canonPath(b.String()))
 	}

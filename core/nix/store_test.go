@@ -256,6 +256,8 @@ func TestStoreErrorsAsNix(t *testing.T) {
 		`builtins.path { path = SRC; name = "a b"; }`:                                                        `store path 'fpmwgnhsdpmx6ds95y6gc81j9zziwnp1-a b' contains illegal character ' '`,
 		`builtins.toFile "a/b" "c"`:                                                                          `store path '5dw7wrvlsrgxnazj941dch7y41lxc4hr-a/b' contains illegal character '/'`,
 		`(derivation { name = "x y"; builder = "/bin/sh"; system = "x86_64-linux"; }).outPath`:               `store path 'pn630icfzjg9awq3rhfx0ixr9w376j39-x y' contains illegal character ' '`,
+		`/tmp + "${builtins.toFile "a" "b"}"`:                                                                `a string that refers to a store path cannot be appended to a path`,
+		`/tmp/${builtins.toFile "a" "b"}`:                                                                    `a string that refers to a store path cannot be appended to a path`,
 		`builtins.path { path = SRC; foo = 1; }`:                                                             `unsupported argument 'foo' to 'addPath'`,
 		`(derivation { name = "x"; builder = "/bin/sh"; }).outPath`:                                          `required attribute 'system' missing`,
 		`(derivation { name = "x"; system = "x"; }).outPath`:                                                 `required attribute 'builder' missing`,
