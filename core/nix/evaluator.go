@@ -257,10 +257,13 @@ func (ev *Evaluator) importFile(path string, pos Pos) Value {
 	if v, ok := ev.imports[path]; ok {
 		return v
 	}
-	if _, err := os.Stat(path); err != nil {
-		ev.throwf(pos, "getting status of '%s': %s", path, errText(err))
+	data, ok := ev.storeText(path) // a builtins.toFile, never written
+	if !ok {
+		if _, err := os.Stat(path); err != nil {
+			ev.throwf(pos, "getting status of '%s': %s", path, errText(err))
+		}
+		data = ev.readFileLimited(path, pos)
 	}
-	data := ev.readFileLimited(path, pos)
 	e, perr := ev.parse(data, path, filepath.Dir(path))
 	if perr != nil {
 		panic(perr)

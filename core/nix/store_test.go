@@ -201,6 +201,8 @@ func TestStoreWithoutStore(t *testing.T) {
 	const a = `a = derivation { name = "a"; builder = "/bin/sh"; system = "x86_64-linux"; src = builtins.toFile "s" "x"; };`
 	for src, want := range map[string]string{
 		`builtins.readFile (builtins.toFile "x" "hello")`:                                       `"hello"`,
+		`import (builtins.toFile "x.nix" "1 + 1")`:                                              `2`,
+		`import "${builtins.toFile "x.nix" "{ a = 1; }"}"`:                                      `{ a = 1; }`,
 		`let ` + a + ` in builtins.attrNames (builtins.getContext a.drvPath)`:                   `[ "/nix/store/06f1w09sswxxhnhjdw2f41w8wn7pffvf-a.drv" ]`,
 		`let ` + a + ` in builtins.getContext a.outPath`:                                        `{ "/nix/store/06f1w09sswxxhnhjdw2f41w8wn7pffvf-a.drv" = { outputs = [ "out" ]; }; }`,
 		`let ` + a + ` in builtins.hasContext (builtins.unsafeDiscardStringContext a)`:          `false`,
