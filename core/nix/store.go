@@ -255,7 +255,7 @@ func (ev *Evaluator) addPath(p, name string, filter Value, recursive bool, want 
 		h := ev.narHash(p, f, pos)
 		sp = makeStorePath("source", h, name)
 		if want != nil && hex.EncodeToString(want) != hex.EncodeToString(h) {
-			ev.throwf(pos, "hash mismatch in file '%s': specified sha256:%s, got sha256:%s", p, hashBase32(want), hashBase32(h))
+			ev.throwf(pos, "store path mismatch in (possibly filtered) path added from '%s'", p)
 		}
 	} else {
 		st, err := os.Stat(p)
@@ -268,7 +268,7 @@ func (ev *Evaluator) addPath(p, name string, filter Value, recursive bool, want 
 		data := ev.readFileLimited(p, pos)
 		h := sha256.Sum256([]byte(data))
 		if want != nil && hex.EncodeToString(want) != hex.EncodeToString(h[:]) {
-			ev.throwf(pos, "hash mismatch in file '%s': specified sha256:%s, got sha256:%s", p, hashBase32(want), hashBase32(h[:]))
+			ev.throwf(pos, "store path mismatch in (possibly filtered) path added from '%s'", p)
 		}
 		sp = makeFixedOutputPath(false, "sha256", h[:], name)
 	}
