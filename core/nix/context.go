@@ -20,7 +20,8 @@ func mkStrCtx(s string, ctx strCtx) *strVal {
 	if len(ctx) == 0 {
 		return &strVal{s: s}
 	}
-	return &strVal{s: s, ctx: &ctx}
+	c := ctx // a copy, so that ctx itself does not escape to the heap for every string
+	return &strVal{s: s, ctx: &c}
 }
 
 // context is the string's context (nil for most strings).
