@@ -20,6 +20,8 @@ import (
 // the entry's absolute path and its type as readFileType names it.
 type narFilter func(path, typ string) bool
 
+var narZeros [8]byte
+
 type narWriter struct {
 	w   io.Writer
 	buf [8]byte
@@ -34,8 +36,7 @@ func (n *narWriter) str(s string) {
 
 func (n *narWriter) pad(l int) {
 	if r := l % 8; r != 0 {
-		var zero [8]byte
-		n.w.Write(zero[:8-r])
+		n.w.Write(narZeros[:8-r])
 	}
 }
 
