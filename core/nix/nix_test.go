@@ -441,6 +441,8 @@ func TestRegexIsPOSIXOnBytes(t *testing.T) {
 		`builtins.match "[]a]" "]"`:                     `[ ]`,
 		`builtins.match "([a-z]+)-([0-9.]+)" "foo-1.2"`: `[ "foo" "1.2" ]`,
 		`builtins.match "[[:space:]]*(.*)" "  x"`:       `[ "x" ]`,
+		`builtins.match "[^?=-]" ">"`:                   `[ ]`, // a trailing '-' is literal in a negated bracket too
+		`builtins.split "[^[:alnum:]+._?=-]+" "a>b"`:    `[ "a" [ ] "b" ]`,
 	} {
 		expectPrinted(t, src, want)
 	}
