@@ -211,10 +211,10 @@ func (ev *Evaluator) toJSONCtx(b *strings.Builder, v Value, pos Pos, ctx *ctxBui
 			ctx.add(x.context())
 		}
 	case pathVal:
-		sp := ev.copyPathToStore(string(x), pos)
+		sp, spCtx := ev.pathAsString(string(x), pos)
 		jsonString(b, sp)
 		if ctx != nil {
-			ctx.add(strCtx{sp})
+			ctx.add(spCtx)
 		}
 	case *listVal:
 		b.WriteByte('[')

@@ -996,8 +996,7 @@ func (ev *Evaluator) coerceCtx(v Value, pos Pos, coerceMore, copyToStore bool) (
 		return x.s, x.context()
 	case pathVal:
 		if copyToStore {
-			sp := ev.copyPathToStore(string(x), pos)
-			return sp, strCtx{sp}
+			return ev.pathAsString(string(x), pos)
 		}
 		return string(x), nil
 	case *attrsVal:

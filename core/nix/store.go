@@ -114,6 +114,17 @@ func (ev *Evaluator) narHash(path string, filter narFilter, pos Pos) []byte {
 	return h.Sum(nil)
 }
 
+// pathAsString is a path value used as a string ("${./file}") and its
+// context: the store path Nix would copy it to, or, with HostPaths, the
+// path itself.
+func (ev *Evaluator) pathAsString(path string, pos Pos) (string, strCtx) {
+	if ev.opts.HostPaths {
+		return path, nil
+	}
+	sp := ev.copyPathToStore(path, pos)
+	return sp, strCtx{sp}
+}
+
 // copyPathToStore is the store path of a path value used as a string
 // ("${./file}"): the whole file or tree, named by its base name.
 func (ev *Evaluator) copyPathToStore(path string, pos Pos) string {
