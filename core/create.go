@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 // CreateOptions are create's flags.
@@ -44,7 +46,7 @@ type Builder interface {
 	// Build evaluates the container's configuration.nix and adds a generation to
 	// its profile, returning the generation number and any warnings. It changes
 	// nothing when it fails.
-	Build(ctx context.Context, p Paths, name string) (gen int, warnings []string, err error)
+	Build(ctx context.Context, p layout.Paths, name string) (gen int, warnings []string, err error)
 }
 
 // ConfigTemplate is configuration.nix as nixos-container writes it.
@@ -65,10 +67,10 @@ func ConfigTemplate(name, config, configFile string) string {
 // first generation. It fails without leaving anything behind.
 func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Created, error) {
 	if o.Config != "" && o.ConfigFile != "" {
-		return nil, Errorf(Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
+		return nil, fault.Errorf(fault.Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
 	}
 	if (o.HostAddress == "") != (o.LocalAddress == "") {
-		return nil, Errorf(Invalid, "With --host-address set, --local-address is required as well!")
+		return nil, fault.Errorf(fault.Invalid, "With --host-address set, --local-address is required as well!")
 	}
 	if err := ValidateName(name); err != nil {
 		return nil, err
@@ -88,7 +90,7 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	// names and addresses are chosen and claimed under this lock.
 	lock, err := fsx.LockFile(m.Paths.LockFile(), true)
 	if err != nil {
-		return nil, Errorf(Failed, "cannot take the create lock %s: %v", m.Paths.LockFile(), err)
+		return nil, fault.Errorf(fault.Failed, "cannot take the create lock %s: %v", m.Paths.LockFile(), err)
 	}
 	defer lock.Unlock()
 
@@ -99,13 +101,13 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		}
 	}
 	if m.Exists(name) {
-		return nil, Errorf(Exists, "container '%s' already exists", name)
+		return nil, fault.Errorf(fault.Exists, "container '%s' already exists", name)
 	}
 	if err := checkNewName(name); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, Errorf(Failed, "create of '%s' cancelled", name)
+		return nil, fault.Errorf(fault.Failed, "create of '%s' cancelled", name)
 	}
 	host, local := o.HostAddress, o.LocalAddress
 	if host == "" && !o.HostNetwork {
@@ -152,7 +154,7 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		return os.Chmod(dir, mode)
 	}
 	fail := func(err error) (*Created, error) {
-		return nil, Errorf(Failed, "cannot create container '%s': %v", name, err)
+		return nil, fault.Errorf(fault.Failed, "cannot create container '%s': %v", name, err)
 	}
 	made = append(made, m.Paths.ConfFile(name))
 	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
@@ -209,12 +211,12 @@ func addressKeys(host, local string) (hostKey, localKey string, err error) {
 			}
 		}
 		if err != nil || strings.Contains(a.val, "%") || p.Addr().Is4In6() {
-			return "", "", Errorf(Invalid, "invalid %s %q: expected an IPv4 or IPv6 address, e.g. 10.233.1.2, 10.233.1.2/24 or fc00::2", a.flag, a.val)
+			return "", "", fault.Errorf(fault.Invalid, "invalid %s %q: expected an IPv4 or IPv6 address, e.g. 10.233.1.2, 10.233.1.2/24 or fc00::2", a.flag, a.val)
 		}
 		v6[i] = p.Addr().Is6()
 	}
 	if v6[0] != v6[1] {
-		return "", "", Errorf(Invalid, "--host-address %s and --local-address %s must both be IPv4 or both IPv6", host, local)
+		return "", "", fault.Errorf(fault.Invalid, "--host-address %s and --local-address %s must both be IPv4 or both IPv6", host, local)
 	}
 	if v6[0] {
 		return conf.HostAddress6, conf.LocalAddress6, nil
@@ -225,11 +227,11 @@ func addressKeys(host, local string) (hostKey, localKey string, err error) {
 // wrapBuildError keeps the evaluator's message (it names file, line and
 // option) under nixos-container's headline.
 func wrapBuildError(err error) error {
-	kind := KindOf(err)
-	if kind == Failed {
-		kind = Invalid
+	kind := fault.KindOf(err)
+	if kind == fault.Failed {
+		kind = fault.Invalid
 	}
-	return &Error{Kind: kind, Msg: strings.TrimRight(err.Error(), "\n") + "\nfailed to build container configuration", Err: err}
+	return &fault.Error{Kind: kind, Msg: strings.TrimRight(err.Error(), "\n") + "\nfailed to build container configuration", Err: err}
 }
 
 // taken says whether create --ensure-unique-name must try another name.
@@ -271,7 +273,7 @@ func (m *Manager) allocateAddresses() (string, string, error) {
 			return h, l, nil
 		}
 	}
-	return "", "", Errorf(Failed, "out of IP addresses")
+	return "", "", fault.Errorf(fault.Failed, "out of IP addresses")
 }
 
 func boolDigit(b bool) string {
@@ -287,7 +289,7 @@ func absPath(p string) (string, error) {
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", Errorf(Failed, "cannot resolve %s: %v", p, err)
+		return "", fault.Errorf(fault.Failed, "cannot resolve %s: %v", p, err)
 	}
 	return wd + "/" + p, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // create's --host-address/--local-address: IPv4 goes to HOST_ADDRESS and
@@ -49,7 +50,7 @@ func TestCreateAddresses(t *testing.T) {
 		{"fe80::1%eth0", "fe80::2", "invalid --host-address"},
 	} {
 		_, err := m.Create(ctx, "bad", CreateOptions{HostAddress: bad.host, LocalAddress: bad.local})
-		if KindOf(err) != Invalid || !strings.Contains(err.Error(), bad.want) {
+		if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("create with %s/%s: %v, want invalid: %s", bad.host, bad.local, err, bad.want)
 		}
 		if m.Exists("bad") {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 )
 
@@ -132,10 +133,10 @@ func (m *Manager) writeFromModule(c FromContainer) (undo func(), err error) {
 	_, statErr := os.Stat(state)
 	path := m.FromModule(c.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, Errorf(Failed, "cannot create %s: %v", filepath.Dir(path), err)
+		return nil, fault.Errorf(fault.Failed, "cannot create %s: %v", filepath.Dir(path), err)
 	}
 	if err := fsx.WriteAtomic(path, []byte(c.Module), 0o644); err != nil {
-		return nil, Errorf(Failed, "cannot write %s: %v", path, err)
+		return nil, fault.Errorf(fault.Failed, "cannot write %s: %v", path, err)
 	}
 	return func() {
 		if errors.Is(statErr, os.ErrNotExist) {
@@ -191,7 +192,7 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 		return false, nil
 	}
 	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
-		return false, Errorf(Failed, "cannot write %s: %v", m.Paths.ConfFile(name), err)
+		return false, fault.Errorf(fault.Failed, "cannot write %s: %v", m.Paths.ConfFile(name), err)
 	}
 	return true, nil
 }

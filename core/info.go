@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // Info is everything a listing or `info` shows of one container.
@@ -74,7 +75,7 @@ func (m *Manager) Infos(ctx context.Context) ([]Info, error) {
 	for _, n := range names {
 		in, err := m.Info(ctx, n)
 		if err != nil {
-			if KindOf(err) == NotFound { // destroyed while we looked
+			if fault.KindOf(err) == fault.NotFound { // destroyed while we looked
 				continue
 			}
 			return nil, err

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,13 +19,13 @@ import (
 // the verbs, beside building (Builder, create.go).
 type Profiles interface {
 	// List returns the container's generations, oldest first.
-	List(p Paths, name string) ([]Generation, error)
+	List(p layout.Paths, name string) ([]Generation, error)
 	// SwitchTo makes generation gen (0: the one before the current) current.
-	SwitchTo(p Paths, name string, gen int) (Generation, error)
+	SwitchTo(p layout.Paths, name string, gen int) (Generation, error)
 	// GC removes store entries that no profile uses and returns them.
-	GC(p Paths) ([]string, error)
+	GC(p layout.Paths) ([]string, error)
 	// ShowConfig returns the evaluated value at an option path ("" = all).
-	ShowConfig(p Paths, name, path string) (any, error)
+	ShowConfig(p layout.Paths, name, path string) (any, error)
 }
 
 // Generation is one entry of a container's profile.
@@ -80,7 +82,7 @@ type Runtime interface {
 
 func (m *Manager) runtime() (Runtime, error) {
 	if m.Runtime == nil {
-		return nil, Errorf(Failed, "this nixcsh has no container runtime")
+		return nil, fault.Errorf(fault.Failed, "this nixcsh has no container runtime")
 	}
 	return m.Runtime, nil
 }
@@ -99,7 +101,7 @@ func (m *Manager) State(ctx context.Context, name string) (RunState, error) {
 // Status is "up" or "down", as nixos-container prints it.
 func (m *Manager) Status(ctx context.Context, name string) (string, error) {
 	st, err := m.State(ctx, name)
-	if KindOf(err) == NotFound {
+	if fault.KindOf(err) == fault.NotFound {
 		return "gone", err
 	}
 	if err != nil {
@@ -134,8 +136,8 @@ func (m *Manager) Start(ctx context.Context, name string, progress func(string))
 	}
 	if err := rt.Start(ctx, name, progress); err != nil {
 		// The host backends already head their errors with the headline.
-		if KindOf(err) == Failed && !strings.HasPrefix(err.Error(), "failed to start container '"+name+"'") {
-			return &Error{Kind: Failed, Msg: fmt.Sprintf("failed to start container '%s': %v", name, err), Err: err}
+		if fault.KindOf(err) == fault.Failed && !strings.HasPrefix(err.Error(), "failed to start container '"+name+"'") {
+			return &fault.Error{Kind: fault.Failed, Msg: fmt.Sprintf("failed to start container '%s': %v", name, err), Err: err}
 		}
 		return err
 	}
@@ -197,7 +199,7 @@ func (m *Manager) lockToHalt(ctx context.Context, rt Runtime, name string, kill 
 		return lock, fired, err
 	}
 	if err != nil {
-		return nil, false, Errorf(Failed, "cannot lock container '%s': %v", name, err)
+		return nil, false, fault.Errorf(fault.Failed, "cannot lock container '%s': %v", name, err)
 	}
 	return lock, false, nil
 }
@@ -273,7 +275,7 @@ func (m *Manager) mustRun(ctx context.Context, name string) (Runtime, error) {
 		return nil, err
 	}
 	if !st.Running {
-		return nil, Errorf(Failed, "container '%s' is not running; start it with: nixcsh start %s", name, name)
+		return nil, fault.Errorf(fault.Failed, "container '%s' is not running; start it with: nixcsh start %s", name, name)
 	}
 	return rt, nil
 }
@@ -319,10 +321,10 @@ func (m *Manager) Destroy(ctx context.Context, name string) error {
 		}
 	}
 	if len(errs) > 0 {
-		return Errorf(Failed, "cannot remove all of container '%s': %v; its settings are kept so that destroy can be run again", name, errors.Join(errs...))
+		return fault.Errorf(fault.Failed, "cannot remove all of container '%s': %v; its settings are kept so that destroy can be run again", name, errors.Join(errs...))
 	}
 	if err := os.Remove(m.Paths.ConfFile(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return Errorf(Failed, "cannot remove %s: %v", m.Paths.ConfFile(name), err)
+		return fault.Errorf(fault.Failed, "cannot remove %s: %v", m.Paths.ConfFile(name), err)
 	}
 	m.fire(ctx, PostDestroy, name, attrs)
 	return nil
@@ -349,7 +351,7 @@ type Updated struct {
 // configuration.nix, the profile and the running system as they were.
 func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Updated, error) {
 	if o.Config != nil && o.ConfigFile != "" {
-		return nil, Errorf(Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
+		return nil, fault.Errorf(fault.Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
 	}
 	if _, err := m.Conf(name); err != nil {
 		return nil, err
@@ -377,10 +379,10 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 	if o.Config != nil || o.ConfigFile != "" {
 		old, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, Errorf(Failed, "cannot read %s: %v", path, err)
+			return nil, fault.Errorf(fault.Failed, "cannot read %s: %v", path, err)
 		}
 		if err := fsx.WriteAtomic(path, []byte(ConfigTemplate(name, deref(o.Config), o.ConfigFile)), 0o644); err != nil {
-			return nil, Errorf(Failed, "cannot write %s: %v", path, err)
+			return nil, fault.Errorf(fault.Failed, "cannot write %s: %v", path, err)
 		}
 		restore = func() {
 			if old != nil {
@@ -418,7 +420,7 @@ func (m *Manager) switchRunning(ctx context.Context, name string, u *Updated, do
 			fmt.Fprintln(m.Stderr, "reloading container...")
 			rep, err := m.Runtime.Switch(ctx, name)
 			if err != nil {
-				return nil, Errorf(Failed, "container '%s' %s generation %d but could not switch to it: %v", name, done, u.Generation, err)
+				return nil, fault.Errorf(fault.Failed, "container '%s' %s generation %d but could not switch to it: %v", name, done, u.Generation, err)
 			}
 			u.Reloaded, u.Switch = true, &rep
 		}
@@ -436,7 +438,7 @@ func deref(s *string) string {
 
 func (m *Manager) profiles() (Profiles, error) {
 	if m.Profiles == nil {
-		return nil, Errorf(Failed, "this nixcsh has no system builder")
+		return nil, fault.Errorf(fault.Failed, "this nixcsh has no system builder")
 	}
 	return m.Profiles, nil
 }

@@ -1,3 +1,6 @@
+// Package core is nixcsh's engine: containers, their state on disk and their
+// lifecycle. It knows nothing of terminals, Lua or go-plugin; those front ends
+// call the Manager and read its typed errors (package fault).
 package core
 
 import (
@@ -12,7 +15,9 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +25,7 @@ import (
 // cheap to make; each front end (CLI, REPL, a Lua state) makes its own with
 // its own Stderr, so concurrent verbs never share an output stream.
 type Manager struct {
-	Paths    Paths
+	Paths    layout.Paths
 	Hooks    Hooks     // plugins and Lua hooks; nil means none
 	Stderr   io.Writer // progress and warnings ("host IP is ...", "reloading container...")
 	Builder  Builder   // builds generations (core/system); nil: create only writes files
@@ -33,7 +38,7 @@ func NewManager(root string, stderr io.Writer) *Manager {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	return &Manager{Paths: Paths{Root: root}, Stderr: stderr}
+	return &Manager{Paths: layout.Paths{Root: root}, Stderr: stderr}
 }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
@@ -53,10 +58,10 @@ var podmanFiles = map[string]bool{
 // ValidateName checks a container name as nixos-container does.
 func ValidateName(name string) error {
 	if name == "" {
-		return Errorf(Invalid, "no container name specified")
+		return fault.Errorf(fault.Invalid, "no container name specified")
 	}
 	if !validName.MatchString(name) {
-		return Errorf(Invalid, "invalid container name")
+		return fault.Errorf(fault.Invalid, "invalid container name")
 	}
 	return nil
 }
@@ -67,10 +72,10 @@ func checkNewName(name string) error {
 		return err
 	}
 	if len(name) > MaxNameLen {
-		return Errorf(Invalid, "container name '%s' is too long", name)
+		return fault.Errorf(fault.Invalid, "container name '%s' is too long", name)
 	}
 	if podmanFiles[name] {
-		return Errorf(Invalid, "container name '%s' is reserved: /etc/containers/%s.conf is podman's; choose another name", name, name)
+		return fault.Errorf(fault.Invalid, "container name '%s' is reserved: /etc/containers/%s.conf is podman's; choose another name", name, name)
 	}
 	return nil
 }
@@ -88,10 +93,10 @@ func (m *Manager) Conf(name string) (*conf.File, error) {
 	}
 	f, err := conf.Read(m.Paths.ConfFile(name))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, Errorf(NotFound, "container '%s' does not exist", name)
+		return nil, fault.Errorf(fault.NotFound, "container '%s' does not exist", name)
 	}
 	if err != nil {
-		return nil, Errorf(Failed, "cannot read the settings of container '%s': %v", name, err)
+		return nil, fault.Errorf(fault.Failed, "cannot read the settings of container '%s': %v", name, err)
 	}
 	return f, nil
 }
@@ -103,7 +108,7 @@ func (m *Manager) List(ctx context.Context) ([]string, error) {
 		return []string{}, nil
 	}
 	if err != nil {
-		return nil, Errorf(Failed, "cannot list containers: %v", err)
+		return nil, fault.Errorf(fault.Failed, "cannot list containers: %v", err)
 	}
 	names := []string{}
 	for _, e := range entries {
@@ -129,7 +134,7 @@ func (m *Manager) ShowIP(ctx context.Context, name string) (string, error) {
 			return a, nil
 		}
 	}
-	return "", Errorf(Failed, "cannot get IP address")
+	return "", fault.Errorf(fault.Failed, "cannot get IP address")
 }
 
 // ShowHostKey returns the container's public ssh host key (ed25519, else
@@ -144,7 +149,7 @@ func (m *Manager) ShowHostKey(ctx context.Context, name string) (string, error) 
 			return strings.TrimRight(string(data), "\n"), nil
 		}
 	}
-	return "", Errorf(NotFound, "container '%s' has no ssh host key yet: enable services.openssh and start it once", name)
+	return "", fault.Errorf(fault.NotFound, "container '%s' has no ssh host key yet: enable services.openssh and start it once", name)
 }
 
 // lockContainer serialises the verbs of one container across processes.
@@ -163,11 +168,11 @@ func (m *Manager) lockContainer(ctx context.Context, name string) (*fsx.Lock, er
 			err = werr
 		case <-ctx.Done():
 			go func() { <-done; l.Unlock() }()
-			return nil, Errorf(Busy, "container '%s' is busy with another command; try again when it has finished", name)
+			return nil, fault.Errorf(fault.Busy, "container '%s' is busy with another command; try again when it has finished", name)
 		}
 	}
 	if err != nil {
-		return nil, Errorf(Failed, "cannot lock container '%s': %v", name, err)
+		return nil, fault.Errorf(fault.Failed, "cannot lock container '%s': %v", name, err)
 	}
 	return l, nil
 }
@@ -182,8 +187,8 @@ func (m *Manager) fire(ctx context.Context, event, name string, attrs map[string
 		return nil
 	}
 	if IsPre(event) {
-		if KindOf(err) != Vetoed {
-			err = &Error{Kind: Vetoed, Msg: err.Error(), Err: err}
+		if fault.KindOf(err) != fault.Vetoed {
+			err = &fault.Error{Kind: fault.Vetoed, Msg: err.Error(), Err: err}
 		}
 		return err
 	}

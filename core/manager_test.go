@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 func newTestManager(t *testing.T) (*Manager, *bytes.Buffer) {
@@ -63,7 +65,7 @@ func TestCreateWritesConfAndConfigurationNix(t *testing.T) {
 	if err != nil || ip != c.LocalAddress {
 		t.Errorf("ShowIP = %q, %v", ip, err)
 	}
-	if _, err := m.Create(ctx, "foo", CreateOptions{}); err == nil || err.Error() != "container 'foo' already exists" || KindOf(err) != Exists {
+	if _, err := m.Create(ctx, "foo", CreateOptions{}); err == nil || err.Error() != "container 'foo' already exists" || fault.KindOf(err) != fault.Exists {
 		t.Errorf("second create: %v", err)
 	}
 }
@@ -210,7 +212,7 @@ func TestDestroyAndMissingContainers(t *testing.T) {
 	if err := m.Destroy(ctx, "nope"); err != nil {
 		t.Errorf("destroy of a missing container: %v", err)
 	}
-	if _, err := m.ShowIP(ctx, "nope"); err == nil || err.Error() != "container 'nope' does not exist" || KindOf(err) != NotFound {
+	if _, err := m.ShowIP(ctx, "nope"); err == nil || err.Error() != "container 'nope' does not exist" || fault.KindOf(err) != fault.NotFound {
 		t.Errorf("show-ip of a missing container: %v", err)
 	}
 	if s, err := m.Status(ctx, "nope"); s != "gone" || err == nil {
@@ -299,19 +301,5 @@ func setImmutable(t *testing.T, path string) {
 	}
 	if err := unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags|0x10)); err != nil {
 		t.Skipf("cannot set the immutable flag here: %v", err)
-	}
-}
-
-func TestErrorKindsAndExitCodes(t *testing.T) {
-	err := Errorf(NotFound, "container '%s' does not exist", "x")
-	if KindOf(err) != NotFound || ExitCode(err) != 1 || err.Error() != "container 'x' does not exist" {
-		t.Errorf("Errorf: %v kind %v", err, KindOf(err))
-	}
-	if ExitCode(ExitStatus(7)) != 7 || ExitCode(nil) != 0 || KindOf(errors.New("x")) != Failed {
-		t.Error("exit codes")
-	}
-	cause := os.ErrPermission
-	if w := Errorf(Failed, "cannot: %w", cause); !errors.Is(w, os.ErrPermission) {
-		t.Error("%w cause lost")
 	}
 }

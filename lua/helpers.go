@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -87,7 +88,7 @@ func (s *Session) luaWaitPort(L *glua.LState) int {
 				up = func(ctx context.Context) error {
 					st, err := m.Status(ctx, name)
 					if err == nil && st != "up" {
-						err = core.Errorf(core.Failed, "container '%s' is not running", name)
+						err = fault.Errorf(fault.Failed, "container '%s' is not running", name)
 					}
 					return err
 				}
@@ -128,12 +129,12 @@ func waitPort(ctx context.Context, host string, port int, timeout time.Duration,
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if core.KindOf(err) == core.NotFound { // destroyed meanwhile
+		if fault.KindOf(err) == fault.NotFound { // destroyed meanwhile
 			return err
 		}
 		last = err
 		if time.Now().After(deadline) {
-			return core.Errorf(core.Failed, "port %d of %s did not answer within %v: %v", port, what, timeout, last)
+			return fault.Errorf(fault.Failed, "port %d of %s did not answer within %v: %v", port, what, timeout, last)
 		}
 		t := time.NewTimer(min(200*time.Millisecond, max(time.Until(deadline), 0)))
 		select {

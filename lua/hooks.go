@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -49,13 +50,13 @@ func (h *luaHooks) Fire(ctx context.Context, ev core.Event) error {
 	case <-h.s.quit:
 		return nil
 	case <-ctx.Done():
-		return &core.Error{Kind: core.Failed, Msg: "interrupted", Err: ctx.Err()}
+		return &fault.Error{Kind: fault.Failed, Msg: "interrupted", Err: ctx.Err()}
 	}
 	select {
 	case err := <-r.reply:
 		return err
 	case <-ctx.Done():
-		return &core.Error{Kind: core.Failed, Msg: "interrupted", Err: ctx.Err()}
+		return &fault.Error{Kind: fault.Failed, Msg: "interrupted", Err: ctx.Err()}
 	}
 }
 
@@ -88,7 +89,7 @@ func (s *Session) serveHook(L *glua.LState, r *hookReq) {
 			L.SetTop(top)
 			msg := resumeErrorText(err)
 			if pre {
-				r.reply <- core.Errorf(core.Vetoed, "lua hook: %s", msg)
+				r.reply <- fault.Errorf(fault.Vetoed, "lua hook: %s", msg)
 				return
 			}
 			warnings = append(warnings, msg)
@@ -105,7 +106,7 @@ func (s *Session) serveHook(L *glua.LState, r *hookReq) {
 			why = reason.String()
 		}
 		if pre {
-			r.reply <- core.Errorf(core.Vetoed, "lua hook: %s", why)
+			r.reply <- fault.Errorf(fault.Vetoed, "lua hook: %s", why)
 			return
 		}
 		warnings = append(warnings, why)
@@ -115,7 +116,7 @@ func (s *Session) serveHook(L *glua.LState, r *hookReq) {
 		for _, w := range warnings[1:] {
 			msg += "; " + w
 		}
-		r.reply <- core.Errorf(core.Failed, "%s", msg)
+		r.reply <- fault.Errorf(fault.Failed, "%s", msg)
 		return
 	}
 	r.reply <- nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -418,8 +419,8 @@ func TestHooksFromOutsideLua(t *testing.T) {
 		t.Errorf("post-create hook error not reported as a warning: %q", warn.String())
 	}
 	_, err := m.Create(context.Background(), "nope", core.CreateOptions{})
-	if core.KindOf(err) != core.Vetoed || err.Error() != "lua hook: not that one" {
-		t.Fatalf("veto: got %v (kind %v)", err, core.KindOf(err))
+	if fault.KindOf(err) != fault.Vetoed || err.Error() != "lua hook: not that one" {
+		t.Fatalf("veto: got %v (kind %v)", err, fault.KindOf(err))
 	}
 	if m.Exists("nope") {
 		t.Error("vetoed create made the container")

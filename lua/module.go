@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -290,7 +291,7 @@ func luaFlagNames(v *verbs.Verb) string {
 // and output, true for a verb that returns nothing, the result's JSON form
 // otherwise, and nil, message for a failure.
 func verbResult(L *glua.LState, v *verbs.Verb, inv *verbs.Invocation, res any, err error, stdout, stderr string) []glua.LValue {
-	var st core.ExitStatus
+	var st fault.ExitStatus
 	bare := errors.As(err, &st) && errors.Unwrap(err) == nil
 	if v.Rest != nil && (err == nil || bare) {
 		t := L.CreateTable(0, 3)

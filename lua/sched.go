@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/nixcsh/nixcsh/core"
 	glua "github.com/yuin/gopher-lua"
+
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // goCall is slow Go work that a Lua function asked for: run happens on a
@@ -84,7 +85,7 @@ func (s *Session) await(L *glua.LState, work func(context.Context) (any, error))
 func safeRun(ctx context.Context, work func(context.Context) (any, error)) (o outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			o = outcome{err: core.Errorf(core.Failed, "internal error: %v", r)}
+			o = outcome{err: fault.Errorf(fault.Failed, "internal error: %v", r)}
 		}
 	}()
 	v, err := work(ctx)

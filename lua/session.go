@@ -27,6 +27,7 @@ import (
 	"sync"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -138,7 +139,7 @@ func (s *Session) onActor(job func()) error {
 	select {
 	case s.work <- func() { defer close(done); job() }:
 	case <-s.quit:
-		return core.Errorf(core.Failed, "the Lua session is closed")
+		return fault.Errorf(fault.Failed, "the Lua session is closed")
 	}
 	<-done
 	return nil
@@ -192,7 +193,7 @@ func (s *Session) RunFile(ctx context.Context, path string, args []string) error
 		fn, lerr := s.state.LoadFile(path)
 		if lerr != nil {
 			if errors.Is(lerr, os.ErrNotExist) || strings.Contains(lerr.Error(), "no such file") {
-				err = core.Errorf(core.NotFound, "cannot run %s: no such file", path)
+				err = fault.Errorf(fault.NotFound, "cannot run %s: no such file", path)
 				return
 			}
 			err = syntaxError(lerr)
@@ -236,25 +237,25 @@ type exitRequest struct{ code int }
 // scriptError turns what a Lua run raised into the error users see.
 func (s *Session) scriptError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return &core.Error{Kind: core.Failed, Msg: "interrupted", Err: ctx.Err()}
+		return &fault.Error{Kind: fault.Failed, Msg: "interrupted", Err: ctx.Err()}
 	}
 	var api *glua.ApiError
 	if !errors.As(err, &api) {
-		return core.Errorf(core.Failed, "%v", err)
+		return fault.Errorf(fault.Failed, "%v", err)
 	}
 	if ud, ok := api.Object.(*glua.LUserData); ok {
 		if ex, ok := ud.Value.(exitRequest); ok {
 			if ex.code == 0 {
 				return nil
 			}
-			return core.ExitStatus(ex.code)
+			return fault.ExitStatus(ex.code)
 		}
 	}
 	if api.Type == glua.ApiErrorSyntax {
 		return syntaxError(err)
 	}
 	msg := errorText(api.Object)
-	return &core.Error{Kind: core.Failed, Msg: msg, Err: err}
+	return &fault.Error{Kind: fault.Failed, Msg: msg, Err: err}
 }
 
 // errorText is the message of a raised Lua value.
@@ -277,7 +278,7 @@ func syntaxError(err error) error {
 		msg = api.Object.String()
 	}
 	msg = strings.Join(strings.Fields(msg), " ")
-	return &core.Error{Kind: core.Invalid, Msg: msg, Err: err}
+	return &fault.Error{Kind: fault.Invalid, Msg: msg, Err: err}
 }
 
 // Incomplete reports whether code is an unfinished chunk (an open function,
@@ -316,7 +317,7 @@ func (s *Session) manager() (*core.Manager, error) {
 		return s.mgr, nil
 	}
 	if s.opts.NewManager == nil {
-		return nil, core.Errorf(core.Failed, "this Lua session has no nixcsh manager")
+		return nil, fault.Errorf(fault.Failed, "this Lua session has no nixcsh manager")
 	}
 	m, err := s.opts.NewManager(s.stderr)
 	if err != nil {
@@ -368,9 +369,9 @@ func RunScript(ctx context.Context, path string, args []string, opts Options) in
 	if err == nil {
 		return 0
 	}
-	var st core.ExitStatus
+	var st fault.ExitStatus
 	if !errors.As(err, &st) {
 		fmt.Fprintln(s.stderr, strings.TrimRight(err.Error(), "\n"))
 	}
-	return core.ExitCode(err)
+	return fault.ExitCode(err)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/system"
 )
 
@@ -131,7 +132,7 @@ func TestWebAndDBWithoutRuntime(t *testing.T) {
 // the workflows' configurations must evaluate with nixcsh's own options.
 type systemBuilder struct{}
 
-func (systemBuilder) Build(ctx context.Context, p core.Paths, name string) (int, []string, error) {
+func (systemBuilder) Build(ctx context.Context, p layout.Paths, name string) (int, []string, error) {
 	sp, warnings, err := system.Build(ctx, p, name)
 	if err != nil {
 		return 0, nil, err

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/plugins/proto"
 )
 
@@ -189,9 +190,9 @@ func (h *Host) logger(open bool) hclog.Logger {
 
 // Fire delivers ev to every plugin that subscribes to it, in discovery
 // order, starting plugins on their first event. For a pre-event the first
-// veto stops the delivery and comes back as a core.Vetoed error "plugin
+// veto stops the delivery and comes back as a fault.Vetoed error "plugin
 // NAME: MESSAGE"; a plugin that fails (crash, hang, its own error) stops it
-// too, as a core.Failed error naming the plugin, so the verb does nothing
+// too, as a fault.Failed error naming the plugin, so the verb does nothing
 // rather than half of it. For a post-event every subscriber gets the event
 // and their failures come back together, to be shown as a warning.
 func (h *Host) Fire(ctx context.Context, ev core.Event) error {
@@ -202,7 +203,7 @@ func (h *Host) Fire(ctx context.Context, ev core.Event) error {
 	plugins, closed := h.plugins, h.closed
 	h.mu.Unlock()
 	if closed {
-		return core.Errorf(core.Failed, "plugins: cannot deliver %s for %s: %v", ev.Name, ev.Container, errClosed)
+		return fault.Errorf(fault.Failed, "plugins: cannot deliver %s for %s: %v", ev.Name, ev.Container, errClosed)
 	}
 	var errs []error
 	for _, p := range plugins {
@@ -219,7 +220,7 @@ func (h *Host) Fire(ctx context.Context, ev core.Event) error {
 	case 1:
 		return errs[0]
 	}
-	return core.Errorf(core.Failed, "%w", errors.Join(errs...))
+	return fault.Errorf(fault.Failed, "%w", errors.Join(errs...))
 }
 
 // deliver sends ev to p if p subscribes to it.
@@ -233,7 +234,7 @@ func (h *Host) deliver(ctx context.Context, p *plugin, ev core.Event) error {
 	resp, err := proc.rpc.HandleEvent(callCtx, &proto.EventRequest{Event: ev.Name, Container: ev.Container, Attrs: ev.Attrs})
 	if err != nil {
 		if ctx.Err() != nil { // the verb was cancelled; not the plugin's fault
-			return core.Errorf(core.Failed, "plugin %s: %s of %s interrupted: %w", p.name, ev.Name, ev.Container, ctx.Err())
+			return fault.Errorf(fault.Failed, "plugin %s: %s of %s interrupted: %w", p.name, ev.Name, ev.Container, ctx.Err())
 		}
 		return h.fail(p, proc, ev.Name, timedOut(callCtx, err), err)
 	}
@@ -243,7 +244,7 @@ func (h *Host) deliver(ctx context.Context, p *plugin, ev core.Event) error {
 	}
 	if resp.GetError() != "" {
 		log.Error("event failed", "event", ev.Name, "container", ev.Container, "error", resp.GetError())
-		return core.Errorf(core.Failed, "plugin %s: %s of %s failed: %s", p.name, ev.Name, ev.Container, resp.GetError())
+		return fault.Errorf(fault.Failed, "plugin %s: %s of %s failed: %s", p.name, ev.Name, ev.Container, resp.GetError())
 	}
 	if resp.GetVeto() {
 		msg := resp.GetMessage()
@@ -252,7 +253,7 @@ func (h *Host) deliver(ctx context.Context, p *plugin, ev core.Event) error {
 		}
 		if core.IsPre(ev.Name) {
 			log.Info("veto", "event", ev.Name, "container", ev.Container, "message", msg)
-			return core.Errorf(core.Vetoed, "plugin %s: %s", p.name, msg)
+			return fault.Errorf(fault.Vetoed, "plugin %s: %s", p.name, msg)
 		}
 		log.Warn("veto of a post-event ignored", "event", ev.Name, "container", ev.Container, "message", msg)
 	}
@@ -308,7 +309,7 @@ func (h *Host) identify(ctx context.Context, p *plugin, reason string) (*process
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return nil, nil, core.Errorf(core.Failed, "plugins: cannot start plugin %s: %v", p.name, errClosed)
+		return nil, nil, fault.Errorf(fault.Failed, "plugins: cannot start plugin %s: %v", p.name, errClosed)
 	}
 	if h.spawner == nil {
 		h.spawner = newSpawner()
@@ -381,7 +382,7 @@ func (h *Host) Describe(ctx context.Context) []Info {
 func (h *Host) failStarting(ctx context.Context, p *plugin, proc *process, call string, timedOut bool, err error) error {
 	if ctx.Err() != nil {
 		proc.kill()
-		return core.Errorf(core.Failed, "plugin %s: start interrupted: %w", p.name, ctx.Err())
+		return fault.Errorf(fault.Failed, "plugin %s: start interrupted: %w", p.name, ctx.Err())
 	}
 	return h.failLocked(p, proc, call, timedOut, err)
 }
@@ -419,7 +420,7 @@ func (h *Host) fail(p *plugin, proc *process, event string, timedOut bool, err e
 		if why == "" {
 			why = "stopped during " + event
 		}
-		return core.Errorf(core.Failed, "plugin %s: %s", p.name, why)
+		return fault.Errorf(fault.Failed, "plugin %s: %s", p.name, why)
 	}
 	p.proc = nil
 	return h.failLocked(p, proc, event, timedOut, err)
@@ -456,7 +457,7 @@ func (h *Host) disable(p *plugin, proc *process, why string) error {
 		msg += "; its stderr is empty"
 	}
 	h.logger(true).Named(p.name).Error("disabled", "path", p.path, "why", why)
-	return core.Errorf(core.Failed, "%s", msg)
+	return fault.Errorf(fault.Failed, "%s", msg)
 }
 
 // startProblem words a failure to start a plugin process.
@@ -515,7 +516,7 @@ func (h *Host) Reload() error {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return core.Errorf(core.Failed, "plugins: cannot reload: %v", errClosed)
+		return fault.Errorf(fault.Failed, "plugins: cannot reload: %v", errClosed)
 	}
 	old := h.plugins
 	h.mu.Unlock()

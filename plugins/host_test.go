@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // auditRecord mirrors a line of the audit example's log.
@@ -128,8 +129,8 @@ func TestGuardVetoes(t *testing.T) {
 		if err == nil {
 			t.Fatalf("no veto, want one about %s", about)
 		}
-		if core.KindOf(err) != core.Vetoed || !strings.HasPrefix(err.Error(), "plugin guard: ") || !strings.Contains(err.Error(), about) {
-			t.Fatalf("error %q (kind %v), want a veto \"plugin guard: ...%s...\"", err, core.KindOf(err), about)
+		if fault.KindOf(err) != fault.Vetoed || !strings.HasPrefix(err.Error(), "plugin guard: ") || !strings.Contains(err.Error(), about) {
+			t.Fatalf("error %q (kind %v), want a veto \"plugin guard: ...%s...\"", err, fault.KindOf(err), about)
 		}
 	}
 
@@ -201,8 +202,8 @@ func TestMisbehavingPlugins(t *testing.T) {
 				t.Fatal("no error from a broken plugin")
 			}
 			t.Logf("the user reads:\n%s", err)
-			if core.KindOf(err) != core.Failed {
-				t.Errorf("kind %v, want failed", core.KindOf(err))
+			if fault.KindOf(err) != fault.Failed {
+				t.Errorf("kind %v, want failed", fault.KindOf(err))
 			}
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
@@ -259,16 +260,16 @@ func TestPostEventFailuresAreCollected(t *testing.T) {
 func TestVetoAndPluginError(t *testing.T) {
 	h := newHost(t, Config{Dirs: []string{pluginDir(t, "ok")}})
 	err := fire(h, core.PreStart, "web", map[string]string{"VETO": "not today"})
-	if core.KindOf(err) != core.Vetoed || err.Error() != "plugin ok: not today" {
-		t.Fatalf("error %v (kind %v), want veto \"plugin ok: not today\"", err, core.KindOf(err))
+	if fault.KindOf(err) != fault.Vetoed || err.Error() != "plugin ok: not today" {
+		t.Fatalf("error %v (kind %v), want veto \"plugin ok: not today\"", err, fault.KindOf(err))
 	}
 	// A veto on a post-event means nothing: the verb is done.
 	if err := fire(h, core.PostStart, "web", map[string]string{"VETO": "too late"}); err != nil {
 		t.Fatalf("post-event veto became %v", err)
 	}
 	err = fire(h, core.PreStop, "web", map[string]string{"FAIL": "lost my notes"})
-	if core.KindOf(err) != core.Failed || err.Error() != "plugin ok: pre-stop of web failed: lost my notes" {
-		t.Fatalf("error %v (kind %v)", err, core.KindOf(err))
+	if fault.KindOf(err) != fault.Failed || err.Error() != "plugin ok: pre-stop of web failed: lost my notes" {
+		t.Fatalf("error %v (kind %v)", err, fault.KindOf(err))
 	}
 	// A plugin's own error is not a crash: it stays up.
 	if st := stateOf(h, "ok"); st != "running" {

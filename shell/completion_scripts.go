@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 )
 
@@ -41,9 +42,9 @@ func CompletionScript(shell string) (string, error) {
 	case "fish":
 		return fishScript(), nil
 	case "":
-		return "", core.Errorf(core.Invalid, "completion needs a shell: nixcsh completion bash|zsh|fish")
+		return "", fault.Errorf(fault.Invalid, "completion needs a shell: nixcsh completion bash|zsh|fish")
 	}
-	return "", core.Errorf(core.Invalid, "no completion script for %q: nixcsh completion bash|zsh|fish", shell)
+	return "", fault.Errorf(fault.Invalid, "no completion script for %q: nixcsh completion bash|zsh|fish", shell)
 }
 
 // scriptSpec is what every script needs to know, from the table.

@@ -7,8 +7,8 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/engine"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // Main is the whole program: cmd/nixcsh calls os.Exit(Main(...)).
@@ -50,7 +50,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	if len(words) == 0 {
 		if prog == "nixos-container" {
-			return env.fail(core.Errorf(core.Invalid, "no action specified"))
+			return env.fail(fault.Errorf(fault.Invalid, "no action specified"))
 		}
 		io.WriteString(stderr, Usage(prog))
 		return 1

@@ -7,7 +7,7 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 )
 
@@ -47,7 +47,7 @@ func (e *Env) shellMode(globals map[string]string, rest []string) (code int, ran
 	ctx := context.Background()
 	if len(rest) > 0 { // -c
 		if len(rest) != 2 {
-			return e.fail(core.Errorf(core.Invalid, "-c takes one argument, the lines to run: nixcsh -c 'list; status foo'")), true
+			return e.fail(fault.Errorf(fault.Invalid, "-c takes one argument, the lines to run: nixcsh -c 'list; status foo'")), true
 		}
 		// As in sh -c, Ctrl-C cancels the command and ends the run.
 		ctx, stop := signalContext(ctx)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 )
 
@@ -54,7 +55,7 @@ func Parse(words []string) (*Command, error) {
 				cmd.Inv = verbs.Invocation{Raw: words[i+1:], Flags: map[string]string{}}
 				for name, value := range flags {
 					if v.FindFlag(name) == nil {
-						return nil, core.Errorf(core.Invalid, "option --%s does not apply to '%s'", name, v.Name)
+						return nil, fault.Errorf(fault.Invalid, "option --%s does not apply to '%s'", name, v.Name)
 					}
 					cmd.Globals[name] = value
 				}
@@ -67,16 +68,16 @@ func Parse(words []string) (*Command, error) {
 		name, value, hasValue := strings.Cut(opt, "=")
 		takes, ok := known[name]
 		if !ok {
-			return nil, core.Errorf(core.Invalid, "Unknown option: %s", name)
+			return nil, fault.Errorf(fault.Invalid, "Unknown option: %s", name)
 		}
 		if takes && !hasValue {
 			if i+1 >= len(words) {
-				return nil, core.Errorf(core.Invalid, "Option %s requires an argument", name)
+				return nil, fault.Errorf(fault.Invalid, "Option %s requires an argument", name)
 			}
 			i++
 			value = words[i]
 		} else if !takes && hasValue {
-			return nil, core.Errorf(core.Invalid, "Option %s does not take an argument", name)
+			return nil, fault.Errorf(fault.Invalid, "Option %s does not take an argument", name)
 		} else if !takes {
 			value = "1"
 		}
@@ -86,7 +87,7 @@ func Parse(words []string) (*Command, error) {
 	_, host := flags["host-address"]
 	_, local := flags["local-address"]
 	if host != local {
-		return nil, core.Errorf(core.Invalid, "With --host-address set, --local-address is required as well!")
+		return nil, fault.Errorf(fault.Invalid, "With --host-address set, --local-address is required as well!")
 	}
 	for _, g := range verbs.GlobalFlags {
 		if v, ok := flags[g.Name]; ok {
@@ -102,16 +103,16 @@ func Parse(words []string) (*Command, error) {
 		return cmd, nil
 	}
 	if len(positional) == 0 {
-		return nil, core.Errorf(core.Invalid, "no action specified")
+		return nil, fault.Errorf(fault.Invalid, "no action specified")
 	}
 	_, cfg := flags["config"]
 	_, cfgFile := flags["config-file"]
 	if cfg && cfgFile {
-		return nil, core.Errorf(core.Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
+		return nil, fault.Errorf(fault.Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
 	}
 	v := verbs.Lookup(positional[0])
 	if v == nil {
-		return nil, core.Errorf(core.Invalid, "unknown action '%s'; 'nixcsh --help' lists the actions", positional[0])
+		return nil, fault.Errorf(fault.Invalid, "unknown action '%s'; 'nixcsh --help' lists the actions", positional[0])
 	}
 	cmd.Verb = v
 	args := positional[1:]
@@ -122,7 +123,7 @@ func Parse(words []string) (*Command, error) {
 	}
 	if needsName || (len(v.Args) > 0 && len(args) > 0) {
 		if len(args) == 0 {
-			return nil, core.Errorf(core.Invalid, "no container name specified")
+			return nil, fault.Errorf(fault.Invalid, "no container name specified")
 		}
 		if v.Args[0].Kind == verbs.Container || v.Args[0].Kind == verbs.NewName {
 			if err := core.ValidateName(args[0]); err != nil {
@@ -132,19 +133,19 @@ func Parse(words []string) (*Command, error) {
 	}
 	for name := range flags {
 		if v.FindFlag(name) == nil {
-			return nil, core.Errorf(core.Invalid, "option --%s does not apply to '%s'; see: nixcsh help %s", name, v.Name, v.Name)
+			return nil, fault.Errorf(fault.Invalid, "option --%s does not apply to '%s'; see: nixcsh help %s", name, v.Name, v.Name)
 		}
 	}
 	// Words beyond the declared arguments: the command of run (as
 	// nixos-container passes them on), an error elsewhere.
 	if len(args) > len(v.Args) {
 		if v.Rest == nil {
-			return nil, core.Errorf(core.Invalid, "too many arguments for '%s': %s; usage: %s", v.Name, strings.Join(args[len(v.Args):], " "), v.Usage())
+			return nil, fault.Errorf(fault.Invalid, "too many arguments for '%s': %s; usage: %s", v.Name, strings.Join(args[len(v.Args):], " "), v.Usage())
 		}
 		rest = append(append([]string{}, args[len(v.Args):]...), rest...)
 		args = args[:len(v.Args)]
 	} else if rest != nil && v.Rest == nil {
-		return nil, core.Errorf(core.Invalid, "'%s' takes no arguments after --", v.Name)
+		return nil, fault.Errorf(fault.Invalid, "'%s' takes no arguments after --", v.Name)
 	}
 	cmd.Inv = verbs.Invocation{Args: args, Flags: flags, Rest: rest}
 	return cmd, nil

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 	"github.com/nixcsh/nixcsh/lua"
 )
@@ -139,7 +140,7 @@ func (r *REPL) Run(ctx context.Context) int {
 			return r.status
 		}
 		if err != nil { // the input itself failed (a terminal gone)
-			r.env.fail(core.Errorf(core.Failed, "cannot read input: %v", err))
+			r.env.fail(fault.Errorf(fault.Failed, "cannot read input: %v", err))
 			return 1
 		}
 		if exit, code := r.runEntry(ctx, text); exit {
@@ -217,7 +218,7 @@ func (r *REPL) runStmt(ctx context.Context, s stmt) (exit bool, code int) {
 	if s.isLua {
 		r.status = r.runLua(ctx, func(ctx context.Context, l LuaRunner) error {
 			if strings.TrimSpace(s.lua) == "" {
-				return core.Errorf(core.Invalid, "lua needs code to run, e.g.: lua print(#nixcsh.list())")
+				return fault.Errorf(fault.Invalid, "lua needs code to run, e.g.: lua print(#nixcsh.list())")
 			}
 			return l.Exec(ctx, s.lua, "lua")
 		})
@@ -227,13 +228,13 @@ func (r *REPL) runStmt(ctx context.Context, s stmt) (exit bool, code int) {
 	switch s.words[0] {
 	case "exit", "quit":
 		if len(args) > 1 {
-			r.status = r.env.fail(core.Errorf(core.Invalid, "%s takes at most one argument, the exit status", s.words[0]))
+			r.status = r.env.fail(fault.Errorf(fault.Invalid, "%s takes at most one argument, the exit status", s.words[0]))
 			return false, 0
 		}
 		if len(args) == 1 {
 			n, err := strconv.Atoi(args[0])
 			if err != nil || n < 0 || n > 255 {
-				r.status = r.env.fail(core.Errorf(core.Invalid, "%s: the exit status is a number from 0 to 255, not %q", s.words[0], args[0]))
+				r.status = r.env.fail(fault.Errorf(fault.Invalid, "%s: the exit status is a number from 0 to 255, not %q", s.words[0], args[0]))
 				return false, 0
 			}
 			return true, n
@@ -247,7 +248,7 @@ func (r *REPL) runStmt(ctx context.Context, s stmt) (exit bool, code int) {
 		r.status = r.root(args)
 	case "source":
 		if len(args) == 0 {
-			r.status = r.env.fail(core.Errorf(core.Invalid, "source needs a Lua file: source FILE.lua [ARGS...]"))
+			r.status = r.env.fail(fault.Errorf(fault.Invalid, "source needs a Lua file: source FILE.lua [ARGS...]"))
 			return false, 0
 		}
 		r.status = r.runLua(ctx, func(ctx context.Context, l LuaRunner) error {
@@ -263,7 +264,7 @@ func (r *REPL) runStmt(ctx context.Context, s stmt) (exit bool, code int) {
 // session's global options apply unless the line gives its own.
 func (r *REPL) runVerb(ctx context.Context, words []string) int {
 	if !strings.HasPrefix(words[0], "-") && verbs.Lookup(words[0]) == nil {
-		return r.env.fail(core.Errorf(core.Invalid, "unknown command '%s'; 'help' lists the commands", words[0]))
+		return r.env.fail(fault.Errorf(fault.Invalid, "unknown command '%s'; 'help' lists the commands", words[0]))
 	}
 	cmd, err := Parse(words)
 	if err != nil {
@@ -283,7 +284,7 @@ func (r *REPL) runVerb(ctx context.Context, words []string) int {
 // runLua runs a Lua builtin, or says Lua is missing.
 func (r *REPL) runLua(ctx context.Context, do func(context.Context, LuaRunner) error) int {
 	if r.env.Lua == nil {
-		return r.env.fail(core.Errorf(core.Failed, "Lua is not available in this build"))
+		return r.env.fail(fault.Errorf(fault.Failed, "Lua is not available in this build"))
 	}
 	return r.interruptible(ctx, func(ctx context.Context) int {
 		if err := do(ctx, r.env.Lua); err != nil {
@@ -376,7 +377,7 @@ func (r *REPL) shortPath(p string) string {
 // switched inside a session: the Lua state keeps the Manager it made.)
 func (r *REPL) root(args []string) int {
 	if len(args) > 0 {
-		return r.env.fail(core.Errorf(core.Invalid, "root takes no arguments; start the shell with --root DIR for another state root"))
+		return r.env.fail(fault.Errorf(fault.Invalid, "root takes no arguments; start the shell with --root DIR for another state root"))
 	}
 	fmt.Fprintln(r.env.Stdout, r.stateRoot())
 	return 0
@@ -385,7 +386,7 @@ func (r *REPL) root(args []string) int {
 // printHistory is the history builtin: the entries, numbered.
 func (r *REPL) printHistory(args []string) int {
 	if len(args) > 0 {
-		return r.env.fail(core.Errorf(core.Invalid, "history takes no arguments"))
+		return r.env.fail(fault.Errorf(fault.Invalid, "history takes no arguments"))
 	}
 	if r.history == nil {
 		return 0
@@ -434,9 +435,9 @@ func (r *REPL) help(args []string) int {
 				return 0
 			}
 		}
-		return r.env.fail(core.Errorf(core.Invalid, "unknown action '%s'; 'help' lists them", args[0]))
+		return r.env.fail(fault.Errorf(fault.Invalid, "unknown action '%s'; 'help' lists them", args[0]))
 	}
-	return r.env.fail(core.Errorf(core.Invalid, "help takes one action name"))
+	return r.env.fail(fault.Errorf(fault.Invalid, "help takes one action name"))
 }
 
 // replHelp lists the verbs and the shell's own commands.

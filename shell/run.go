@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 	"golang.org/x/sys/unix"
 )
@@ -83,7 +84,7 @@ func (e *Env) Execute(ctx context.Context, cmd *Command) int {
 // fail prints err (unless it is a bare passed-through exit status) and
 // returns its exit code.
 func (e *Env) fail(err error) int {
-	var st core.ExitStatus
+	var st fault.ExitStatus
 	if !errors.As(err, &st) {
 		msg := err.Error()
 		if errors.Is(err, context.Canceled) {
@@ -91,7 +92,7 @@ func (e *Env) fail(err error) int {
 		}
 		fmt.Fprintln(e.Stderr, e.errorText(strings.TrimRight(msg, "\n")))
 	}
-	return core.ExitCode(err)
+	return fault.ExitCode(err)
 }
 
 // PrintResult writes a verb's result: as JSON when asked, else its text form.
@@ -102,7 +103,7 @@ func PrintResult(w io.Writer, res any, asJSON bool) error {
 	if asJSON {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
-			return core.Errorf(core.Failed, "cannot print the result as JSON: %v", err)
+			return fault.Errorf(fault.Failed, "cannot print the result as JSON: %v", err)
 		}
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
@@ -123,7 +124,7 @@ func PrintResult(w io.Writer, res any, asJSON bool) error {
 	default:
 		b, err := json.MarshalIndent(r, "", "  ")
 		if err != nil {
-			return core.Errorf(core.Failed, "cannot print the result: %v", err)
+			return fault.Errorf(fault.Failed, "cannot print the result: %v", err)
 		}
 		text = string(b) + "\n"
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/engine"
+	"github.com/nixcsh/nixcsh/core/fault"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/options"
 	"github.com/nixcsh/nixcsh/core/verbs"
 	"github.com/nixcsh/nixcsh/lua"
@@ -33,7 +35,7 @@ func newSession(stdout, stderr io.Writer) *session {
 func newManager(globals map[string]string, stderr io.Writer) (*core.Manager, error) {
 	root := globals["root"]
 	if root == "" {
-		root = core.RootFromEnv()
+		root = layout.RootFromEnv()
 	}
 	return engine.New(engine.Options{Root: root, Backend: globals["backend"], Stderr: stderr})
 }
@@ -155,7 +157,7 @@ func init() {
 					return nil, err
 				}
 			default:
-				return nil, core.Errorf(core.Invalid, "plugins takes no argument or 'reload', not '%s'", in.Arg(0))
+				return nil, fault.Errorf(fault.Invalid, "plugins takes no argument or 'reload', not '%s'", in.Arg(0))
 			}
 			// Describe asks plugins never run before for their version and events.
 			return PluginList(h.Describe(ctx)), nil

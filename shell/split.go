@@ -3,7 +3,7 @@ package shell
 import (
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // The shell's words follow sh's quoting rules and nothing else: 'single
@@ -149,7 +149,7 @@ func lex(line string) (stmts [][]word, st lexState) {
 
 // errIncomplete says a line needs more input: an open quote or a trailing
 // backslash. The REPL asks for a continuation line; -c reports it.
-var errIncomplete = core.Errorf(core.Invalid, "unexpected end of input: a quote is not closed")
+var errIncomplete = fault.Errorf(fault.Invalid, "unexpected end of input: a quote is not closed")
 
 // SplitLine splits a line into statements of words with the shell's quoting
 // rules. An unfinished quote or a trailing backslash is errIncomplete.

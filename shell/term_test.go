@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/verbs"
 )
 
@@ -32,8 +32,8 @@ func TestTerminalOutput(t *testing.T) {
 	env := &Env{Stderr: tty, Stdout: tty, Getenv: func(string) string { return "" }}
 	env.afterVerb(verbs.Lookup("start"), 210*time.Millisecond)
 	env.afterVerb(verbs.Lookup("stop"), time.Second) // no boot: nothing
-	env.fail(core.Errorf(core.NotFound, "container 'x' does not exist"))
-	env.fail(core.ExitStatus(3)) // a passed-through status prints nothing
+	env.fail(fault.Errorf(fault.NotFound, "container 'x' does not exist"))
+	env.fail(fault.ExitStatus(3)) // a passed-through status prints nothing
 	want := "\r\033[Kready in 0.21s\r\n" + "\r\033[K\033[31mcontainer 'x' does not exist\033[0m\r\n"
 	if got := read(); got != want {
 		t.Fatalf("terminal shows %q, want %q", got, want)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 // AUTO_START on a systemd host.
@@ -86,7 +88,7 @@ func execLine(words ...string) string {
 // syncAutostart makes dir hold the root's enabled autostart unit exactly
 // when a container of the root has AUTO_START=1, and reports whether it
 // changed anything (systemd must then reload).
-func syncAutostart(dir, exe string, p core.Paths) (bool, error) {
+func syncAutostart(dir, exe string, p layout.Paths) (bool, error) {
 	want := false
 	names, err := core.NewManager(p.Root, nil).List(context.Background())
 	if err != nil {
@@ -107,7 +109,7 @@ func syncAutostart(dir, exe string, p core.Paths) (bool, error) {
 			if err := os.Remove(f); err == nil {
 				changed = true
 			} else if !errors.Is(err, os.ErrNotExist) {
-				return changed, core.Errorf(core.Failed, "cannot remove %s: %v", f, err)
+				return changed, fault.Errorf(fault.Failed, "cannot remove %s: %v", f, err)
 			}
 		}
 		return changed, nil
@@ -119,14 +121,14 @@ func syncAutostart(dir, exe string, p core.Paths) (bool, error) {
 	changed := false
 	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, content) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return false, core.Errorf(core.Failed, "cannot install %s: %v", path, err)
+			return false, fault.Errorf(fault.Failed, "cannot install %s: %v", path, err)
 		}
 		tmp := path + ".tmp"
 		if err := os.WriteFile(tmp, content, 0o644); err != nil {
-			return false, core.Errorf(core.Failed, "cannot install %s: %v", path, err)
+			return false, fault.Errorf(fault.Failed, "cannot install %s: %v", path, err)
 		}
 		if err := os.Rename(tmp, path); err != nil {
-			return false, core.Errorf(core.Failed, "cannot install %s: %v", path, err)
+			return false, fault.Errorf(fault.Failed, "cannot install %s: %v", path, err)
 		}
 		changed = true
 	}
@@ -135,7 +137,7 @@ func syncAutostart(dir, exe string, p core.Paths) (bool, error) {
 		os.MkdirAll(filepath.Dir(wants), 0o755)
 		os.Remove(wants)
 		if err := os.Symlink(path, wants); err != nil {
-			return changed, core.Errorf(core.Failed, "cannot enable %s: %v", name, err)
+			return changed, fault.Errorf(fault.Failed, "cannot enable %s: %v", name, err)
 		}
 		changed = true
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 // The boot-time unit follows the confs: installed and enabled (wanted by
@@ -16,7 +16,7 @@ import (
 func TestSyncAutostart(t *testing.T) {
 	root := t.TempDir()
 	units := t.TempDir()
-	p := core.Paths{Root: root}
+	p := layout.Paths{Root: root}
 	write := func(name, auto string) {
 		f, _ := conf.Parse("")
 		f.Set(conf.AutoStart, auto)

@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/system"
 )
 
@@ -17,15 +19,15 @@ type configLayer struct {
 
 // storeLock keeps gc from removing a generation between its build and its
 // addition to a profile.
-func storeLock(p core.Paths) (*fsx.Lock, error) {
+func storeLock(p layout.Paths) (*fsx.Lock, error) {
 	l, err := fsx.LockFile(p.StoreLock(), true)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "cannot lock the store: %v", err)
+		return nil, fault.Errorf(fault.Failed, "cannot lock the store: %v", err)
 	}
 	return l, nil
 }
 
-func (c configLayer) Build(ctx context.Context, p core.Paths, name string) (int, []string, error) {
+func (c configLayer) Build(ctx context.Context, p layout.Paths, name string) (int, []string, error) {
 	l, err := storeLock(p)
 	if err != nil {
 		return 0, nil, err
@@ -45,7 +47,7 @@ func (c configLayer) Build(ctx context.Context, p core.Paths, name string) (int,
 	return gen, warnings, nil
 }
 
-func (configLayer) List(p core.Paths, name string) ([]core.Generation, error) {
+func (configLayer) List(p layout.Paths, name string) ([]core.Generation, error) {
 	gens, err := system.NewProfile(p, name).Generations()
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func (configLayer) List(p core.Paths, name string) ([]core.Generation, error) {
 	return out, nil
 }
 
-func (configLayer) SwitchTo(p core.Paths, name string, gen int) (core.Generation, error) {
+func (configLayer) SwitchTo(p layout.Paths, name string, gen int) (core.Generation, error) {
 	g, err := system.NewProfile(p, name).SwitchTo(gen)
 	if err != nil {
 		return core.Generation{}, err
@@ -65,7 +67,7 @@ func (configLayer) SwitchTo(p core.Paths, name string, gen int) (core.Generation
 	return core.Generation{Number: g.Number, StorePath: g.StorePath, Created: g.Date, Current: true}, nil
 }
 
-func (configLayer) GC(p core.Paths) ([]string, error) {
+func (configLayer) GC(p layout.Paths) ([]string, error) {
 	l, err := storeLock(p)
 	if err != nil {
 		return nil, err
@@ -74,6 +76,6 @@ func (configLayer) GC(p core.Paths) ([]string, error) {
 	return system.GC(p)
 }
 
-func (configLayer) ShowConfig(p core.Paths, name, path string) (any, error) {
+func (configLayer) ShowConfig(p layout.Paths, name, path string) (any, error) {
 	return system.ShowConfig(context.Background(), p, name, path)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // A config that does not evaluate, names an unknown option or fails an
@@ -44,8 +45,8 @@ func TestBadConfigsChangeNothing(t *testing.T) {
 		if !strings.Contains(err.Error(), wantMsg[kind]) || !strings.HasSuffix(err.Error(), "failed to build container configuration") {
 			t.Errorf("%s: create error:\n%v", kind, err)
 		}
-		if core.KindOf(err) != core.Invalid {
-			t.Errorf("%s: kind %v, want invalid", kind, core.KindOf(err))
+		if fault.KindOf(err) != fault.Invalid {
+			t.Errorf("%s: kind %v, want invalid", kind, fault.KindOf(err))
 		}
 		for _, p := range []string{m.Paths.ConfFile("b0rk"), m.Paths.StateDir("b0rk"), m.Paths.ProfileDir("b0rk")} {
 			if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {

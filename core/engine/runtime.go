@@ -11,8 +11,10 @@ import (
 	"sync"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/host"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/network"
 	"github.com/nixcsh/nixcsh/core/runtime"
 	"github.com/nixcsh/nixcsh/core/system"
@@ -21,7 +23,7 @@ import (
 // containerRuntime is core.Runtime over core/runtime (nspawn), core/host
 // (where the supervisor runs) and core/network.
 type containerRuntime struct {
-	paths       core.Paths
+	paths       layout.Paths
 	backendName string
 	mu          sync.Mutex   // guards backend: verbs of one Manager may run concurrently (Lua, REPL)
 	backend     host.Backend // chosen on first use
@@ -52,7 +54,7 @@ func (r *containerRuntime) unit(name string) (host.Unit, error) {
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
-			return host.Unit{}, core.Errorf(core.Failed, "cannot find the nixcsh binary to run the supervisor: %v", err)
+			return host.Unit{}, fault.Errorf(fault.Failed, "cannot find the nixcsh binary to run the supervisor: %v", err)
 		}
 	}
 	return host.Unit{
@@ -121,7 +123,7 @@ func (r *containerRuntime) Start(ctx context.Context, name string, progress func
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(u.LogFile), 0o755); err != nil {
-		return core.Errorf(core.Failed, "cannot make the log directory: %v", err)
+		return fault.Errorf(fault.Failed, "cannot make the log directory: %v", err)
 	}
 	// On a systemd host, the boot-time autostart unit follows the confs
 	// (autostart.go); a failure here must not keep the container down.
@@ -185,11 +187,11 @@ func (r *containerRuntime) syncAutostart(ctx context.Context) error {
 	}
 	conn, err := sdbus.NewWithContext(ctx)
 	if err != nil {
-		return core.Errorf(core.Failed, "installed the autostart unit %s but cannot reach systemd to reload it: %v", autostartUnitName(r.paths.Root), err)
+		return fault.Errorf(fault.Failed, "installed the autostart unit %s but cannot reach systemd to reload it: %v", autostartUnitName(r.paths.Root), err)
 	}
 	defer conn.Close()
 	if err := conn.ReloadContext(ctx); err != nil {
-		return core.Errorf(core.Failed, "installed the autostart unit %s but systemctl daemon-reload failed: %v", autostartUnitName(r.paths.Root), err)
+		return fault.Errorf(fault.Failed, "installed the autostart unit %s but systemctl daemon-reload failed: %v", autostartUnitName(r.paths.Root), err)
 	}
 	return nil
 }
@@ -201,7 +203,7 @@ func (r *containerRuntime) leader(ctx context.Context, name string) (int, error)
 		return 0, err
 	}
 	if !st.Running {
-		return 0, core.Errorf(core.Failed, "container '%s' is not running; start it with: nixcsh start %s", name, name)
+		return 0, fault.Errorf(fault.Failed, "container '%s' is not running; start it with: nixcsh start %s", name, name)
 	}
 	return st.Leader, nil
 }
@@ -242,7 +244,7 @@ func (r *containerRuntime) Switch(ctx context.Context, name string) (core.Switch
 	}
 	gen, ok, err := system.NewProfile(r.paths, name).Current()
 	if err != nil || !ok {
-		return rep, core.Errorf(core.Failed, "container '%s' has no current generation", name)
+		return rep, fault.Errorf(fault.Failed, "container '%s' has no current generation", name)
 	}
 	link := filepath.Join(r.paths.RunDir(name), activeLink)
 	old, _ := os.Readlink(link)
@@ -254,7 +256,7 @@ func (r *containerRuntime) Switch(ctx context.Context, name string) (core.Switch
 		return rep, err
 	}
 	if err := fsx.SymlinkAtomic(gen.StorePath, link); err != nil {
-		return rep, core.Errorf(core.Failed, "cannot record the active generation: %v", err)
+		return rep, fault.Errorf(fault.Failed, "cannot record the active generation: %v", err)
 	}
 	inside := func(args ...string) error {
 		var out strings.Builder
@@ -263,7 +265,7 @@ func (r *containerRuntime) Switch(ctx context.Context, name string) (core.Switch
 			return err
 		}
 		if code != 0 {
-			return core.Errorf(core.Failed, "%s failed in container '%s' (exit %d): %s", strings.Join(args, " "), name, code, strings.TrimSpace(out.String()))
+			return fault.Errorf(fault.Failed, "%s failed in container '%s' (exit %d): %s", strings.Join(args, " "), name, code, strings.TrimSpace(out.String()))
 		}
 		return nil
 	}

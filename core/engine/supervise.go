@@ -11,9 +11,10 @@ import (
 	"syscall"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/conf"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/network"
 	"github.com/nixcsh/nixcsh/core/options"
 	"github.com/nixcsh/nixcsh/core/runtime"
@@ -47,7 +48,7 @@ func SuperviseMain(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := supervise(ctx, core.Paths{Root: root}, name); err != nil {
+	if err := supervise(ctx, layout.Paths{Root: root}, name); err != nil {
 		msg := strings.TrimRight(err.Error(), "\n")
 		// stderr is the console log, and whoever reports this failure
 		// (the host backend) quotes the log's last lines: a tail of the
@@ -64,10 +65,10 @@ func SuperviseMain(args []string, stderr io.Writer) int {
 
 // containerSpec turns a container's conf into what the runtime and the
 // network need.
-func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, error) {
+func containerSpec(p layout.Paths, name string) (runtime.Spec, *network.Spec, error) {
 	f, err := conf.Read(p.ConfFile(name))
 	if err != nil {
-		return runtime.Spec{}, nil, core.Errorf(core.NotFound, "container '%s' does not exist", name)
+		return runtime.Spec{}, nil, fault.Errorf(fault.NotFound, "container '%s' does not exist", name)
 	}
 	spec := runtime.Spec{
 		Name:         name,
@@ -104,7 +105,7 @@ func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, erro
 
 // supervise composes the runtime's supervisor with activation and the
 // private network.
-func supervise(ctx context.Context, p core.Paths, name string) error {
+func supervise(ctx context.Context, p layout.Paths, name string) error {
 	spec, netSpec, err := containerSpec(p, name)
 	if err != nil {
 		return err
@@ -121,7 +122,7 @@ func supervise(ctx context.Context, p core.Paths, name string) error {
 				return err
 			}
 			if !ok {
-				return core.Errorf(core.Failed, "container '%s' has no system generation; build one with: nixcsh update %s", name, name)
+				return fault.Errorf(fault.Failed, "container '%s' has no system generation; build one with: nixcsh update %s", name, name)
 			}
 			if err := system.Activate(s.Root, gen.StorePath); err != nil {
 				return err

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // Unit is one supervisor to run.
@@ -61,13 +61,13 @@ func ByName(name string) (Backend, error) {
 		return NewProcess(), nil
 	case "systemd":
 		if !systemdIsPID1() {
-			return nil, core.Errorf(core.Invalid, "--backend systemd: systemd is not PID 1 on this host; use --backend process")
+			return nil, fault.Errorf(fault.Invalid, "--backend systemd: systemd is not PID 1 on this host; use --backend process")
 		}
 		return NewSystemd(), nil
 	case "", "auto":
 		return Detect(), nil
 	}
-	return nil, core.Errorf(core.Invalid, "unknown backend '%s': use process or systemd", name)
+	return nil, fault.Errorf(fault.Invalid, "unknown backend '%s': use process or systemd", name)
 }
 
 // withNotifySocket is env (or the caller's) with NOTIFY_SOCKET set to addr.
@@ -89,18 +89,18 @@ func withNotifySocket(env []string, addr string) []string {
 // (an upgrade) is best named by its path. Other paths must be absolute.
 func resolveArgv(u Unit) ([]string, error) {
 	if len(u.Argv) == 0 {
-		return nil, core.Errorf(core.Invalid, "container '%s': no supervisor command", u.Container)
+		return nil, fault.Errorf(fault.Invalid, "container '%s': no supervisor command", u.Container)
 	}
 	argv := append([]string(nil), u.Argv...)
 	if argv[0] == "/proc/self/exe" {
 		exe, err := os.Executable()
 		if err != nil {
-			return nil, core.Errorf(core.Failed, "container '%s': cannot find this program's path: %w", u.Container, err)
+			return nil, fault.Errorf(fault.Failed, "container '%s': cannot find this program's path: %w", u.Container, err)
 		}
 		argv[0] = exe
 	}
 	if !strings.HasPrefix(argv[0], "/") {
-		return nil, core.Errorf(core.Invalid, "container '%s': supervisor command must start with an absolute path, got %q", u.Container, u.Argv)
+		return nil, fault.Errorf(fault.Invalid, "container '%s': supervisor command must start with an absolute path, got %q", u.Container, u.Argv)
 	}
 	return argv, nil
 }

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 	"github.com/nixcsh/nixcsh/core/runtime/sdnotify"
 )
@@ -58,7 +58,7 @@ func (p *Process) Active(u Unit) (int, bool, error) {
 		return 0, false, nil
 	}
 	if err != nil {
-		return 0, false, core.Errorf(core.Failed, "container '%s': cannot read %s: %w", u.Container, path, err)
+		return 0, false, fault.Errorf(fault.Failed, "container '%s': cannot read %s: %w", u.Container, path, err)
 	}
 	var f pidFile
 	if json.Unmarshal(b, &f) != nil || !procfs.Same(f.Pid, f.Start) {
@@ -79,10 +79,10 @@ func (p *Process) Start(ctx context.Context, u Unit) error {
 	if pid, active, err := p.Active(u); err != nil {
 		return err
 	} else if active {
-		return core.Errorf(core.Busy, "container '%s' is already running (supervisor pid %d)", u.Container, pid)
+		return fault.Errorf(fault.Busy, "container '%s' is already running (supervisor pid %d)", u.Container, pid)
 	}
 	fail := func(err error) error {
-		return core.Errorf(core.Failed, "failed to start container '%s': %w", u.Container, err)
+		return fault.Errorf(fault.Failed, "failed to start container '%s': %w", u.Container, err)
 	}
 	if err := os.MkdirAll(u.RunDir, 0o755); err != nil {
 		return fail(err)
@@ -135,14 +135,14 @@ func (p *Process) Start(ctx context.Context, u Unit) error {
 		case <-exited:
 			os.Remove(filepath.Join(u.RunDir, pidFileName))
 			os.Remove(u.RunDir)
-			return core.Errorf(core.Failed, "failed to start container '%s': its supervisor %s; last lines of %s:\n%s",
+			return fault.Errorf(fault.Failed, "failed to start container '%s': its supervisor %s; last lines of %s:\n%s",
 				u.Container, exitText(cmd.ProcessState), u.LogFile, procfs.LogTail(u.LogFile, logStart, logTailLines))
 		case <-ctx.Done():
 			p.stopPid(context.WithoutCancel(ctx), pid)
 			<-exited
 			os.Remove(filepath.Join(u.RunDir, pidFileName))
 			os.Remove(u.RunDir)
-			return core.Errorf(core.Failed, "start of container '%s' cancelled: %w", u.Container, ctx.Err())
+			return fault.Errorf(fault.Failed, "start of container '%s' cancelled: %w", u.Container, ctx.Err())
 		}
 	}
 }
@@ -182,7 +182,7 @@ func (p *Process) Stop(ctx context.Context, u Unit) error {
 		return err
 	}
 	if err := p.stopPid(ctx, pid); err != nil {
-		return core.Errorf(core.Failed, "container '%s': supervisor (pid %d) did not stop: %w", u.Container, pid, err)
+		return fault.Errorf(fault.Failed, "container '%s': supervisor (pid %d) did not stop: %w", u.Container, pid, err)
 	}
 	os.Remove(filepath.Join(u.RunDir, pidFileName))
 	os.Remove(u.RunDir)

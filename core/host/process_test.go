@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/host"
 	"github.com/nixcsh/nixcsh/core/runtime"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
@@ -81,7 +81,7 @@ func TestProcessBackendRunsSupervisor(t *testing.T) {
 		t.Errorf("supervisor session %d, want its own (%d)", sid, pid)
 	}
 	// Starting again is refused while it runs.
-	if err := b.Start(ctx, u); core.KindOf(err) != core.Busy {
+	if err := b.Start(ctx, u); fault.KindOf(err) != fault.Busy {
 		t.Errorf("second Start = %v, want Busy", err)
 	}
 

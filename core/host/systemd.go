@@ -13,7 +13,7 @@ import (
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/coreos/go-systemd/v22/unit"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
@@ -131,7 +131,7 @@ func (s *Systemd) install(u Unit) (bool, error) {
 func (s *Systemd) connect(ctx context.Context, u Unit) (*sdbus.Conn, error) {
 	conn, err := sdbus.NewWithContext(context.WithoutCancel(ctx))
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "container '%s': cannot reach systemd over D-Bus: %w", u.Container, err)
+		return nil, fault.Errorf(fault.Failed, "container '%s': cannot reach systemd over D-Bus: %w", u.Container, err)
 	}
 	return conn, nil
 }
@@ -145,7 +145,7 @@ func (s *Systemd) Start(ctx context.Context, u Unit) error {
 	}
 	u.Argv = argv
 	fail := func(err error) error {
-		return core.Errorf(core.Failed, "failed to start container '%s': %w", u.Container, err)
+		return fault.Errorf(fault.Failed, "failed to start container '%s': %w", u.Container, err)
 	}
 	conn, err := s.connect(ctx, u)
 	if err != nil {
@@ -154,7 +154,7 @@ func (s *Systemd) Start(ctx context.Context, u Unit) error {
 	defer conn.Close()
 	name := UnitName(u.Container)
 	if state, pid, err := unitState(ctx, conn, name); err == nil && (state == "active" || state == "activating" || state == "reloading") {
-		return core.Errorf(core.Busy, "container '%s' is already running (%s is %s, pid %d)", u.Container, name, state, pid)
+		return fault.Errorf(fault.Busy, "container '%s' is already running (%s is %s, pid %d)", u.Container, name, state, pid)
 	}
 	changed, err := s.install(u)
 	if err != nil {
@@ -179,12 +179,12 @@ func (s *Systemd) Start(ctx context.Context, u Unit) error {
 		if result == "done" {
 			return nil
 		}
-		return core.Errorf(core.Failed, "failed to start container '%s': %s %s; last lines of %s:\n%s",
+		return fault.Errorf(fault.Failed, "failed to start container '%s': %s %s; last lines of %s:\n%s",
 			u.Container, name, jobText(result), u.LogFile, procfs.LogTail(u.LogFile, logStart, logTailLines))
 	case <-ctx.Done():
 		// Stop what was begun; the stop job replaces the start job.
 		s.stop(context.WithoutCancel(ctx), conn, name)
-		return core.Errorf(core.Failed, "start of container '%s' cancelled: %w", u.Container, ctx.Err())
+		return fault.Errorf(fault.Failed, "start of container '%s' cancelled: %w", u.Container, ctx.Err())
 	}
 }
 
@@ -208,7 +208,7 @@ func (s *Systemd) Stop(ctx context.Context, u Unit) error {
 	}
 	defer conn.Close()
 	if err := s.stop(ctx, conn, UnitName(u.Container)); err != nil {
-		return core.Errorf(core.Failed, "container '%s': %w", u.Container, err)
+		return fault.Errorf(fault.Failed, "container '%s': %w", u.Container, err)
 	}
 	return nil
 }
@@ -244,7 +244,7 @@ func (s *Systemd) Active(u Unit) (int, bool, error) {
 	defer conn.Close()
 	state, pid, err := unitState(ctx, conn, UnitName(u.Container))
 	if err != nil {
-		return 0, false, core.Errorf(core.Failed, "container '%s': %w", u.Container, err)
+		return 0, false, fault.Errorf(fault.Failed, "container '%s': %w", u.Container, err)
 	}
 	return pid, state == "active" || state == "reloading", nil
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/host"
 	"github.com/nixcsh/nixcsh/core/runtime"
 	"github.com/nixcsh/nixcsh/core/runtime/runtimetest"
@@ -125,7 +125,7 @@ func TestSystemdBackendInside(t *testing.T) {
 	if !strings.Contains(string(status), "active (running)") || !strings.Contains(string(status), strconv.Itoa(pid)) {
 		t.Errorf("systemctl status:\n%s", status)
 	}
-	if err := b.Start(ctx, u); core.KindOf(err) != core.Busy {
+	if err := b.Start(ctx, u); fault.KindOf(err) != fault.Busy {
 		t.Errorf("second Start = %v, want Busy", err)
 	}
 	if err := b.Stop(ctx, u); err != nil {

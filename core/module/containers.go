@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/nix"
 )
 
@@ -26,14 +26,14 @@ type ContainerEntry struct {
 func Containers(ctx context.Context, file string, o Options) ([]ContainerEntry, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
-		return nil, core.Errorf(core.Invalid, "cannot resolve %s: %v", file, err)
+		return nil, fault.Errorf(fault.Invalid, "cannot resolve %s: %v", file, err)
 	}
 	st, err := newState(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	fail := func(format string, args ...any) ([]ContainerEntry, error) {
-		return nil, core.Errorf(core.Invalid, "%s: "+format, append([]any{abs}, args...)...)
+		return nil, fault.Errorf(fault.Invalid, "%s: "+format, append([]any{abs}, args...)...)
 	}
 	top, err := st.ev.EvalFile(abs)
 	if err != nil {
@@ -49,7 +49,7 @@ func Containers(ctx context.Context, file string, o Options) ([]ContainerEntry, 
 		}
 		apply, err := st.ev.EvalString(callWith, "/nixcsh/containers.nix")
 		if err != nil {
-			return nil, core.Errorf(core.Failed, "nixcsh's callWith does not evaluate: %v", err)
+			return nil, fault.Errorf(fault.Failed, "nixcsh's callWith does not evaluate: %v", err)
 		}
 		if apply, err = st.ev.Call(apply, top); err != nil {
 			return nil, st.unwrap(err)

@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/nix"
 )
 
@@ -139,7 +139,7 @@ type state struct {
 }
 
 func (st *state) fail(format string, args ...any) error {
-	err := core.Errorf(core.Invalid, format, args...)
+	err := fault.Errorf(fault.Invalid, format, args...)
 	st.errs[err.Error()] = err
 	return err
 }
@@ -150,38 +150,38 @@ type undefinedError struct{ msg string }
 func (e *undefinedError) Error() string { return e.msg }
 
 // unwrap turns an error that went through the evaluator back into ours, and
-// an evaluation error into a core.Error.
+// an evaluation error into a fault.Error.
 func (st *state) unwrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ce *core.Error
+	var ce *fault.Error
 	if errors.As(err, &ce) {
 		return err
 	}
 	var ue *undefinedError
 	if errors.As(err, &ue) {
-		return core.Errorf(core.Invalid, "%s", ue.msg)
+		return fault.Errorf(fault.Invalid, "%s", ue.msg)
 	}
 	var ee *nix.EvalError
 	if errors.As(err, &ee) {
 		if mine, ok := st.errs[ee.Msg]; ok {
 			return mine
 		}
-		return core.Errorf(core.Invalid, "%s", ee.Error())
+		return fault.Errorf(fault.Invalid, "%s", ee.Error())
 	}
-	return core.Errorf(core.Invalid, "%s", err.Error())
+	return fault.Errorf(fault.Invalid, "%s", err.Error())
 }
 
 // Eval evaluates the NixOS configuration in configFile against decls and
-// everything its modules declare. Errors are core.Invalid with NixOS's text.
+// everything its modules declare. Errors are fault.Invalid with NixOS's text.
 func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	abs, err := filepath.Abs(configFile)
 	if err != nil {
-		return nil, core.Errorf(core.Invalid, "cannot resolve %s: %w", configFile, err)
+		return nil, fault.Errorf(fault.Invalid, "cannot resolve %s: %w", configFile, err)
 	}
 	if _, err := os.Stat(abs); err != nil {
-		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
+		return nil, fault.Errorf(fault.NotFound, "the configuration file %s does not exist", abs)
 	}
 	st, err := newState(ctx, o)
 	if err != nil {
@@ -201,7 +201,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	for _, m := range o.Modules {
 		mv, err := st.ev.EvalShared(m.Text, m.File)
 		if err != nil {
-			return nil, core.Errorf(core.Failed, "nixcsh's module %s does not evaluate: %v", m.File, err)
+			return nil, fault.Errorf(fault.Failed, "nixcsh's module %s does not evaluate: %v", m.File, err)
 		}
 		if err := sc.collect(mv, m.File, seen); err != nil {
 			return nil, st.unwrap(err)
@@ -238,7 +238,7 @@ func newState(ctx context.Context, o Options) (*state, error) {
 		}),
 	})
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's lib does not evaluate: %v", err)
+		return nil, fault.Errorf(fault.Failed, "nixcsh's lib does not evaluate: %v", err)
 	}
 	st.lib = lib
 	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o) })
@@ -628,7 +628,7 @@ var containerProfiles = map[string]bool{
 
 func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 	if err := sc.st.ctx.Err(); err != nil {
-		return core.Errorf(core.Failed, "evaluation cancelled: %w", err)
+		return fault.Errorf(fault.Failed, "evaluation cancelled: %w", err)
 	}
 	fv, err := sc.force(v)
 	if err != nil {
@@ -1007,7 +1007,7 @@ func (sc *scope) value(o *option) (nix.Value, error) {
 		return nil, sc.st.fail("infinite recursion encountered while evaluating the option '%s'", o.path)
 	}
 	if err := sc.st.ctx.Err(); err != nil {
-		return nil, core.Errorf(core.Failed, "evaluation cancelled: %w", err)
+		return nil, fault.Errorf(fault.Failed, "evaluation cancelled: %w", err)
 	}
 	o.state = 1
 	o.val, o.err = sc.compute(o)

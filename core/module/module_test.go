@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/module"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -66,8 +66,8 @@ func wantErr(t *testing.T, files map[string]string, parts ...string) {
 	if err == nil {
 		t.Fatalf("evaluation should fail with %q", parts)
 	}
-	if core.KindOf(err) != core.Invalid {
-		t.Errorf("error kind %v, want invalid: %v", core.KindOf(err), err)
+	if fault.KindOf(err) != fault.Invalid {
+		t.Errorf("error kind %v, want invalid: %v", fault.KindOf(err), err)
 	}
 	for _, p := range parts {
 		if !strings.Contains(err.Error(), p) {

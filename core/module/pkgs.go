@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/nix"
 )
 
@@ -289,7 +289,7 @@ const callPackageSource = `pkgs: fn: args:
 func (st *state) makePkgs(o Options) (nix.Value, error) {
 	entries, err := pkgsEntries()
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's package table pkgs.tsv is malformed: %v", err)
+		return nil, fault.Errorf(fault.Failed, "nixcsh's package table pkgs.tsv is malformed: %v", err)
 	}
 	var debs map[string]DebianPackage
 	if o.Debian != nil {
@@ -390,7 +390,7 @@ func (st *state) makePkgs(o Options) (nix.Value, error) {
 	}
 	cp, err := st.ev.EvalString(callPackageSource, "/nixcsh/callPackage.nix")
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's callPackage does not evaluate: %v", err)
+		return nil, fault.Errorf(fault.Failed, "nixcsh's callPackage does not evaluate: %v", err)
 	}
 	var pkgs nix.Value
 	m["callPackage"] = nix.Lazy(func() (nix.Value, error) { return st.ev.Call(cp, pkgs) })

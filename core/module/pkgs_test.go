@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/module"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -91,8 +91,8 @@ func wantFakeErr(t *testing.T, config string, parts ...string) string {
 	if err == nil {
 		t.Fatalf("evaluation of %s should fail", config)
 	}
-	if core.KindOf(err) != core.Invalid {
-		t.Errorf("error kind %v, want invalid: %v", core.KindOf(err), err)
+	if fault.KindOf(err) != fault.Invalid {
+		t.Errorf("error kind %v, want invalid: %v", fault.KindOf(err), err)
 	}
 	for _, p := range parts {
 		if !strings.Contains(err.Error(), p) {

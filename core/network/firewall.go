@@ -12,7 +12,7 @@ import (
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // Firewall is networking.firewall of the container's config, programmed into
@@ -67,20 +67,20 @@ const (
 func ApplyFirewall(nsPath string, fw Firewall) error {
 	for _, r := range append(append([]PortRange{}, fw.AllowedTCPPortRanges...), fw.AllowedUDPPortRanges...) {
 		if r.From > r.To || r.From == 0 {
-			return core.Errorf(core.Invalid, "invalid networking.firewall port range %d-%d: expected from <= to, both 1-65535", r.From, r.To)
+			return fault.Errorf(fault.Invalid, "invalid networking.firewall port range %d-%d: expected from <= to, both 1-65535", r.From, r.To)
 		}
 	}
 	f, err := os.Open(nsPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return core.Errorf(core.NotFound, "cannot program the firewall: network namespace %s does not exist (is the container running?)", nsPath)
+			return fault.Errorf(fault.NotFound, "cannot program the firewall: network namespace %s does not exist (is the container running?)", nsPath)
 		}
-		return core.Errorf(core.Failed, "cannot program the firewall: %w", err)
+		return fault.Errorf(fault.Failed, "cannot program the firewall: %w", err)
 	}
 	defer f.Close()
 	c, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
 	if err != nil {
-		return core.Errorf(core.Failed, "cannot program the firewall in %s: %w", nsPath, err)
+		return fault.Errorf(fault.Failed, "cannot program the firewall in %s: %w", nsPath, err)
 	}
 	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: FirewallTable}
 	if !fw.Enable {
@@ -101,7 +101,7 @@ func ApplyFirewall(nsPath string, fw Firewall) error {
 		replaceFirewall(c, t, fw, true)
 	}
 	if err := c.Flush(); err != nil {
-		return core.Errorf(core.Failed, "cannot program the firewall in %s: %w", nsPath, err)
+		return fault.Errorf(fault.Failed, "cannot program the firewall in %s: %w", nsPath, err)
 	}
 	return nil
 }

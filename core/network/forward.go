@@ -13,7 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 )
 
@@ -93,7 +93,7 @@ func addForwards(p *plan) error {
 	}
 	if err := c.Flush(); err != nil {
 		if errors.Is(err, unix.EEXIST) {
-			return core.Errorf(core.Exists,
+			return fault.Errorf(fault.Exists,
 				"cannot set up the port forwards of container '%s': an nftables table %s already exists on the host; nixcsh will not take it over",
 				p.container, p.table)
 		}
@@ -157,7 +157,7 @@ func forwardTables(fam nftables.TableFamily) ([]string, error) {
 	}
 	tables, err := c.ListTablesOfFamily(fam)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "cannot list the host's nftables tables: %w", err)
+		return nil, fault.Errorf(fault.Failed, "cannot list the host's nftables tables: %w", err)
 	}
 	var names []string
 	for _, t := range tables {

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // hostLock serialises nixcsh's network changes across every nixcsh process on
@@ -21,11 +21,11 @@ type hostLock struct{ f *os.File }
 
 func lockHost(ctx context.Context) (*hostLock, error) {
 	if err := os.MkdirAll(StateDir, 0o755); err != nil {
-		return nil, core.Errorf(core.Failed, "cannot create %s: %w", StateDir, err)
+		return nil, fault.Errorf(fault.Failed, "cannot create %s: %w", StateDir, err)
 	}
 	f, err := os.OpenFile(filepath.Join(StateDir, "lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "cannot open the network lock: %w", err)
+		return nil, fault.Errorf(fault.Failed, "cannot open the network lock: %w", err)
 	}
 	// The lock is held for milliseconds; poll without blocking so that a
 	// cancelled context is honoured even if another process hangs holding it.
@@ -38,12 +38,12 @@ func lockHost(ctx context.Context) (*hostLock, error) {
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
 			f.Close()
-			return nil, core.Errorf(core.Failed, "cannot lock %s: %w", f.Name(), err)
+			return nil, fault.Errorf(fault.Failed, "cannot lock %s: %w", f.Name(), err)
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, core.Errorf(core.Failed, "waiting for the host network lock %s: %w", f.Name(), ctx.Err())
+			return nil, fault.Errorf(fault.Failed, "waiting for the host network lock %s: %w", f.Name(), ctx.Err())
 		case <-tick.C:
 		}
 	}

@@ -23,7 +23,7 @@
 // host-wide), so containers reach each other's LOCAL_ADDRESS through the host
 // (see enableLinkForwarding).
 //
-// Setup refuses (core.Exists) while a previous run's network is still there;
+// Setup refuses (fault.Exists) while a previous run's network is still there;
 // Teardown first clears it (it is idempotent). Leftovers lists what exists.
 package network
 
@@ -40,7 +40,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 const (
@@ -97,7 +97,7 @@ func SpecFromConf(container, owner string, get func(key string) string) (Spec, e
 	}
 	ports, err := ParsePorts(get("HOST_PORT"))
 	if err != nil {
-		return Spec{}, core.Errorf(core.Invalid, "container '%s': %w", container, err)
+		return Spec{}, fault.Errorf(fault.Invalid, "container '%s': %w", container, err)
 	}
 	s.Ports = ports
 	if _, err := s.plan(); err != nil {
@@ -146,10 +146,10 @@ var validName = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 // names ("ve-" + 11 characters).
 func CheckName(container string) error {
 	if !validName.MatchString(container) {
-		return core.Errorf(core.Invalid, "invalid container name %q: use letters, digits, '_' and '-' only", container)
+		return fault.Errorf(fault.Invalid, "invalid container name %q: use letters, digits, '_' and '-' only", container)
 	}
 	if link := HostLinkName(container, false); len(link) > maxLinkName {
-		return core.Errorf(core.Invalid,
+		return fault.Errorf(fault.Invalid,
 			"container name '%s' is too long: its network link %s would exceed the kernel's %d bytes (use at most %d characters)",
 			container, link, maxLinkName, maxLinkName-len("ve-"))
 	}
@@ -206,7 +206,7 @@ func parseAddr(key, s string, v6 bool) (*addr, error) {
 		family, example = "IPv6", "fc00::2 or fc00::2/64"
 	}
 	if err != nil || p.Addr().Is6() != v6 || p.Addr().Is4In6() || p.Addr().Zone() != "" {
-		return nil, core.Errorf(core.Invalid, "invalid %s %q: expected an %s address, e.g. %s", key, s, family, example)
+		return nil, fault.Errorf(fault.Invalid, "invalid %s %q: expected an %s address, e.g. %s", key, s, family, example)
 	}
 	ip := p.Addr()
 	return &addr{ip: ip, net: &net.IPNet{IP: ip.AsSlice(), Mask: net.CIDRMask(p.Bits(), ip.BitLen())}}, nil
@@ -251,26 +251,26 @@ func (s Spec) plan() (*plan, error) {
 		{"LOCAL_ADDRESS6", s.LocalAddress6, true, &p.local6},
 	} {
 		if *a.dst, err = parseAddr(a.key, a.val, a.v6); err != nil {
-			return nil, core.Errorf(core.Invalid, "container '%s': %w", s.Container, err)
+			return nil, fault.Errorf(fault.Invalid, "container '%s': %w", s.Container, err)
 		}
 	}
 	if s.Bridge != "" && len(s.Bridge) > maxLinkName {
-		return nil, core.Errorf(core.Invalid, "container '%s': HOST_BRIDGE %q is not a valid link name (at most %d bytes)", s.Container, s.Bridge, maxLinkName)
+		return nil, fault.Errorf(fault.Invalid, "container '%s': HOST_BRIDGE %q is not a valid link name (at most %d bytes)", s.Container, s.Bridge, maxLinkName)
 	}
 	for _, f := range s.Ports {
 		if f.Proto != "tcp" && f.Proto != "udp" || f.HostPort == 0 || f.ContainerPort == 0 {
-			return nil, core.Errorf(core.Invalid, "container '%s': invalid port forward %s: expected tcp or udp and ports 1-65535", s.Container, f)
+			return nil, fault.Errorf(fault.Invalid, "container '%s': invalid port forward %s: expected tcp or udp and ports 1-65535", s.Container, f)
 		}
 	}
 	if s.LocalMACAddress != "" {
 		mac, err := net.ParseMAC(s.LocalMACAddress)
 		if err != nil || len(mac) != 6 || mac[0]&1 != 0 {
-			return nil, core.Errorf(core.Invalid, "container '%s': invalid LOCAL_MAC_ADDRESS %q: expected a unicast Ethernet address, e.g. 02:00:00:00:00:01", s.Container, s.LocalMACAddress)
+			return nil, fault.Errorf(fault.Invalid, "container '%s': invalid LOCAL_MAC_ADDRESS %q: expected a unicast Ethernet address, e.g. 02:00:00:00:00:01", s.Container, s.LocalMACAddress)
 		}
 		p.mac = mac
 	}
 	if len(s.Ports) > 0 && p.local4 == nil && p.local6 == nil {
-		return nil, core.Errorf(core.Invalid, "container '%s': HOST_PORT needs LOCAL_ADDRESS or LOCAL_ADDRESS6 (port forwards go to the container's address)", s.Container)
+		return nil, fault.Errorf(fault.Invalid, "container '%s': HOST_PORT needs LOCAL_ADDRESS or LOCAL_ADDRESS6 (port forwards go to the container's address)", s.Container)
 	}
 	return p, nil
 }
@@ -298,7 +298,7 @@ func Leftovers() ([]Leftover, error) {
 	var out []Leftover
 	links, err := netlink.LinkList()
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "cannot list the host's network links: %w", err)
+		return nil, fault.Errorf(fault.Failed, "cannot list the host's network links: %w", err)
 	}
 	for _, l := range links {
 		if a := l.Attrs().Alias; strings.HasPrefix(a, aliasPrefix) {
@@ -307,7 +307,7 @@ func Leftovers() ([]Leftover, error) {
 	}
 	entries, err := os.ReadDir(namespaceDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, core.Errorf(core.Failed, "cannot list %s: %w", namespaceDir, err)
+		return nil, fault.Errorf(fault.Failed, "cannot list %s: %w", namespaceDir, err)
 	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), namePrefix) {

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 const portForm = "[tcp:|udp:]HOST_PORT[:CONTAINER_PORT], e.g. tcp:8080:80"
@@ -20,11 +20,11 @@ func ParsePorts(s string) ([]PortForward, error) {
 	for _, item := range items {
 		f, ok := parsePort(item)
 		if !ok {
-			return nil, core.Errorf(core.Invalid, "invalid HOST_PORT item %q: expected %s", item, portForm)
+			return nil, fault.Errorf(fault.Invalid, "invalid HOST_PORT item %q: expected %s", item, portForm)
 		}
 		key := f.Proto + ":" + strconv.Itoa(int(f.HostPort))
 		if seen[key] {
-			return nil, core.Errorf(core.Invalid, "invalid HOST_PORT item %q: host port %s is forwarded twice", item, key)
+			return nil, fault.Errorf(fault.Invalid, "invalid HOST_PORT item %q: host port %s is forwarded twice", item, key)
 		}
 		seen[key] = true
 		out = append(out, f)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 func TestParsePorts(t *testing.T) {
@@ -51,8 +51,8 @@ func TestParsePortsErrors(t *testing.T) {
 			t.Errorf("ParsePorts(%q): no error", tc.in)
 			continue
 		}
-		if core.KindOf(err) != core.Invalid {
-			t.Errorf("ParsePorts(%q): kind %v, want invalid", tc.in, core.KindOf(err))
+		if fault.KindOf(err) != fault.Invalid {
+			t.Errorf("ParsePorts(%q): kind %v, want invalid", tc.in, fault.KindOf(err))
 		}
 		if msg := err.Error(); !strings.Contains(msg, `"`+tc.item+`"`) {
 			t.Errorf("ParsePorts(%q): message %q does not name the item %q", tc.in, msg, tc.item)
@@ -91,7 +91,7 @@ func TestNames(t *testing.T) {
 	}
 	for _, bad := range []string{twelve + "m", "", "a b", "a/b", "a.b"} {
 		err := CheckName(bad)
-		if err == nil || core.KindOf(err) != core.Invalid {
+		if err == nil || fault.KindOf(err) != fault.Invalid {
 			t.Errorf("CheckName(%q) = %v, want an invalid error", bad, err)
 		}
 	}
@@ -116,7 +116,7 @@ func TestSpecValidation(t *testing.T) {
 		{"long name", Spec{Container: "abcdefghijklm"}, "too long"},
 	} {
 		_, err := tc.s.plan()
-		if err == nil || core.KindOf(err) != core.Invalid || !strings.Contains(err.Error(), tc.want) {
+		if err == nil || fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an invalid error mentioning %q", tc.name, err, tc.want)
 		}
 	}

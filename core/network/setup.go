@@ -13,14 +13,14 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // Setup makes the container's network and returns the namespace path for
 // nspawn's --network-namespace-path: the named namespace, the veth pair (host
 // side HostLinkName, container side eth0 inside the namespace), addresses and
 // routes on both sides, the bridge enslaving and the port forwards. On any
-// failure it removes everything it made. It refuses (core.Exists) to reuse a
+// failure it removes everything it made. It refuses (fault.Exists) to reuse a
 // host link, namespace or nat table that already exists: those belong to
 // someone else, or to a run of this container that was not torn down
 // (Teardown first).
@@ -60,11 +60,11 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 		if e == nil {
 			return nil
 		}
-		var ce *core.Error
+		var ce *fault.Error
 		if errors.As(e, &ce) {
 			return e
 		}
-		return core.Errorf(core.Failed, "cannot set up the network of container '%s': %s: %w", p.container, what, e)
+		return fault.Errorf(fault.Failed, "cannot set up the network of container '%s': %s: %w", p.container, what, e)
 	}
 
 	if err := ctx.Err(); err != nil {
@@ -77,10 +77,10 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if p.bridge != "" {
 		bridge, err = netlink.LinkByName(p.bridge)
 		if err != nil {
-			return "", core.Errorf(core.NotFound, "container '%s': HOST_BRIDGE %s does not exist on the host: create the bridge first", p.container, p.bridge)
+			return "", fault.Errorf(fault.NotFound, "container '%s': HOST_BRIDGE %s does not exist on the host: create the bridge first", p.container, p.bridge)
 		}
 		if bridge.Type() != "bridge" {
-			return "", core.Errorf(core.Invalid, "container '%s': HOST_BRIDGE %s is a %s link, not a bridge", p.container, p.bridge, bridge.Type())
+			return "", fault.Errorf(fault.Invalid, "container '%s': HOST_BRIDGE %s is a %s link, not a bridge", p.container, p.bridge, bridge.Type())
 		}
 	}
 
@@ -90,7 +90,7 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	}
 	if err := createNamespace(p.nsPath); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return "", core.Errorf(core.Exists,
+			return "", fault.Errorf(fault.Exists,
 				"cannot set up the network of container '%s': network namespace %s already exists (another container or state root uses the name, or a previous run was not torn down); nixcsh will not take it over",
 				p.container, p.nsPath)
 		}
@@ -307,7 +307,7 @@ func linkTaken(p *plan, l netlink.Link) error {
 			who = fmt.Sprintf("nixcsh state %q", strings.TrimPrefix(a, aliasPrefix))
 		}
 	}
-	return core.Errorf(core.Exists,
+	return fault.Errorf(fault.Exists,
 		"cannot set up the network of container '%s': network link %s already exists on the host, made by %s; nixcsh will not take it over",
 		p.container, p.hostLink, who)
 }
@@ -350,7 +350,7 @@ func Teardown(s Spec) error {
 		errs = append(errs, err.Error())
 	}
 	if len(errs) > 0 {
-		return core.Errorf(core.Failed, "cannot tear down the network of container '%s': %s", s.Container, strings.Join(errs, "; "))
+		return fault.Errorf(fault.Failed, "cannot tear down the network of container '%s': %s", s.Container, strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -378,7 +378,7 @@ func ReleaseNamespace(s Spec) error {
 		return nil
 	}
 	if err := deleteNamespace(NamespacePath(s.Container)); err != nil {
-		return core.Errorf(core.Failed, "cannot release the network namespace of container '%s': %v", s.Container, err)
+		return fault.Errorf(fault.Failed, "cannot release the network namespace of container '%s': %v", s.Container, err)
 	}
 	return nil
 }

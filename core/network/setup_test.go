@@ -20,7 +20,7 @@ import (
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // ping sends one ICMP (or ICMPv6) echo request to addr from the host and
@@ -198,10 +198,10 @@ func TestFirewall(t *testing.T) {
 	checkFirewallTable(t, ns, false)
 	apply(Firewall{Enable: false}) // removing twice is fine
 
-	if err := ApplyFirewall(ns, Firewall{Enable: true, AllowedTCPPortRanges: []PortRange{{10, 5}}}); core.KindOf(err) != core.Invalid {
+	if err := ApplyFirewall(ns, Firewall{Enable: true, AllowedTCPPortRanges: []PortRange{{10, 5}}}); fault.KindOf(err) != fault.Invalid {
 		t.Errorf("reversed range: %v, want invalid", err)
 	}
-	if err := ApplyFirewall("/run/netns/nixcsh-nosuchthing", Firewall{Enable: true}); core.KindOf(err) != core.NotFound {
+	if err := ApplyFirewall("/run/netns/nixcsh-nosuchthing", Firewall{Enable: true}); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("missing namespace: %v, want not-found", err)
 	}
 }
@@ -351,7 +351,7 @@ func TestBridge(t *testing.T) {
 	// A bridge that does not exist is refused before anything is made.
 	c := uniqueName(t)
 	_, err := Setup(context.Background(), Spec{Container: c, Bridge: "nxnosuchbr", LocalAddress: prefix + ".4/24"})
-	if core.KindOf(err) != core.NotFound || !strings.Contains(err.Error(), "nxnosuchbr") {
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "nxnosuchbr") {
 		t.Errorf("missing bridge: %v, want not-found naming it", err)
 	}
 	assertGone(t, c)
@@ -376,7 +376,7 @@ func TestFailedSetupLeavesNothing(t *testing.T) {
 		})
 		s := Spec{Container: name, HostAddress: n.host4, LocalAddress: n.local4}
 		_, err := Setup(context.Background(), s)
-		if core.KindOf(err) != core.Exists || !strings.Contains(err.Error(), "ve-"+name) {
+		if fault.KindOf(err) != fault.Exists || !strings.Contains(err.Error(), "ve-"+name) {
 			t.Fatalf("Setup: %v, want exists naming ve-%s", err, name)
 		}
 		if _, err := os.Lstat(NamespacePath(name)); err == nil {
@@ -408,7 +408,7 @@ func TestFailedSetupLeavesNothing(t *testing.T) {
 		})
 		s := Spec{Container: name, HostAddress: n.host4, LocalAddress: n.local4, Ports: []PortForward{{"tcp", freePort(t), 80}}}
 		_, err = Setup(context.Background(), s)
-		if core.KindOf(err) != core.Exists || !strings.Contains(err.Error(), tbl.Name) {
+		if fault.KindOf(err) != fault.Exists || !strings.Contains(err.Error(), tbl.Name) {
 			t.Fatalf("Setup: %v, want exists naming the table", err)
 		}
 		for _, l := range []string{"ve-" + name, "vb-" + name} {
@@ -434,7 +434,7 @@ func TestFailedSetupLeavesNothing(t *testing.T) {
 		}
 		t.Cleanup(func() { os.Remove(NamespacePath(name)); assertGone(t, name) })
 		_, err := Setup(context.Background(), Spec{Container: name, HostAddress: n.host4, LocalAddress: n.local4})
-		if core.KindOf(err) != core.Exists || !strings.Contains(err.Error(), NamespacePath(name)) {
+		if fault.KindOf(err) != fault.Exists || !strings.Contains(err.Error(), NamespacePath(name)) {
 			t.Fatalf("Setup: %v, want exists naming the namespace", err)
 		}
 		if LinkExists("ve-" + name) {
@@ -464,7 +464,7 @@ func TestTwoOwners(t *testing.T) {
 	theirs := mine
 	theirs.Owner = "/root-b"
 	_, err := Setup(context.Background(), theirs)
-	if core.KindOf(err) != core.Exists || !strings.Contains(err.Error(), "ve-"+name) || !strings.Contains(err.Error(), "/root-a") {
+	if fault.KindOf(err) != fault.Exists || !strings.Contains(err.Error(), "ve-"+name) || !strings.Contains(err.Error(), "/root-a") {
 		t.Fatalf("Setup by another owner: %v, want exists naming the link and its owner", err)
 	}
 	if err := Teardown(theirs); err != nil {
@@ -477,7 +477,7 @@ func TestTwoOwners(t *testing.T) {
 
 	// The same owner again: an earlier run not torn down.
 	_, err = Setup(context.Background(), mine)
-	if core.KindOf(err) != core.Exists || !strings.Contains(err.Error(), "earlier run") {
+	if fault.KindOf(err) != fault.Exists || !strings.Contains(err.Error(), "earlier run") {
 		t.Errorf("second Setup by the same owner: %v", err)
 	}
 }
@@ -564,7 +564,7 @@ func TestPrefixesAndMAC(t *testing.T) {
 		out := serveHello(t, "", a.network, net.JoinHostPort(a.host, "0"))
 		mustHello(t, ns, a.network, out.String())
 	}
-	if _, err := SpecFromConf(name, "", confMap{"LOCAL_MAC_ADDRESS": "01:00:5e:00:00:01"}.get); core.KindOf(err) != core.Invalid {
+	if _, err := SpecFromConf(name, "", confMap{"LOCAL_MAC_ADDRESS": "01:00:5e:00:00:01"}.get); fault.KindOf(err) != fault.Invalid {
 		t.Errorf("multicast MAC: %v, want invalid", err)
 	}
 }
@@ -594,7 +594,7 @@ func TestSpecFromConf(t *testing.T) {
 		{"LOCAL_MAC_ADDRESS": "zz"},
 	} {
 		_, err := SpecFromConf("web", "", bad.get)
-		if core.KindOf(err) != core.Invalid || !strings.Contains(err.Error(), "'web'") {
+		if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "'web'") {
 			t.Errorf("SpecFromConf(%v) = %v, want an invalid error naming the container", bad, err)
 		}
 	}

@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	m "github.com/nixcsh/nixcsh/core/module"
 )
 
 // Render turns a merged configuration into a generation for container name.
-// It fails (core.Invalid) when the configuration asks for something the host
+// It fails (fault.Invalid) when the configuration asks for something the host
 // cannot provide, naming the Debian package to install.
 // written are the files pkgs.writeText and friends made during evaluation
 // (module.Config.Files); they become part of the generation.
@@ -49,7 +49,7 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 	return g, nil
 }
 
-func invalid(format string, args ...any) error { return core.Errorf(core.Invalid, format, args...) }
+func invalid(format string, args ...any) error { return fault.Errorf(fault.Invalid, format, args...) }
 
 // --- base system files ------------------------------------------------------
 

@@ -17,7 +17,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // NsenterPath is util-linux's nsenter.
@@ -35,7 +35,7 @@ const containerPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 // Cancelling ctx kills the command and everything it started inside.
 func Exec(ctx context.Context, leader int, argv []string, stdin io.Reader, stdout, stderr io.Writer, tty bool) (int, error) {
 	if len(argv) == 0 {
-		return 0, core.Errorf(core.Invalid, "run: no command given")
+		return 0, fault.Errorf(fault.Invalid, "run: no command given")
 	}
 	cmd := shellQuote(argv)
 	var inner []string
@@ -96,7 +96,7 @@ func termName() string {
 // enter runs inner in the leader's mount, uts, ipc, net and pid namespaces.
 func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, stdout, stderr io.Writer, tty bool) (int, error) {
 	if leader <= 0 {
-		return 0, core.Errorf(core.Failed, "the container is not running")
+		return 0, fault.Errorf(fault.Failed, "the container is not running")
 	}
 	if tty {
 		// The terminal's session must live inside the container's pid
@@ -132,7 +132,7 @@ func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, std
 	// A stdin that never ends (not an *os.File) must not hold Wait forever.
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
-		return 0, core.Errorf(core.Failed, "cannot enter the container: %w", err)
+		return 0, fault.Errorf(fault.Failed, "cannot enter the container: %w", err)
 	}
 	return waitInside(ctx, cmd)
 }
@@ -243,7 +243,7 @@ func descendants(pid int) []int {
 func withPTY(ctx context.Context, cmd *exec.Cmd, leader int, stdin io.Reader, stdout io.Writer) (int, error) {
 	master, slave, err := openContainerPTY(leader)
 	if err != nil {
-		return 0, core.Errorf(core.Failed, "cannot open a terminal in the container: %w", err)
+		return 0, fault.Errorf(fault.Failed, "cannot open a terminal in the container: %w", err)
 	}
 	defer master.Close()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
@@ -278,7 +278,7 @@ func withPTY(ctx context.Context, cmd *exec.Cmd, leader int, stdin io.Reader, st
 
 	if err := cmd.Start(); err != nil {
 		slave.Close()
-		return 0, core.Errorf(core.Failed, "cannot enter the container: %w", err)
+		return 0, fault.Errorf(fault.Failed, "cannot enter the container: %w", err)
 	}
 	slave.Close()
 

@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 // rootSymlinks are the merged-/usr links: the host's /usr is bound over the
@@ -45,7 +45,7 @@ HOME_URL="https://github.com/nixcsh/nixcsh"
 // one at boot). It is idempotent and touches nothing else under root.
 func PrepareRoot(root string) error {
 	fail := func(err error) error {
-		return core.Errorf(core.Failed, "cannot prepare container root %s: %w", root, err)
+		return fault.Errorf(fault.Failed, "cannot prepare container root %s: %w", root, err)
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fail(err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
@@ -73,7 +73,7 @@ func ReadState(runDir string) (State, bool, error) {
 		return State{}, false, nil
 	}
 	if err != nil {
-		return State{}, false, core.Errorf(core.Failed, "cannot read container state %s: %w", runDir, err)
+		return State{}, false, fault.Errorf(fault.Failed, "cannot read container state %s: %w", runDir, err)
 	}
 	var f stateFile
 	if err := json.Unmarshal(b, &f); err != nil || f.Supervisor <= 0 {

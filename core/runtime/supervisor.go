@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 	"github.com/nixcsh/nixcsh/core/runtime/sdnotify"
 )
@@ -68,33 +68,33 @@ type bootResult struct {
 func (s *Supervisor) Run(ctx context.Context) error {
 	spec := s.Spec
 	if spec.Name == "" || spec.Root == "" || spec.RunDir == "" || spec.LogFile == "" {
-		return core.Errorf(core.Invalid, "container supervisor: Name, Root, RunDir and LogFile must all be set")
+		return fault.Errorf(fault.Invalid, "container supervisor: Name, Root, RunDir and LogFile must all be set")
 	}
 	if _, err := os.Stat(NspawnPath); err != nil {
-		return core.Errorf(core.Failed, "cannot start container '%s': %s is missing: install the Debian package systemd-container", spec.Name, NspawnPath)
+		return fault.Errorf(fault.Failed, "cannot start container '%s': %s is missing: install the Debian package systemd-container", spec.Name, NspawnPath)
 	}
 	if err := os.MkdirAll(spec.RunDir, 0o755); err != nil {
-		return core.Errorf(core.Failed, "cannot start container '%s': %w", spec.Name, err)
+		return fault.Errorf(fault.Failed, "cannot start container '%s': %w", spec.Name, err)
 	}
 	// One supervisor per container: the lock is held for the whole run, so
 	// a second one (even in this process) neither boots nor touches the
 	// first one's RunDir.
 	lock, err := os.OpenFile(filepath.Join(spec.RunDir, lockFileName), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return core.Errorf(core.Failed, "cannot start container '%s': %w", spec.Name, err)
+		return fault.Errorf(fault.Failed, "cannot start container '%s': %w", spec.Name, err)
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return core.Errorf(core.Busy, "container '%s' is already running: another supervisor holds %s", spec.Name, lock.Name())
+		return fault.Errorf(fault.Busy, "container '%s' is already running: another supervisor holds %s", spec.Name, lock.Name())
 	}
 	defer os.RemoveAll(spec.RunDir)
 	os.Remove(filepath.Join(spec.RunDir, terminateFileName)) // a stale marker would swallow a crash
 	if err := os.MkdirAll(filepath.Dir(spec.LogFile), 0o755); err != nil {
-		return core.Errorf(core.Failed, "cannot start container '%s': %w", spec.Name, err)
+		return fault.Errorf(fault.Failed, "cannot start container '%s': %w", spec.Name, err)
 	}
 	log, err := os.OpenFile(spec.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
-		return core.Errorf(core.Failed, "cannot start container '%s': cannot open its log: %w", spec.Name, err)
+		return fault.Errorf(fault.Failed, "cannot start container '%s': cannot open its log: %w", spec.Name, err)
 	}
 	defer log.Close()
 
@@ -137,13 +137,13 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			fmt.Fprintf(log, "nixcsh: container %s rebooted; booting again\n", spec.Name)
 			continue
 		case !res.ready:
-			return core.Errorf(core.Failed, "container '%s' failed to boot: systemd-nspawn exited with status %d before the container was ready; last lines of %s:\n%s",
+			return fault.Errorf(fault.Failed, "container '%s' failed to boot: systemd-nspawn exited with status %d before the container was ready; last lines of %s:\n%s",
 				spec.Name, res.exitCode, spec.LogFile, res.logTail)
 		case res.exitCode == 0:
 			fmt.Fprintf(log, "nixcsh: container %s powered off\n", spec.Name)
 			return nil
 		default:
-			return core.Errorf(core.Failed, "container '%s' stopped unexpectedly: systemd-nspawn exited with status %d; last lines of %s:\n%s",
+			return fault.Errorf(fault.Failed, "container '%s' stopped unexpectedly: systemd-nspawn exited with status %d; last lines of %s:\n%s",
 				spec.Name, res.exitCode, spec.LogFile, res.logTail)
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 		}
 	}()
 	fail := func(err error) (bootResult, error) {
-		return bootResult{}, core.Errorf(core.Failed, "cannot start container '%s': %w", spec.Name, err)
+		return bootResult{}, fault.Errorf(fault.Failed, "cannot start container '%s': %w", spec.Name, err)
 	}
 
 	cg, err := newCgroupSet(machine)

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/runtime/procfs"
 )
 
@@ -24,7 +24,7 @@ func Terminate(ctx context.Context, runDir string) error {
 		return nil
 	}
 	if err := os.WriteFile(filepath.Join(runDir, terminateFileName), nil, 0o644); err != nil {
-		return core.Errorf(core.Failed, "cannot terminate container %s: %w", st.Machine, err)
+		return fault.Errorf(fault.Failed, "cannot terminate container %s: %w", st.Machine, err)
 	}
 	if st.Leader > 0 {
 		syscall.Kill(st.Leader, syscall.SIGKILL)
@@ -35,7 +35,7 @@ func Terminate(ctx context.Context, runDir string) error {
 	}
 	if st.Leader > 0 {
 		if err := procfs.WaitGone(ctx, st.Leader); err != nil {
-			return core.Errorf(core.Failed, "container %s: its init (pid %d) did not die: %w", st.Machine, st.Leader, err)
+			return fault.Errorf(fault.Failed, "container %s: its init (pid %d) did not die: %w", st.Machine, st.Leader, err)
 		}
 	}
 	return nil

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -47,10 +47,10 @@ func Activate(root, storePath string) error {
 		}
 	}
 	if err := skeleton(root); err != nil {
-		return core.Errorf(core.Failed, "cannot prepare the root directory %s: %w", root, err)
+		return fault.Errorf(fault.Failed, "cannot prepare the root directory %s: %w", root, err)
 	}
 	if err := fsx.SymlinkAtomic(filepath.Join(storePath, "etc"), filepath.Join(etc, "static")); err != nil {
-		return core.Errorf(core.Failed, "cannot link %s/static to %s: %w", etc, storePath, err)
+		return fault.Errorf(fault.Failed, "cannot link %s/static to %s: %w", etc, storePath, err)
 	}
 
 	entries := make([]string, 0, len(nm.Etc))
@@ -76,7 +76,7 @@ func Activate(root, storePath string) error {
 		e := nm.Etc[rel]
 		dst := filepath.Join(etc, target)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return core.Errorf(core.Failed, "cannot create %s: %w", filepath.Dir(dst), err)
+			return fault.Errorf(fault.Failed, "cannot create %s: %w", filepath.Dir(dst), err)
 		}
 		if e.Copy != "" && target == rel {
 			if err := copyEtc(storePath, rel, dst, e, nm); err != nil {
@@ -93,7 +93,7 @@ func Activate(root, storePath string) error {
 			os.Rename(dst, dst+".nixcsh-old")
 		}
 		if err := fsx.SymlinkAtomic("/etc/static/"+target, dst); err != nil {
-			return core.Errorf(core.Failed, "cannot link %s: %w", dst, err)
+			return fault.Errorf(fault.Failed, "cannot link %s: %w", dst, err)
 		}
 	}
 	// Remove what the previous generation made and the new one dropped.
@@ -124,7 +124,7 @@ func Activate(root, storePath string) error {
 		// copied (the container cannot see the host's /etc).
 		if data, err := os.ReadFile(hostResolvConf); err == nil {
 			if err := writeAtomic(filepath.Join(etc, "resolv.conf"), data, 0o644); err != nil {
-				return core.Errorf(core.Failed, "cannot write %s/resolv.conf: %w", etc, err)
+				return fault.Errorf(fault.Failed, "cannot write %s/resolv.conf: %w", etc, err)
 			}
 		}
 	}
@@ -167,15 +167,15 @@ func skeleton(root string) error {
 func copyEtc(storePath, rel, dst string, e EtcEntry, nm *Manifest) error {
 	data, err := os.ReadFile(filepath.Join(storePath, "etc", rel))
 	if err != nil {
-		return core.Errorf(core.Failed, "cannot read %s from %s: %w", rel, storePath, err)
+		return fault.Errorf(fault.Failed, "cannot read %s from %s: %w", rel, storePath, err)
 	}
 	mode, err := strconv.ParseUint(e.Copy, 8, 32)
 	if err != nil {
-		return core.Errorf(core.Invalid, "the mode '%s' of /etc/%s is not octal", e.Copy, rel)
+		return fault.Errorf(fault.Invalid, "the mode '%s' of /etc/%s is not octal", e.Copy, rel)
 	}
 	uid, gid := resolveOwner(e.User, e.Group, nm)
 	if err := writeAtomic(dst, data, os.FileMode(mode)); err != nil {
-		return core.Errorf(core.Failed, "cannot write %s: %w", dst, err)
+		return fault.Errorf(fault.Failed, "cannot write %s: %w", dst, err)
 	}
 	os.Lchown(dst, uid, gid)
 	return os.Chmod(dst, os.FileMode(mode))
@@ -409,13 +409,13 @@ func mergeUsers(root, storePath string, nm, om *Manifest) error {
 		outS.put(s)
 	}
 	if err := writeAtomic(filepath.Join(etc, "group"), outG.bytes(), 0o644); err != nil {
-		return core.Errorf(core.Failed, "cannot write %s/group: %w", etc, err)
+		return fault.Errorf(fault.Failed, "cannot write %s/group: %w", etc, err)
 	}
 	if err := writeAtomic(filepath.Join(etc, "passwd"), outP.bytes(), 0o644); err != nil {
-		return core.Errorf(core.Failed, "cannot write %s/passwd: %w", etc, err)
+		return fault.Errorf(fault.Failed, "cannot write %s/passwd: %w", etc, err)
 	}
 	if err := writeAtomic(filepath.Join(etc, "shadow"), outS.bytes(), 0o600); err != nil {
-		return core.Errorf(core.Failed, "cannot write %s/shadow: %w", etc, err)
+		return fault.Errorf(fault.Failed, "cannot write %s/shadow: %w", etc, err)
 	}
 	// Home directories of declared users that ask for one.
 	for _, u := range nm.Users {

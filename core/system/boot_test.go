@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 func freePort(t *testing.T) int {
@@ -52,7 +52,7 @@ func TestBootSeedGeneration(t *testing.T) {
 	pub, _ := os.ReadFile(key + ".pub")
 	sshPort, httpPort := freePort(t), freePort(t)
 	name := fmt.Sprintf("nxt%d", os.Getpid()%100000)
-	paths := core.Paths{Root: filepath.Join(dir, "root")}
+	paths := layout.Paths{Root: filepath.Join(dir, "root")}
 	writeConfig(t, paths, name, fmt.Sprintf(`services.openssh.enable = true; services.openssh.ports = [ %d ];
   users.users.root.openssh.authorizedKeys.keys = [ %q ];
   services.httpd.enable = true; services.httpd.adminAddr = "foo@example.org"; services.httpd.port = %d;

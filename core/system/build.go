@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/module"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -16,12 +17,12 @@ import (
 // writes the generation into the store. It does not touch the profile: add
 // the result with NewProfile(paths, name).Add. A configuration that does not
 // evaluate, names an unknown option or fails an assertion writes nothing.
-func Build(ctx context.Context, paths core.Paths, name string) (storePath string, warnings []string, err error) {
+func Build(ctx context.Context, paths layout.Paths, name string) (storePath string, warnings []string, err error) {
 	return BuildFile(ctx, paths, name, paths.ConfigNix(name))
 }
 
 // BuildFile is Build from another configuration file.
-func BuildFile(ctx context.Context, paths core.Paths, name, configFile string) (string, []string, error) {
+func BuildFile(ctx context.Context, paths layout.Paths, name, configFile string) (string, []string, error) {
 	cfg, g, err := evalAndRender(ctx, name, configFile)
 	if err != nil {
 		return "", nil, err
@@ -31,7 +32,7 @@ func BuildFile(ctx context.Context, paths core.Paths, name, configFile string) (
 	// what configuration.nix says now.
 	tree, err := json.MarshalIndent(cfg.Tree(), "", " ")
 	if err != nil {
-		return "", nil, core.Errorf(core.Failed, "cannot record the evaluated configuration of '%s': %w", name, err)
+		return "", nil, fault.Errorf(fault.Failed, "cannot record the evaluated configuration of '%s': %w", name, err)
 	}
 	g.Files[configJSON] = &options.File{Data: tree, Mode: 0o444}
 	sp, err := Write(paths.Store(), g, cfg.Defined)
@@ -60,23 +61,23 @@ const configJSON = "config.json"
 // ShowConfig returns the value at optionPath ("" for the whole tree) of the
 // configuration the container's current generation was built from, as Go
 // data, for `show-config NAME [OPTION.PATH] [--json]`.
-func ShowConfig(ctx context.Context, paths core.Paths, name, optionPath string) (any, error) {
+func ShowConfig(ctx context.Context, paths layout.Paths, name, optionPath string) (any, error) {
 	gen, ok, err := NewProfile(paths, name).Current()
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, core.Errorf(core.NotFound, "container '%s' has no system generation yet; build one with: nixcsh update %s", name, name)
+		return nil, fault.Errorf(fault.NotFound, "container '%s' has no system generation yet; build one with: nixcsh update %s", name, name)
 	}
 	data, err := os.ReadFile(filepath.Join(gen.StorePath, configJSON))
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "generation %d of container '%s' has no recorded configuration (%v); rebuild it with: nixcsh update %s", gen.Number, name, err, name)
+		return nil, fault.Errorf(fault.Failed, "generation %d of container '%s' has no recorded configuration (%v); rebuild it with: nixcsh update %s", gen.Number, name, err, name)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var tree any
 	if err := dec.Decode(&tree); err != nil {
-		return nil, core.Errorf(core.Failed, "the recorded configuration of generation %d of '%s' is damaged: %v", gen.Number, name, err)
+		return nil, fault.Errorf(fault.Failed, "the recorded configuration of generation %d of '%s' is damaged: %v", gen.Number, name, err)
 	}
 	cur := numbers(tree)
 	if optionPath != "" {
@@ -86,7 +87,7 @@ func ShowConfig(ctx context.Context, paths core.Paths, name, optionPath string) 
 				cur, ok = m[p]
 			}
 			if !ok {
-				return nil, core.Errorf(core.NotFound, "The option '%s' does not exist or has no value in the configuration of container '%s'.", optionPath, name)
+				return nil, fault.Errorf(fault.NotFound, "The option '%s' does not exist or has no value in the configuration of container '%s'.", optionPath, name)
 			}
 		}
 	}

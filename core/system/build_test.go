@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 // template is REFERENCE.md's configuration.nix, as create writes it.
@@ -16,7 +17,7 @@ func template(name, config string) string {
 		"\";\n  networking.useDHCP = false;\n  " + config + "\n}\n"
 }
 
-func writeConfig(t testing.TB, paths core.Paths, name, config string) {
+func writeConfig(t testing.TB, paths layout.Paths, name, config string) {
 	t.Helper()
 	p := paths.ConfigNix(name)
 	os.MkdirAll(filepath.Dir(p), 0o755)
@@ -81,7 +82,7 @@ func TestBuildFailureWritesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			paths := testPaths(t)
 			writeConfig(t, paths, "foo", cfg)
-			if _, _, err := Build(context.Background(), paths, "foo"); err == nil || core.KindOf(err) != core.Invalid {
+			if _, _, err := Build(context.Background(), paths, "foo"); err == nil || fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("build should fail as invalid: %v", err)
 			} else {
 				t.Log(err)
@@ -96,7 +97,7 @@ func TestBuildFailureWritesNothing(t *testing.T) {
 func TestShowConfig(t *testing.T) {
 	paths := testPaths(t)
 	writeConfig(t, paths, "foo", seedA)
-	if _, err := ShowConfig(context.Background(), paths, "foo", ""); core.KindOf(err) != core.NotFound {
+	if _, err := ShowConfig(context.Background(), paths, "foo", ""); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("show-config before any build: %v", err)
 	}
 	sp, _, err := Build(context.Background(), paths, "foo")
@@ -112,7 +113,7 @@ func TestShowConfig(t *testing.T) {
 	if err != nil || len(v.([]any)) != 1 || v.([]any)[0] != int64(22) {
 		t.Fatalf("ports %v %v", v, err)
 	}
-	if _, err := ShowConfig(context.Background(), paths, "foo", "services.nope"); core.KindOf(err) != core.NotFound {
+	if _, err := ShowConfig(context.Background(), paths, "foo", "services.nope"); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("missing option: %v", err)
 	}
 }

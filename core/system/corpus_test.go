@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 // corpusFloor is how many files of testdata/corpus `create` accepts today. It
@@ -161,7 +162,7 @@ func TestCorpus(t *testing.T) {
 // TestCorpusChild), so that a configuration that crashes nixcsh (a panic, a
 // stack overflow, which no recover catches) is reported as such with its
 // file, and the other files are still measured.
-func buildInChild(t *testing.T, paths core.Paths, name string) error {
+func buildInChild(t *testing.T, paths layout.Paths, name string) error {
 	out := filepath.Join(t.TempDir(), "result")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCorpusChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "NIXCSH_CORPUS_ROOT="+paths.Root, "NIXCSH_CORPUS_NAME="+name, "NIXCSH_CORPUS_OUT="+out)
@@ -188,7 +189,7 @@ func TestCorpusChild(t *testing.T) {
 		t.Skip("run by TestCorpus")
 	}
 	res := "accepted"
-	if _, _, err := Build(context.Background(), core.Paths{Root: root}, name); err != nil {
+	if _, _, err := Build(context.Background(), layout.Paths{Root: root}, name); err != nil {
 		res = "refused\n" + err.Error()
 	}
 	if err := os.WriteFile(out, []byte(res), 0o644); err != nil {

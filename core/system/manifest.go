@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/options"
 )
 
@@ -103,11 +103,11 @@ func newManifest(g *options.Generation, optionsUsed []string) *Manifest {
 func LoadManifest(storePath string) (*Manifest, error) {
 	data, err := os.ReadFile(filepath.Join(storePath, "manifest.json"))
 	if err != nil {
-		return nil, core.Errorf(core.NotFound, "%s is not a nixcsh system generation (no manifest.json): %w", storePath, err)
+		return nil, fault.Errorf(fault.NotFound, "%s is not a nixcsh system generation (no manifest.json): %w", storePath, err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, core.Errorf(core.Failed, "the manifest of %s is damaged: %w", storePath, err)
+		return nil, fault.Errorf(fault.Failed, "the manifest of %s is damaged: %w", storePath, err)
 	}
 	return &m, nil
 }
@@ -135,7 +135,7 @@ func Diff(oldStore, newStore string) (UnitDiff, error) {
 		// as nothing: every wanted unit is (re)started, which is harmless.
 		if m, err := LoadManifest(oldStore); err == nil {
 			om = m
-		} else if core.KindOf(err) != core.NotFound {
+		} else if fault.KindOf(err) != fault.NotFound {
 			return UnitDiff{}, err
 		}
 	}

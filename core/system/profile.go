@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 // Profile is a container's list of system generations, kept as nix-env
@@ -29,7 +30,7 @@ type Generation struct {
 }
 
 // NewProfile opens the profile of container name (it need not exist yet).
-func NewProfile(paths core.Paths, name string) Profile {
+func NewProfile(paths layout.Paths, name string) Profile {
 	return Profile{Dir: paths.ProfileDir(name), Name: name}
 }
 
@@ -46,10 +47,10 @@ func (p Profile) Add(storePath string) (int, error) {
 		return 0, err
 	}
 	if err := os.MkdirAll(filepath.Dir(p.Dir), 0o700); err != nil {
-		return 0, core.Errorf(core.Failed, "cannot create the profiles directory of container '%s': %w", p.Name, err)
+		return 0, fault.Errorf(fault.Failed, "cannot create the profiles directory of container '%s': %w", p.Name, err)
 	}
 	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
-		return 0, core.Errorf(core.Failed, "cannot create the profile of container '%s': %w", p.Name, err)
+		return 0, fault.Errorf(fault.Failed, "cannot create the profile of container '%s': %w", p.Name, err)
 	}
 	n := 1
 	if len(gens) > 0 {
@@ -57,11 +58,11 @@ func (p Profile) Add(storePath string) (int, error) {
 	}
 	link := filepath.Join(p.Dir, p.linkName(n))
 	if err := fsx.SymlinkAtomic(storePath, link); err != nil {
-		return 0, core.Errorf(core.Failed, "cannot add generation %d to container '%s': %w", n, p.Name, err)
+		return 0, fault.Errorf(fault.Failed, "cannot add generation %d to container '%s': %w", n, p.Name, err)
 	}
 	if err := fsx.SymlinkAtomic(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
 		os.Remove(link)
-		return 0, core.Errorf(core.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
+		return 0, fault.Errorf(fault.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
 	}
 	return n, nil
 }
@@ -73,7 +74,7 @@ func (p Profile) Generations() ([]Generation, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "cannot read the profile of container '%s': %w", p.Name, err)
+		return nil, fault.Errorf(fault.Failed, "cannot read the profile of container '%s': %w", p.Name, err)
 	}
 	cur, _ := os.Readlink(filepath.Join(p.Dir, "system"))
 	var gens []Generation
@@ -131,20 +132,20 @@ func (p Profile) SwitchTo(n int) (Generation, error) {
 			}
 		}
 		if cur <= 0 {
-			return Generation{}, core.Errorf(core.NotFound, "container '%s' has no generation older than the current one to roll back to", p.Name)
+			return Generation{}, fault.Errorf(fault.NotFound, "container '%s' has no generation older than the current one to roll back to", p.Name)
 		}
 		n = gens[cur-1].Number
 	}
 	for _, g := range gens {
 		if g.Number == n {
 			if err := fsx.SymlinkAtomic(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
-				return Generation{}, core.Errorf(core.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
+				return Generation{}, fault.Errorf(fault.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
 			}
 			g.Current = true
 			return g, nil
 		}
 	}
-	return Generation{}, core.Errorf(core.NotFound, "container '%s' has no generation %d", p.Name, n)
+	return Generation{}, fault.Errorf(fault.NotFound, "container '%s' has no generation %d", p.Name, n)
 }
 
 // Delete removes generation n (not the current one).
@@ -154,13 +155,13 @@ func (p Profile) Delete(n int) error {
 		return err
 	}
 	if ok && cur.Number == n {
-		return core.Errorf(core.Invalid, "generation %d is the current generation of container '%s'; switch to another first", n, p.Name)
+		return fault.Errorf(fault.Invalid, "generation %d is the current generation of container '%s'; switch to another first", n, p.Name)
 	}
 	if err := os.Remove(filepath.Join(p.Dir, p.linkName(n))); err != nil {
 		if os.IsNotExist(err) {
-			return core.Errorf(core.NotFound, "container '%s' has no generation %d", p.Name, n)
+			return fault.Errorf(fault.NotFound, "container '%s' has no generation %d", p.Name, n)
 		}
-		return core.Errorf(core.Failed, "cannot delete generation %d of container '%s': %w", n, p.Name, err)
+		return fault.Errorf(fault.Failed, "cannot delete generation %d of container '%s': %w", n, p.Name, err)
 	}
 	return nil
 }
@@ -168,7 +169,7 @@ func (p Profile) Delete(n int) error {
 // Remove deletes the whole profile (destroy).
 func (p Profile) Remove() error {
 	if err := os.RemoveAll(p.Dir); err != nil {
-		return core.Errorf(core.Failed, "cannot remove the profile of container '%s': %w", p.Name, err)
+		return fault.Errorf(fault.Failed, "cannot remove the profile of container '%s': %w", p.Name, err)
 	}
 	return nil
 }
@@ -176,7 +177,7 @@ func (p Profile) Remove() error {
 // GC removes every store entry that no generation of any profile under
 // ProfilesBase (nor any link under the per-container gcroots) references,
 // and returns the removed paths.
-func GC(paths core.Paths) ([]string, error) {
+func GC(paths layout.Paths) ([]string, error) {
 	live := map[string]bool{}
 	addLinks := func(dir string) {
 		ents, _ := os.ReadDir(dir)
@@ -192,7 +193,7 @@ func GC(paths core.Paths) ([]string, error) {
 	for _, base := range []string{paths.ProfilesBase(), filepath.Dir(paths.GCRootsDir("x"))} {
 		ents, err := os.ReadDir(base)
 		if err != nil && !os.IsNotExist(err) {
-			return nil, core.Errorf(core.Failed, "cannot read %s: %w", base, err)
+			return nil, fault.Errorf(fault.Failed, "cannot read %s: %w", base, err)
 		}
 		for _, e := range ents {
 			addLinks(filepath.Join(base, e.Name()))
@@ -204,7 +205,7 @@ func GC(paths core.Paths) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "cannot read the store %s: %w", store, err)
+		return nil, fault.Errorf(fault.Failed, "cannot read the store %s: %w", store, err)
 	}
 	var removed []string
 	for _, e := range ents {
@@ -213,7 +214,7 @@ func GC(paths core.Paths) ([]string, error) {
 			continue
 		}
 		if err := removeTree(full); err != nil {
-			return removed, core.Errorf(core.Failed, "cannot remove %s from the store: %w", full, err)
+			return removed, fault.Errorf(fault.Failed, "cannot remove %s from the store: %w", full, err)
 		}
 		removed = append(removed, full)
 	}

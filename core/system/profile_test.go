@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 func TestProfileGenerationsRollbackGC(t *testing.T) {
@@ -44,10 +44,10 @@ func TestProfileGenerationsRollbackGC(t *testing.T) {
 	if cur, _, _ := p.Current(); cur.Number != 1 {
 		t.Fatalf("current after rollback %d", cur.Number)
 	}
-	if _, err := p.SwitchTo(0); core.KindOf(err) != core.NotFound {
+	if _, err := p.SwitchTo(0); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("rollback past the first generation: %v", err)
 	}
-	if _, err := p.SwitchTo(7); core.KindOf(err) != core.NotFound || !strings.Contains(err.Error(), "no generation 7") {
+	if _, err := p.SwitchTo(7); fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "no generation 7") {
 		t.Fatalf("switch to a missing generation: %v", err)
 	}
 	if _, err := p.SwitchTo(2); err != nil {

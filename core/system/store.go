@@ -15,7 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/options"
 )
 
@@ -60,7 +60,7 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 	man := newManifest(g, optionsUsed)
 	manJSON, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
-		return "", core.Errorf(core.Failed, "cannot encode the manifest of %s: %w", g.Name, err)
+		return "", fault.Errorf(fault.Failed, "cannot encode the manifest of %s: %w", g.Name, err)
 	}
 	fwJSON, _ := json.MarshalIndent(g.Firewall, "", "  ")
 
@@ -83,11 +83,11 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 		return final, nil
 	}
 	if err := os.MkdirAll(store, 0o755); err != nil {
-		return "", core.Errorf(core.Failed, "cannot create the store %s: %w", store, err)
+		return "", fault.Errorf(fault.Failed, "cannot create the store %s: %w", store, err)
 	}
 	tmp, err := os.MkdirTemp(store, ".tmp-"+name+"-")
 	if err != nil {
-		return "", core.Errorf(core.Failed, "cannot write to the store %s: %w", store, err)
+		return "", fault.Errorf(fault.Failed, "cannot write to the store %s: %w", store, err)
 	}
 	defer removeTree(tmp)
 	subst := func(b []byte) []byte {
@@ -138,14 +138,14 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 			err = write(p, subst(f.Data), mode)
 		}
 		if err != nil {
-			return "", core.Errorf(core.Failed, "cannot write %s of %s into the store: %w", p, g.Name, err)
+			return "", fault.Errorf(fault.Failed, "cannot write %s of %s into the store: %w", p, g.Name, err)
 		}
 	}
 	if err := write("manifest.json", append(manJSON, '\n'), 0o444); err != nil {
-		return "", core.Errorf(core.Failed, "cannot write the manifest of %s: %w", g.Name, err)
+		return "", fault.Errorf(fault.Failed, "cannot write the manifest of %s: %w", g.Name, err)
 	}
 	if err := write("firewall.json", append(fwJSON, '\n'), 0o444); err != nil {
-		return "", core.Errorf(core.Failed, "cannot write the firewall of %s: %w", g.Name, err)
+		return "", fault.Errorf(fault.Failed, "cannot write the firewall of %s: %w", g.Name, err)
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		os.Chmod(dirs[i], 0o555)
@@ -154,7 +154,7 @@ func Write(store string, g *options.Generation, optionsUsed []string) (string, e
 		if _, serr := os.Stat(filepath.Join(final, "manifest.json")); serr == nil {
 			return final, nil // built concurrently by someone else
 		}
-		return "", core.Errorf(core.Failed, "cannot move %s into the store: %w", name, err)
+		return "", fault.Errorf(fault.Failed, "cannot move %s into the store: %w", name, err)
 	}
 	return final, nil
 }

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/options"
 )
 
 // buildTree renders a hand-written config tree (what core/module produces)
 // and writes it into the store of paths.
-func buildTree(t *testing.T, paths core.Paths, name string, tree map[string]any) string {
+func buildTree(t *testing.T, paths layout.Paths, name string, tree map[string]any) string {
 	t.Helper()
 	g, err := options.Render(options.NewValues(tree), name, options.DefaultHost(), nil)
 	if err != nil {

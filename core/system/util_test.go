@@ -4,7 +4,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 func runCmd(name string, args ...string) (string, error) {
@@ -14,9 +14,9 @@ func runCmd(name string, args ...string) (string, error) {
 
 // testPaths is a state root for one test; the read-only store is made
 // writable again before the temp dir is removed (for non-root runs).
-func testPaths(t testing.TB) core.Paths {
+func testPaths(t testing.TB) layout.Paths {
 	root := t.TempDir()
-	p := core.Paths{Root: root}
+	p := layout.Paths{Root: root}
 	t.Cleanup(func() { removeTree(p.Store()) })
 	return p
 }

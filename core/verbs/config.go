@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/nix"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -46,7 +47,7 @@ func init() {
 			wd, _ := os.Getwd()
 			code := nix.Instantiate(in.Raw, in.Stdio.In, in.Stdio.Out, in.Stdio.Err, os.Getenv, wd)
 			if code != 0 {
-				return nil, core.ExitStatus(code)
+				return nil, fault.ExitStatus(code)
 			}
 			return nil, nil
 		},
@@ -60,7 +61,7 @@ func init() {
 		Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 			l := options.List(in.Arg(0))
 			if len(l) == 0 {
-				return nil, core.Errorf(core.NotFound, "no option starts with '%s'; 'nixcsh options' lists them all", in.Arg(0))
+				return nil, fault.Errorf(fault.NotFound, "no option starts with '%s'; 'nixcsh options' lists them all", in.Arg(0))
 			}
 			return OptionList(l), nil
 		},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/module"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -95,7 +96,7 @@ func createFrom(ctx context.Context, m *core.Manager, file, only string) (any, e
 	// Each container's configuration.nix imports the file: by absolute path.
 	abs, err := filepath.Abs(file)
 	if err != nil {
-		return nil, core.Errorf(core.Invalid, "cannot resolve %s: %v", file, err)
+		return nil, fault.Errorf(fault.Invalid, "cannot resolve %s: %v", file, err)
 	}
 	file = abs
 	entries, err := module.Containers(ctx, file, module.Options{Decls: options.All(), Packages: options.DefaultHost().Packages})
@@ -113,10 +114,10 @@ func createFrom(ctx context.Context, m *core.Manager, file, only string) (any, e
 		cs = append(cs, c)
 	}
 	if only != "" && len(cs) == 0 {
-		return nil, core.Errorf(core.NotFound, "%s has no containers.%s", file, only)
+		return nil, fault.Errorf(fault.NotFound, "%s has no containers.%s", file, only)
 	}
 	if len(problems) > 0 {
-		return nil, core.Errorf(core.Invalid, "%s: nothing was created or changed:\n  %s\nnixcsh honours the container options %s",
+		return nil, fault.Errorf(fault.Invalid, "%s: nothing was created or changed:\n  %s\nnixcsh honours the container options %s",
 			file, strings.Join(problems, "\n  "), strings.Join(honoured, ", "))
 	}
 	rs, err := m.CreateFrom(ctx, cs)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/fault"
 )
 
 var name = Arg{Name: "name", Kind: Container}
@@ -123,7 +124,7 @@ func init() {
 				if file, ok := in.Flag("from"); ok {
 					for f := range in.Flags {
 						if f != "from" {
-							return nil, core.Errorf(core.Invalid, "--%s does not apply with --from: the settings of each container come from %s", f, file)
+							return nil, fault.Errorf(fault.Invalid, "--%s does not apply with --from: the settings of each container come from %s", f, file)
 						}
 					}
 					return createFrom(ctx, m, file, in.Arg(0))
@@ -217,9 +218,9 @@ func init() {
 					return m.Info(ctx, in.Arg(0))
 				}
 				s, err := m.Status(ctx, in.Arg(0))
-				if core.KindOf(err) == core.NotFound {
+				if fault.KindOf(err) == fault.NotFound {
 					// nixos-container prints "gone" and fails, with no message.
-					return s, core.ExitStatus(1)
+					return s, fault.ExitStatus(1)
 				}
 				return s, err
 			},
@@ -271,7 +272,7 @@ func init() {
 				if s, ok := in.Flag("to"); ok {
 					n, err := strconv.Atoi(s)
 					if err != nil || n < 1 {
-						return nil, core.Errorf(core.Invalid, "--to takes a generation number (see: nixcsh generations %s), not %q", in.Arg(0), s)
+						return nil, fault.Errorf(fault.Invalid, "--to takes a generation number (see: nixcsh generations %s), not %q", in.Arg(0), s)
 					}
 					to = n
 				}
@@ -339,7 +340,7 @@ func init() {
 			Help:    "Runs ARGS in a root login shell inside the running container. Its stdout, stderr and exit code are the command's. Write the command after --: run foo -- ls -l.",
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if len(in.Rest) == 0 {
-					return nil, core.Errorf(core.Invalid, "run needs a command after --, e.g.: nixcsh run %s -- uname -a", in.Arg(0))
+					return nil, fault.Errorf(fault.Invalid, "run needs a command after --, e.g.: nixcsh run %s -- uname -a", in.Arg(0))
 				}
 				code, err := m.Run(ctx, in.Arg(0), in.Rest, in.Stdio)
 				return exitResult(code, err)
@@ -370,7 +371,7 @@ func init() {
 // --nixos-path is not needed.
 func refuseFlake(in *Invocation) error {
 	if _, ok := in.Flag("flake"); ok {
-		return core.Errorf(core.Invalid, "--flake is not supported: nixcsh has no Nix store; pass the configuration with --config or --config-file")
+		return fault.Errorf(fault.Invalid, "--flake is not supported: nixcsh has no Nix store; pass the configuration with --config or --config-file")
 	}
 	if _, ok := in.Flag("nixos-path"); ok && in.Stdio.Err != nil {
 		fmt.Fprintln(in.Stdio.Err, "warning: --nixos-path is ignored: nixcsh evaluates configurations with its own NixOS modules")
@@ -384,7 +385,7 @@ func exitResult(code int, err error) (any, error) {
 		return nil, err
 	}
 	if code != 0 {
-		return nil, core.ExitStatus(code)
+		return nil, fault.ExitStatus(code)
 	}
 	return nil, nil
 }

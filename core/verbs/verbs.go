@@ -101,7 +101,7 @@ type Verb struct {
 	// Result says what Do returns on success, for the Lua docs and type stubs.
 	Result Result
 	// Do carries the verb out. Its result is a plain value (string, []string,
-	// a struct with JSON tags, core.ExitStatus for a passed-through exit code,
+	// a struct with JSON tags, fault.ExitStatus for a passed-through exit code,
 	// or nil); front ends print it as text or JSON, or turn it into Lua values.
 	Do func(ctx context.Context, m *core.Manager, in *Invocation) (any, error)
 }

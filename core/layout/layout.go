@@ -1,4 +1,6 @@
-package core
+// Package layout is nixcsh's state layout on disk. It imports nothing of
+// nixcsh, so every layer can find the files it needs without the Manager.
+package layout
 
 import (
 	"os"

@@ -1,7 +1,7 @@
-// Package core is nixcsh's engine: containers, their state on disk and their
-// lifecycle. It knows nothing of terminals, Lua or go-plugin; those front ends
-// call the Manager and read its typed errors.
-package core
+// Package fault holds nixcsh's one error type and its kinds. It imports
+// nothing of nixcsh, so every layer (evaluator, renderers, runtime, network,
+// the Manager, the front ends) can make and read the same typed errors.
+package fault
 
 import (
 	"errors"
