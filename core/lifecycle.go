@@ -19,21 +19,13 @@ import (
 // the verbs, beside building (Builder, create.go).
 type Profiles interface {
 	// List returns the container's generations, oldest first.
-	List(p layout.Paths, name string) ([]Generation, error)
+	List(p layout.Paths, name string) ([]layout.Generation, error)
 	// SwitchTo makes generation gen (0: the one before the current) current.
-	SwitchTo(p layout.Paths, name string, gen int) (Generation, error)
+	SwitchTo(p layout.Paths, name string, gen int) (layout.Generation, error)
 	// GC removes store entries that no profile uses and returns them.
 	GC(p layout.Paths) ([]string, error)
 	// ShowConfig returns the evaluated value at an option path ("" = all).
 	ShowConfig(p layout.Paths, name, path string) (any, error)
-}
-
-// Generation is one entry of a container's profile.
-type Generation struct {
-	Number    int       `json:"number"`
-	StorePath string    `json:"storePath"`
-	Created   time.Time `json:"created"`
-	Current   bool      `json:"current"`
 }
 
 // RunState is what the runtime knows of a container right now.
@@ -444,7 +436,7 @@ func (m *Manager) profiles() (Profiles, error) {
 }
 
 // Generations lists the container's system generations, oldest first.
-func (m *Manager) Generations(ctx context.Context, name string) ([]Generation, error) {
+func (m *Manager) Generations(ctx context.Context, name string) ([]layout.Generation, error) {
 	p, err := m.profiles()
 	if err != nil {
 		return nil, err

@@ -3,14 +3,14 @@ package engine
 import (
 	"context"
 
-	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/layout"
 	"github.com/nixcsh/nixcsh/core/system"
 )
 
-// configLayer is core.Builder and core.Profiles over core/system.
+// configLayer is core.Builder and core.Profiles over core/system; the profile
+// hands its layout.Generation records through unchanged.
 type configLayer struct {
 	// afterBuild runs after each successful build (create, update): the
 	// host-side follow-ups of a changed conf; it returns warnings.
@@ -47,24 +47,12 @@ func (c configLayer) Build(ctx context.Context, p layout.Paths, name string) (in
 	return gen, warnings, nil
 }
 
-func (configLayer) List(p layout.Paths, name string) ([]core.Generation, error) {
-	gens, err := system.NewProfile(p, name).Generations()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]core.Generation, len(gens))
-	for i, g := range gens {
-		out[i] = core.Generation{Number: g.Number, StorePath: g.StorePath, Created: g.Date, Current: g.Current}
-	}
-	return out, nil
+func (configLayer) List(p layout.Paths, name string) ([]layout.Generation, error) {
+	return system.NewProfile(p, name).Generations()
 }
 
-func (configLayer) SwitchTo(p layout.Paths, name string, gen int) (core.Generation, error) {
-	g, err := system.NewProfile(p, name).SwitchTo(gen)
-	if err != nil {
-		return core.Generation{}, err
-	}
-	return core.Generation{Number: g.Number, StorePath: g.StorePath, Created: g.Date, Current: true}, nil
+func (configLayer) SwitchTo(p layout.Paths, name string, gen int) (layout.Generation, error) {
+	return system.NewProfile(p, name).SwitchTo(gen)
 }
 
 func (configLayer) GC(p layout.Paths) ([]string, error) {

@@ -5,6 +5,7 @@ package layout
 import (
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Paths is the state layout of DESIGN.md. Every path hangs off Root so that a
@@ -84,3 +85,13 @@ func (p Paths) StoreLock() string { return p.join("run/lock/nixcsh/store.lock") 
 
 // ContainerLock serialises the verbs of one container.
 func (p Paths) ContainerLock(name string) string { return p.join("run/lock/nixcsh", name+".lock") }
+
+// Generation is one entry of a container's profile: ProfileDir(name)'s
+// system-N-link, pointing at StorePath. core/system reads and switches the
+// profile; the Manager hands the records on to the front ends (list-generations).
+type Generation struct {
+	Number    int       `json:"number"`
+	StorePath string    `json:"storePath"`
+	Created   time.Time `json:"created"` // when the link was made
+	Current   bool      `json:"current"` // the profile's `system` points at it
+}

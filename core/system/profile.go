@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
@@ -19,14 +18,6 @@ import (
 type Profile struct {
 	Dir  string // the profile directory (paths.ProfileDir(name))
 	Name string // the container
-}
-
-// Generation is one entry of a profile.
-type Generation struct {
-	Number    int       `json:"number"`
-	StorePath string    `json:"storePath"`
-	Date      time.Time `json:"date"`
-	Current   bool      `json:"current"`
 }
 
 // NewProfile opens the profile of container name (it need not exist yet).
@@ -68,7 +59,7 @@ func (p Profile) Add(storePath string) (int, error) {
 }
 
 // Generations lists the profile's generations, oldest first.
-func (p Profile) Generations() ([]Generation, error) {
+func (p Profile) Generations() ([]layout.Generation, error) {
 	ents, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -77,7 +68,7 @@ func (p Profile) Generations() ([]Generation, error) {
 		return nil, fault.Errorf(fault.Failed, "cannot read the profile of container '%s': %w", p.Name, err)
 	}
 	cur, _ := os.Readlink(filepath.Join(p.Dir, "system"))
-	var gens []Generation
+	var gens []layout.Generation
 	for _, e := range ents {
 		num, ok := strings.CutPrefix(e.Name(), "system-")
 		if !ok {
@@ -93,9 +84,9 @@ func (p Profile) Generations() ([]Generation, error) {
 		if err != nil {
 			continue
 		}
-		g := Generation{Number: n, StorePath: target, Current: e.Name() == cur}
+		g := layout.Generation{Number: n, StorePath: target, Current: e.Name() == cur}
 		if st, err := os.Lstat(full); err == nil {
-			g.Date = st.ModTime()
+			g.Created = st.ModTime()
 		}
 		gens = append(gens, g)
 	}
@@ -104,25 +95,25 @@ func (p Profile) Generations() ([]Generation, error) {
 }
 
 // Current returns the current generation; ok is false for an empty profile.
-func (p Profile) Current() (Generation, bool, error) {
+func (p Profile) Current() (layout.Generation, bool, error) {
 	gens, err := p.Generations()
 	if err != nil {
-		return Generation{}, false, err
+		return layout.Generation{}, false, err
 	}
 	for _, g := range gens {
 		if g.Current {
 			return g, true, nil
 		}
 	}
-	return Generation{}, false, nil
+	return layout.Generation{}, false, nil
 }
 
 // SwitchTo makes generation n current; n <= 0 means the one before the
 // current (a rollback).
-func (p Profile) SwitchTo(n int) (Generation, error) {
+func (p Profile) SwitchTo(n int) (layout.Generation, error) {
 	gens, err := p.Generations()
 	if err != nil {
-		return Generation{}, err
+		return layout.Generation{}, err
 	}
 	if n <= 0 {
 		cur := -1
@@ -132,20 +123,20 @@ func (p Profile) SwitchTo(n int) (Generation, error) {
 			}
 		}
 		if cur <= 0 {
-			return Generation{}, fault.Errorf(fault.NotFound, "container '%s' has no generation older than the current one to roll back to", p.Name)
+			return layout.Generation{}, fault.Errorf(fault.NotFound, "container '%s' has no generation older than the current one to roll back to", p.Name)
 		}
 		n = gens[cur-1].Number
 	}
 	for _, g := range gens {
 		if g.Number == n {
 			if err := fsx.SymlinkAtomic(p.linkName(n), filepath.Join(p.Dir, "system")); err != nil {
-				return Generation{}, fault.Errorf(fault.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
+				return layout.Generation{}, fault.Errorf(fault.Failed, "cannot switch container '%s' to generation %d: %w", p.Name, n, err)
 			}
 			g.Current = true
 			return g, nil
 		}
 	}
-	return Generation{}, fault.Errorf(fault.NotFound, "container '%s' has no generation %d", p.Name, n)
+	return layout.Generation{}, fault.Errorf(fault.NotFound, "container '%s' has no generation %d", p.Name, n)
 }
 
 // Delete removes generation n (not the current one).

@@ -34,7 +34,7 @@ func TestProfileGenerationsRollbackGC(t *testing.T) {
 		t.Fatalf("system-1-link -> %q", tgt)
 	}
 	gens, _ := p.Generations()
-	if len(gens) != 2 || gens[0].Current || !gens[1].Current || gens[0].StorePath != a || gens[0].Date.IsZero() {
+	if len(gens) != 2 || gens[0].Current || !gens[1].Current || gens[0].StorePath != a || gens[0].Created.IsZero() {
 		t.Fatalf("generations %+v", gens)
 	}
 	g, err := p.SwitchTo(0) // rollback

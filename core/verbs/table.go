@@ -10,6 +10,7 @@ import (
 
 	"github.com/nixcsh/nixcsh/core"
 	"github.com/nixcsh/nixcsh/core/fault"
+	"github.com/nixcsh/nixcsh/core/layout"
 )
 
 var name = Arg{Name: "name", Kind: Container}
@@ -45,7 +46,7 @@ func (c Created) Text() string {
 func (c Created) MarshalJSON() ([]byte, error) { return jsonOf(c.Created) }
 
 // GenerationList prints like nix-env --list-generations.
-type GenerationList []core.Generation
+type GenerationList []layout.Generation
 
 func (g GenerationList) Text() string {
 	var b strings.Builder
@@ -286,7 +287,7 @@ func init() {
 		{
 			Name: "generations", Args: []Arg{name}, JSON: true,
 			Summary: "list the container's system generations",
-			Result:  Result{Type: reflect.TypeOf([]core.Generation(nil)), Text: "the generations, oldest first"},
+			Result:  Result{Type: reflect.TypeOf([]layout.Generation(nil)), Text: "the generations, oldest first"},
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				g, err := m.Generations(ctx, in.Arg(0))
 				return GenerationList(g), err
