@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/nixcsh/nixcsh/core/fault"
@@ -127,9 +126,10 @@ func (m *Manager) Start(ctx context.Context, name string, progress func(string))
 		return err
 	}
 	if err := rt.Start(ctx, name, progress); err != nil {
-		// The host backends already head their errors with the headline.
-		if fault.KindOf(err) == fault.Failed && !strings.HasPrefix(err.Error(), "failed to start container '"+name+"'") {
-			return &fault.Error{Kind: fault.Failed, Msg: fmt.Sprintf("failed to start container '%s': %v", name, err), Err: err}
+		// The host backends head most of their errors with the headline
+		// already; StartFailed adds it to the others.
+		if fault.KindOf(err) == fault.Failed {
+			return fault.StartFailed(name, err)
 		}
 		return err
 	}

@@ -719,6 +719,11 @@ func TestFailedBoot(t *testing.T) {
 	if strings.Count(msg, "failed to start container") > 1 {
 		t.Errorf("headline repeated: %v", msg)
 	}
+	// The supervisor prints its failure to the console log without the
+	// log's tail, which the host backend quotes once.
+	if n := strings.Count(msg, "; last lines of "); n != 1 {
+		t.Errorf("the log's tail is quoted %d times: %v", n, msg)
+	}
 	t.Logf("%v", err)
 	if s := r.status(name); s != "down" {
 		t.Errorf("status = %s", s)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,13 +50,14 @@ func SuperviseMain(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := supervise(ctx, layout.Paths{Root: root}, name); err != nil {
-		msg := strings.TrimRight(err.Error(), "\n")
 		// stderr is the console log, and whoever reports this failure
 		// (the host backend) quotes the log's last lines: a tail of the
 		// log inside the message would appear twice.
-		if head, _, ok := strings.Cut(msg, "; last lines of "); ok {
-			msg = head
+		var lt *fault.LogTailError
+		if errors.As(err, &lt) {
+			err = errors.New(lt.Msg)
 		}
+		msg := strings.TrimRight(err.Error(), "\n")
 		fmt.Fprintln(stderr, msg)
 		daemon.SdNotify(false, "STATUS="+firstLine(msg))
 		return 1

@@ -19,3 +19,36 @@ func TestErrorKindsAndExitCodes(t *testing.T) {
 		t.Error("%w cause lost")
 	}
 }
+
+func TestStartFailedHeadsOnce(t *testing.T) {
+	cause := Errorf(Failed, "cannot: %w", os.ErrPermission)
+	err := StartFailed("web", cause)
+	if err.Error() != "failed to start container 'web': cannot: permission denied" {
+		t.Errorf("headline: %q", err)
+	}
+	if StartFailed("web", err) != err {
+		t.Error("a second headline for the same container")
+	}
+	if other := StartFailed("db", err); other == err {
+		t.Error("the headline of another container counts as this one's")
+	}
+	if !errors.Is(err, os.ErrPermission) || KindOf(err) != Failed {
+		t.Errorf("cause or kind lost: %v %v", errors.Is(err, os.ErrPermission), KindOf(err))
+	}
+	if KindOf(StartFailed("web", Errorf(Busy, "busy"))) != Busy {
+		t.Error("the cause's kind is not the start error's")
+	}
+}
+
+func TestLogTailErrorKeepsItsParts(t *testing.T) {
+	lt := &LogTailError{Msg: "its supervisor exited", Log: "/var/log/nixcsh/web.log", Tail: "boom"}
+	err := error(&StartError{Container: "web", Err: lt})
+	want := "failed to start container 'web': its supervisor exited; last lines of /var/log/nixcsh/web.log:\nboom"
+	if err.Error() != want {
+		t.Errorf("got %q\nwant %q", err, want)
+	}
+	var got *LogTailError
+	if !errors.As(err, &got) || got.Msg != "its supervisor exited" || got.Tail != "boom" {
+		t.Errorf("parts not reachable: %+v", got)
+	}
+}

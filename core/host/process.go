@@ -82,7 +82,7 @@ func (p *Process) Start(ctx context.Context, u Unit) error {
 		return fault.Errorf(fault.Busy, "container '%s' is already running (supervisor pid %d)", u.Container, pid)
 	}
 	fail := func(err error) error {
-		return fault.Errorf(fault.Failed, "failed to start container '%s': %w", u.Container, err)
+		return &fault.StartError{Container: u.Container, Err: err}
 	}
 	if err := os.MkdirAll(u.RunDir, 0o755); err != nil {
 		return fail(err)
@@ -135,8 +135,8 @@ func (p *Process) Start(ctx context.Context, u Unit) error {
 		case <-exited:
 			os.Remove(filepath.Join(u.RunDir, pidFileName))
 			os.Remove(u.RunDir)
-			return fault.Errorf(fault.Failed, "failed to start container '%s': its supervisor %s; last lines of %s:\n%s",
-				u.Container, exitText(cmd.ProcessState), u.LogFile, procfs.LogTail(u.LogFile, logStart, logTailLines))
+			return fail(&fault.LogTailError{Msg: "its supervisor " + exitText(cmd.ProcessState),
+				Log: u.LogFile, Tail: procfs.LogTail(u.LogFile, logStart, logTailLines)})
 		case <-ctx.Done():
 			p.stopPid(context.WithoutCancel(ctx), pid)
 			<-exited

@@ -145,7 +145,7 @@ func (s *Systemd) Start(ctx context.Context, u Unit) error {
 	}
 	u.Argv = argv
 	fail := func(err error) error {
-		return fault.Errorf(fault.Failed, "failed to start container '%s': %w", u.Container, err)
+		return &fault.StartError{Container: u.Container, Err: err}
 	}
 	conn, err := s.connect(ctx, u)
 	if err != nil {
@@ -179,8 +179,8 @@ func (s *Systemd) Start(ctx context.Context, u Unit) error {
 		if result == "done" {
 			return nil
 		}
-		return fault.Errorf(fault.Failed, "failed to start container '%s': %s %s; last lines of %s:\n%s",
-			u.Container, name, jobText(result), u.LogFile, procfs.LogTail(u.LogFile, logStart, logTailLines))
+		return fail(&fault.LogTailError{Msg: name + " " + jobText(result),
+			Log: u.LogFile, Tail: procfs.LogTail(u.LogFile, logStart, logTailLines)})
 	case <-ctx.Done():
 		// Stop what was begun; the stop job replaces the start job.
 		s.stop(context.WithoutCancel(ctx), conn, name)

@@ -137,14 +137,16 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			fmt.Fprintf(log, "nixcsh: container %s rebooted; booting again\n", spec.Name)
 			continue
 		case !res.ready:
-			return fault.Errorf(fault.Failed, "container '%s' failed to boot: systemd-nspawn exited with status %d before the container was ready; last lines of %s:\n%s",
-				spec.Name, res.exitCode, spec.LogFile, res.logTail)
+			return &fault.LogTailError{
+				Msg: fmt.Sprintf("container '%s' failed to boot: systemd-nspawn exited with status %d before the container was ready", spec.Name, res.exitCode),
+				Log: spec.LogFile, Tail: res.logTail}
 		case res.exitCode == 0:
 			fmt.Fprintf(log, "nixcsh: container %s powered off\n", spec.Name)
 			return nil
 		default:
-			return fault.Errorf(fault.Failed, "container '%s' stopped unexpectedly: systemd-nspawn exited with status %d; last lines of %s:\n%s",
-				spec.Name, res.exitCode, spec.LogFile, res.logTail)
+			return &fault.LogTailError{
+				Msg: fmt.Sprintf("container '%s' stopped unexpectedly: systemd-nspawn exited with status %d", spec.Name, res.exitCode),
+				Log: spec.LogFile, Tail: res.logTail}
 		}
 	}
 }
