@@ -12,6 +12,7 @@ import (
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/layout"
+	"github.com/nixcsh/nixcsh/core/revert"
 )
 
 // CreateOptions are create's flags.
@@ -134,15 +135,8 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	}
 
 	// From here on everything made is undone on failure.
-	done := false
-	var made []string
-	defer func() {
-		if !done {
-			for i := len(made) - 1; i >= 0; i-- {
-				removeTree(made[i])
-			}
-		}
-	}()
+	undo := revert.New()
+	defer undo.Fail()
 	mkdir := func(dir string, mode os.FileMode) error {
 		if _, err := os.Stat(dir); err == nil {
 			return nil
@@ -150,13 +144,13 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		if err := os.MkdirAll(dir, mode); err != nil {
 			return err
 		}
-		made = append(made, dir)
+		undo.Add(func() { removeTree(dir) })
 		return os.Chmod(dir, mode)
 	}
 	fail := func(err error) (*Created, error) {
 		return nil, fault.Errorf(fault.Failed, "cannot create container '%s': %v", name, err)
 	}
-	made = append(made, m.Paths.ConfFile(name))
+	undo.Add(func() { removeTree(m.Paths.ConfFile(name)) })
 	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
 		return fail(err)
 	}
@@ -187,7 +181,7 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		}
 		c.Generation = gen
 	}
-	done = true
+	undo.Success()
 	m.fire(ctx, PostCreate, name, m.eventAttrs(name))
 	return c, nil
 }

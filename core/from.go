@@ -9,6 +9,7 @@ import (
 	"github.com/nixcsh/nixcsh/core/conf"
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
+	"github.com/nixcsh/nixcsh/core/revert"
 )
 
 // FromContainer is one container of a file in the shape of NixOS's
@@ -66,19 +67,8 @@ func (m *Manager) CreateFrom(ctx context.Context, cs []FromContainer) ([]FromRes
 		o := c.Create
 		o.ConfigFile = m.FromModule(c.Name)
 		if !m.Exists(c.Name) {
-			made, err := m.writeFromModule(c)
+			cr, err := m.createFrom(ctx, c, o)
 			if err != nil {
-				return results[:i], err
-			}
-			cr, err := m.Create(ctx, c.Name, o)
-			if err == nil {
-				_, err = m.setFromConf(c.Name, o, c)
-			}
-			if err != nil {
-				if m.Exists(c.Name) {
-					m.Destroy(ctx, c.Name)
-				}
-				made()
 				return results[:i], err
 			}
 			r.Action, r.Generation, r.HostAddress, r.LocalAddress = "created", cr.Generation, cr.HostAddress, cr.LocalAddress
@@ -124,6 +114,27 @@ func (m *Manager) CreateFrom(ctx context.Context, cs []FromContainer) ([]FromRes
 		}
 	}
 	return results, nil
+}
+
+// createFrom creates container c; a create that fails leaves nothing of it.
+func (m *Manager) createFrom(ctx context.Context, c FromContainer, o CreateOptions) (*Created, error) {
+	undo := revert.New()
+	defer undo.Fail()
+	made, err := m.writeFromModule(c)
+	if err != nil {
+		return nil, err
+	}
+	undo.Add(made)
+	cr, err := m.Create(ctx, c.Name, o)
+	if err != nil {
+		return nil, err // Create undid its own steps
+	}
+	undo.Add(func() { m.Destroy(ctx, c.Name) })
+	if _, err := m.setFromConf(c.Name, o, c); err != nil {
+		return nil, err
+	}
+	undo.Success()
+	return cr, nil
 }
 
 // writeFromModule writes c's module; the function it returns removes what

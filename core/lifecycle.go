@@ -11,6 +11,7 @@ import (
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/layout"
+	"github.com/nixcsh/nixcsh/core/revert"
 	"golang.org/x/sys/unix"
 )
 
@@ -367,7 +368,8 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 	path := m.Paths.ConfigNix(name)
 	// Until the new generation is built, the old configuration.nix comes back
 	// on failure: a failed update leaves everything as it was.
-	restore := func() {}
+	undo := revert.New()
+	defer undo.Fail()
 	if o.Config != nil || o.ConfigFile != "" {
 		old, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -376,19 +378,18 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 		if err := fsx.WriteAtomic(path, []byte(ConfigTemplate(name, deref(o.Config), o.ConfigFile)), 0o644); err != nil {
 			return nil, fault.Errorf(fault.Failed, "cannot write %s: %v", path, err)
 		}
-		restore = func() {
+		undo.Add(func() {
 			if old != nil {
 				fsx.WriteAtomic(path, old, 0o644)
 			} else {
 				os.Remove(path)
 			}
-		}
+		})
 	}
 	u := &Updated{}
 	if m.Builder != nil {
 		gen, warnings, err := m.Builder.Build(ctx, m.Paths, name)
 		if err != nil {
-			restore()
 			return nil, wrapBuildError(err)
 		}
 		u.Generation = gen
@@ -396,6 +397,7 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 			m.warnf("warning: %s", w)
 		}
 	}
+	undo.Success() // the new generation is the profile's now
 	if o.NoSwitch {
 		m.fire(ctx, PostUpdate, name, m.eventAttrs(name))
 		return u, nil

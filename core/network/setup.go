@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nixcsh/nixcsh/core/fault"
+	"github.com/nixcsh/nixcsh/core/revert"
 )
 
 // Setup makes the container's network and returns the namespace path for
@@ -35,27 +36,9 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	}
 	defer lock.unlock()
 
-	var made struct{ ns, link, sysctls, table bool }
-	defer func() {
-		if err == nil {
-			return
-		}
-		// Undo in reverse, and only what this call made.
-		if made.table {
-			removeForwards(p.table)
-		}
-		if made.link {
-			if l, lerr := netlink.LinkByName(p.hostLink); lerr == nil {
-				netlink.LinkDel(l)
-			}
-		}
-		if made.ns {
-			deleteNamespace(p.nsPath)
-		}
-		if made.sysctls {
-			restoreSysctlsIfLast()
-		}
-	}()
+	// On failure, undo only what this call made, newest first.
+	undo := revert.New()
+	defer undo.Fail()
 	step := func(what string, e error) error {
 		if e == nil {
 			return nil
@@ -96,7 +79,7 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 		}
 		return "", step("creating network namespace "+p.nsPath, err)
 	}
-	made.ns = true
+	undo.Add(func() { deleteNamespace(p.nsPath) })
 	ns, err := netns.GetFromPath(p.nsPath)
 	if err != nil {
 		return "", step("opening "+p.nsPath, err)
@@ -125,7 +108,11 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 		}
 		return "", step("creating veth pair "+p.hostLink+" <-> "+containerSide, err)
 	}
-	made.link = true
+	undo.Add(func() {
+		if l, lerr := netlink.LinkByName(p.hostLink); lerr == nil {
+			netlink.LinkDel(l)
+		}
+	})
 	host, err := netlink.LinkByName(p.hostLink)
 	if err != nil {
 		return "", step("finding "+p.hostLink, err)
@@ -200,7 +187,7 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 
 	if len(p.ports) > 0 {
 		if p.local4 != nil {
-			made.sysctls = true // they may change even if the table fails
+			undo.Add(func() { restoreSysctlsIfLast() }) // they may change even if enabling fails
 			if err := enableForwardSysctls(); err != nil {
 				return "", step("switching on forwarding sysctls", err)
 			}
@@ -208,8 +195,9 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 		if err := addForwards(p); err != nil {
 			return "", step("adding port forwards", err)
 		}
-		made.table = true
+		undo.Add(func() { removeForwards(p.table) })
 	}
+	undo.Success()
 	return p.nsPath, nil
 }
 
