@@ -141,3 +141,164 @@ func sameTree(t *testing.T, what string, before, after map[string]string) {
 		}
 	}
 }
+
+// fakeRuntime is Runtime without containers, for the Manager's own logic
+// (locks, hooks, messages) in every test run. It keeps the running set in
+// memory and records the calls. With gate set, Start holds on as a boot that
+// has not reached multi-user.target: it reports the name on entered, State
+// says Booting, and it ends when release lets it come up, when Stop or
+// Terminate stops it, or when its ctx ends.
+type fakeRuntime struct {
+	mu       sync.Mutex
+	running  map[string]bool
+	booting  map[string]chan bool // true: came up, false: stopped while booting
+	calls    []string
+	startErr error // Start's error, if set
+	gate     bool
+	entered  chan string
+}
+
+func newFakeRuntime() *fakeRuntime {
+	return &fakeRuntime{running: map[string]bool{}, booting: map[string]chan bool{}, entered: make(chan string, 8)}
+}
+
+func (f *fakeRuntime) record(call, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call+" "+name)
+}
+
+func (f *fakeRuntime) called() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeRuntime) State(ctx context.Context, name string) (RunState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, booting := f.booting[name]
+	return RunState{Running: f.running[name], Booting: booting}, nil
+}
+
+func (f *fakeRuntime) Start(ctx context.Context, name string, progress func(string)) error {
+	f.record("start", name)
+	f.mu.Lock()
+	if f.startErr != nil {
+		f.mu.Unlock()
+		return f.startErr
+	}
+	if !f.gate {
+		f.running[name] = true
+		f.mu.Unlock()
+		return nil
+	}
+	up := make(chan bool, 1)
+	f.booting[name] = up
+	f.mu.Unlock()
+	f.entered <- name
+	var ok bool
+	select {
+	case ok = <-up:
+	case <-ctx.Done():
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.booting, name)
+	if !ok {
+		return fmt.Errorf("container '%s' was stopped before it was ready", name)
+	}
+	f.running[name] = true
+	return nil
+}
+
+// release lets a gated Start come up.
+func (f *fakeRuntime) release(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if up, ok := f.booting[name]; ok {
+		select {
+		case up <- true:
+		default: // already told
+		}
+	}
+}
+
+func (f *fakeRuntime) Stop(ctx context.Context, name string) error {
+	f.record("stop", name)
+	return f.halt(name)
+}
+
+func (f *fakeRuntime) Terminate(ctx context.Context, name string) error {
+	f.record("terminate", name)
+	return f.halt(name)
+}
+
+func (f *fakeRuntime) halt(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if up, ok := f.booting[name]; ok {
+		select {
+		case up <- false:
+		default: // already told
+		}
+	}
+	delete(f.running, name)
+	return nil
+}
+
+func (f *fakeRuntime) Exec(ctx context.Context, name string, argv []string, stdio Stdio) (int, error) {
+	f.record("exec", name)
+	return 0, nil
+}
+
+func (f *fakeRuntime) RootLogin(ctx context.Context, name string, stdio Stdio) (int, error) {
+	return 0, nil
+}
+
+func (f *fakeRuntime) Login(ctx context.Context, name string, stdio Stdio) (int, error) {
+	return 0, nil
+}
+
+func (f *fakeRuntime) Switch(ctx context.Context, name string) (SwitchReport, error) {
+	f.record("switch", name)
+	return SwitchReport{Restarted: []string{"httpd.service"}}, nil
+}
+
+// fakeHooks records the events fired ("pre-start web") and answers each
+// event with the error in answers (a veto for a pre-event).
+type fakeHooks struct {
+	mu      sync.Mutex
+	events  []string
+	attrs   map[string]map[string]string // the last attributes of each event
+	answers map[string]error
+}
+
+func (h *fakeHooks) Fire(ctx context.Context, ev Event) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev.Name+" "+ev.Container)
+	if h.attrs == nil {
+		h.attrs = map[string]map[string]string{}
+	}
+	h.attrs[ev.Name] = ev.Attrs
+	return h.answers[ev.Name]
+}
+
+func (h *fakeHooks) answer(event string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.answers == nil {
+		h.answers = map[string]error{}
+	}
+	h.answers[event] = err
+}
+
+// fired returns the events since the last call.
+func (h *fakeHooks) fired() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ev := h.events
+	h.events = nil
+	return ev
+}
