@@ -90,13 +90,20 @@ func newTestRoot(t testing.TB) *testRoot {
 
 func (r *testRoot) cleanup() {
 	ctx := context.Background()
-	names, _ := r.M.List(ctx)
+	// A listing that fails would pass for "nothing left": say so instead.
+	names, err := r.M.List(ctx)
+	if err != nil {
+		r.t.Errorf("cleanup: cannot list the containers to destroy: %v", err)
+	}
 	for _, n := range names {
 		if err := r.M.Destroy(ctx, n); err != nil {
 			r.t.Errorf("cleanup: destroy %s: %v", n, err)
 		}
 	}
-	left, _ := network.Leftovers()
+	left, err := network.Leftovers()
+	if err != nil {
+		r.t.Errorf("cleanup: cannot look for network leftovers: %v", err)
+	}
 	for _, l := range left {
 		if l.Owner == r.M.Paths.Root {
 			r.t.Errorf("left behind on the host: %+v", l)
