@@ -114,6 +114,9 @@ func registerCore(reg func(string, int, primFn)) {
 			sep = ""
 		}
 		fmt.Fprintf(ev.opts.Trace, "evaluation warning:%s%s\n", sep, msg)
+		if ev.opts.AbortOnWarn {
+			ev.throwf(pos, "aborting to reveal stack trace of warning, as abort-on-warn is set")
+		}
 		return ev.force(a[1])
 	})
 	reg("throw", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
