@@ -40,6 +40,7 @@ type Spec struct {
 	NetNSPath    string   // "" shares the host's network; else --network-namespace-path
 	PrivateUsers string   // PRIVATE_USERS: "", no, identity, pick, or a number
 	ExtraFlags   []string // EXTRA_NSPAWN_FLAGS, already split into words
+	Limits       Limits   // resource limits of the container's cgroup
 	LogFile      string   // console + supervisor log (appended)
 	RunDir       string   // runtime state; removed when the container is down
 	StopTimeout  time.Duration

@@ -177,6 +177,13 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 			fmt.Fprintf(log, "nixcsh: %v\n", rerr)
 		}
 	}()
+	warnings, err := cg.limit(spec.Limits)
+	for _, w := range warnings {
+		fmt.Fprintf(log, "nixcsh: warning: %s\n", w)
+	}
+	if err != nil {
+		return fail(err)
+	}
 	nl, err := sdnotify.Listen(filepath.Join(spec.RunDir, notifyFileName))
 	if err != nil {
 		return fail(err)
