@@ -131,7 +131,7 @@ func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, std
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	// A stdin that never ends (not an *os.File) must not hold Wait forever.
 	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
+	if err := startInContainerCgroups(cmd, leader); err != nil {
 		return 0, core.Errorf(core.Failed, "cannot enter the container: %w", err)
 	}
 	return waitInside(ctx, cmd)
@@ -276,7 +276,7 @@ func withPTY(ctx context.Context, cmd *exec.Cmd, leader int, stdin io.Reader, st
 		pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80})
 	}
 
-	if err := cmd.Start(); err != nil {
+	if err := startInContainerCgroups(cmd, leader); err != nil {
 		slave.Close()
 		return 0, core.Errorf(core.Failed, "cannot enter the container: %w", err)
 	}

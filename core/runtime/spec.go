@@ -82,12 +82,25 @@ func MachineName(name string) string {
 // where systemd is not PID 1, and nspawn then refuses to start without them;
 // --keep-unit also makes nspawn create its payload/ and supervisor/ cgroups
 // below the cgroup it was started in, which the supervisor makes per container.
+//
+// With private users (a user namespace), the root dir is mapped into the
+// container's UID range by an ID-mapped mount (--private-users-ownership=
+// auto: "map" where the file system supports it, as ext4, xfs, btrfs and
+// tmpfs do on Linux 5.12+, else a one-time chown), so the container's root
+// owns its /etc, /root and /var, and files activation writes later as the
+// host's root stay the container root's. The host's /usr and nixcsh's own
+// binds (the store, the profile) are mounted with "idmap": their root-owned
+// files are root's inside too, and set-uid binaries (su, sudo) keep working.
 func Args(s Spec) []string {
+	usr := "--bind-ro=/usr"
+	if s.userNS() {
+		usr = "--bind-ro=/usr:/usr:idmap"
+	}
 	args := []string{NspawnPath,
 		"-q", "--register=no", "--keep-unit",
 		"-M", MachineName(s.Name),
 		"-D", s.Root,
-		"--bind-ro=/usr",
+		usr,
 		"--notify-ready=yes",
 		"--kill-signal=SIGRTMIN+3",
 	}
@@ -97,8 +110,11 @@ func Args(s Spec) []string {
 			flag = "--bind-ro="
 		}
 		spec := escapeBindPath(b.Source)
-		if b.Target != "" && b.Target != b.Source {
-			spec += ":" + escapeBindPath(b.Target)
+		if b.Target != "" && b.Target != b.Source || s.userNS() {
+			spec += ":" + escapeBindPath(b.targetPath())
+		}
+		if s.userNS() {
+			spec += ":idmap"
 		}
 		args = append(args, flag+spec)
 	}
@@ -107,9 +123,24 @@ func Args(s Spec) []string {
 	}
 	if s.PrivateUsers != "" {
 		args = append(args, "--private-users="+s.PrivateUsers)
+		if s.userNS() {
+			args = append(args, "--private-users-ownership=auto")
+		}
 	}
 	args = append(args, s.ExtraFlags...)
 	return append(args, "-b")
+}
+
+// userNS says whether the container runs in a user namespace of its own.
+func (s Spec) userNS() bool {
+	return s.PrivateUsers != "" && s.PrivateUsers != "no"
+}
+
+func (b Bind) targetPath() string {
+	if b.Target == "" {
+		return b.Source
+	}
+	return b.Target
 }
 
 // escapeBindPath escapes what nspawn's --bind SRC:DST syntax treats
