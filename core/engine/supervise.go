@@ -163,11 +163,35 @@ func supervise(ctx context.Context, p core.Paths, name string) error {
 			if netSpec == nil {
 				return nil
 			}
+			if s.UserNS() {
+				// nspawn cannot join a network namespace that the
+				// container's user namespace does not own (systemd issue
+				// 36363), and its root could not bind ports below 1024 in
+				// one: nspawn makes the namespace, and Leader sets it up.
+				s.ExtraFlags = append(s.ExtraFlags, "--private-network")
+				return nil
+			}
 			nsPath, err := network.Setup(ctx, *netSpec)
 			if err != nil {
 				return err
 			}
 			s.NetNSPath = nsPath
+			return applyFirewall(nsPath, gen.StorePath)
+		},
+		Leader: func(ctx context.Context, s runtime.Spec, leader int) error {
+			if netSpec == nil || !s.UserNS() {
+				return nil
+			}
+			ns := *netSpec
+			ns.FromPID = leader
+			nsPath, err := network.Setup(ctx, ns)
+			if err != nil {
+				return err
+			}
+			gen, _, err := system.NewProfile(p, name).Current()
+			if err != nil {
+				return err
+			}
 			return applyFirewall(nsPath, gen.StorePath)
 		},
 		Stopping: func(s runtime.Spec) {

@@ -88,12 +88,13 @@ func MachineName(name string) string {
 // auto: "map" where the file system supports it, as ext4, xfs, btrfs and
 // tmpfs do on Linux 5.12+, else a one-time chown), so the container's root
 // owns its /etc, /root and /var, and files activation writes later as the
-// host's root stay the container root's. The host's /usr and nixcsh's own
-// binds (the store, the profile) are mounted with "idmap": their root-owned
+// host's root stay the container root's. Unless the mapping is the identity,
+// the host's /usr and nixcsh's own binds (the store, the profile) are
+// mounted with "idmap": their root-owned
 // files are root's inside too, and set-uid binaries (su, sudo) keep working.
 func Args(s Spec) []string {
 	usr := "--bind-ro=/usr"
-	if s.userNS() {
+	if s.shifted() {
 		usr = "--bind-ro=/usr:/usr:idmap"
 	}
 	args := []string{NspawnPath,
@@ -110,10 +111,10 @@ func Args(s Spec) []string {
 			flag = "--bind-ro="
 		}
 		spec := escapeBindPath(b.Source)
-		if b.Target != "" && b.Target != b.Source || s.userNS() {
+		if b.Target != "" && b.Target != b.Source || s.shifted() {
 			spec += ":" + escapeBindPath(b.targetPath())
 		}
-		if s.userNS() {
+		if s.shifted() {
 			spec += ":idmap"
 		}
 		args = append(args, flag+spec)
@@ -123,7 +124,7 @@ func Args(s Spec) []string {
 	}
 	if s.PrivateUsers != "" {
 		args = append(args, "--private-users="+s.PrivateUsers)
-		if s.userNS() {
+		if s.UserNS() {
 			args = append(args, "--private-users-ownership=auto")
 		}
 	}
@@ -131,9 +132,16 @@ func Args(s Spec) []string {
 	return append(args, "-b")
 }
 
-// userNS says whether the container runs in a user namespace of its own.
-func (s Spec) userNS() bool {
+// UserNS says whether the container runs in a user namespace of its own.
+func (s Spec) UserNS() bool {
 	return s.PrivateUsers != "" && s.PrivateUsers != "no"
+}
+
+// shifted says whether the user namespace maps the container's root to
+// another host UID, so that host-owned binds need ID mapping (the kernel
+// refuses an ID-mapped mount for an identity mapping, where none is needed).
+func (s Spec) shifted() bool {
+	return s.UserNS() && s.PrivateUsers != "identity" && s.PrivateUsers != "0"
 }
 
 func (b Bind) targetPath() string {
