@@ -26,7 +26,7 @@ func uidMap(t *testing.T, r *testRoot, name string) []string {
 
 // --private-users pick: the container runs in a user namespace of its own
 // range; its root owns its files (the root dir ID-mapped, /usr and the store
-// too), run works as root inside, and update to identity takes effect at
+// too), run, root-login and login work as root inside, and update to identity takes effect at
 // the restart it asks for.
 func TestPrivateUsers(t *testing.T) {
 	needRoot(t)
@@ -35,6 +35,7 @@ func TestPrivateUsers(t *testing.T) {
 	// A service of the container's root on a port below 1024: it needs
 	// the network namespace to belong to the container's user namespace.
 	config := `users.users.alice = { isNormalUser = true; };
+  users.users.root.password = "hunter2";
   networking.firewall.allowedTCPPorts = [ 80 ];
   ` + svc("whoami", "exec /usr/bin/socat TCP-LISTEN:80,reuseaddr,fork EXEC:/usr/bin/id")
 	name := r.createWith("pu", config, core.SettingValues{"private-users": {"pick"}})
@@ -86,6 +87,7 @@ func TestPrivateUsers(t *testing.T) {
 	if made.Uid != etc.Uid {
 		t.Errorf("file made inside is uid %d on disk, the container's /etc %d", made.Uid, etc.Uid)
 	}
+	r.checkLogins(t, name)
 	if code, _, _ := r.runCode(name, "sh", "-c", "echo 1 > /proc/sys/kernel/sysrq"); code == 0 {
 		t.Error("root inside could write a host sysctl")
 	}
