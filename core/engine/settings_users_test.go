@@ -3,6 +3,8 @@ package engine
 import (
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -113,4 +115,38 @@ func TestPrivateUsers(t *testing.T) {
 	if out := r.run(name, "stat", "-c", "%u", "/root/made"); out != "0\n" {
 		t.Errorf("file of the earlier boot is %q after the restart", out)
 	}
+}
+
+// The manual's walkthrough under --private-users pick: sshd (root's
+// authorized key, the host key kept in /etc/ssh) and Apache (running as
+// www-data) from the host's /usr work in the shifted container.
+func TestPrivateUsersSSHAndApache(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	for _, tool := range []string{"ssh", "ssh-keygen", "/usr/sbin/sshd", "/usr/sbin/apache2"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (Debian packages openssh-client, openssh-server, apache2)", tool)
+		}
+	}
+	r := newTestRoot(t)
+	c := r.scenarioCLI()
+	key := sshKeyPair(t, t.TempDir(), "key")
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, local := uniqueAddresses(t)
+	name := uniqueName("ps")
+	c.must("create", name, "--host-address", host, "--local-address", local, "--private-users", "pick", "--config",
+		`services.openssh.enable = true; users.users.root.openssh.authorizedKeys.keys = [ `+nixString(strings.TrimSpace(string(pub)))+` ];`)
+	c.must("start", name)
+	var out string
+	if err := pollUntil(func() (err error) { out, err = sshAs(key, local, "id", "-u"); return err }); err != nil || out != "0\n" {
+		t.Fatalf("ssh with the authorized key: %v\n%s", err, out)
+	}
+	if hk, _ := c.must("show-host-key", name); !strings.HasPrefix(hk, "ssh-ed25519 ") {
+		t.Errorf("show-host-key printed %q", hk)
+	}
+	c.must("update", name, "--config", manualHttpd)
+	mustServe(t, "http://"+local+"/", indexTitle)
 }
