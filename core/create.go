@@ -24,6 +24,9 @@ type CreateOptions struct {
 	LocalAddress     string
 	SystemPath       string        // --system-path: use a prebuilt generation instead of building
 	Settings         SettingValues // --bind, --memory, ...: the keys of conf.Settings
+	// HostNetwork shares the host's network (PRIVATE_NETWORK=0, NixOS's
+	// privateNetwork = false): no link, no addresses, no firewall of its own.
+	HostNetwork bool
 }
 
 // Created is what create made.
@@ -106,13 +109,13 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		return nil, Errorf(Failed, "create of '%s' cancelled", name)
 	}
 	host, local := o.HostAddress, o.LocalAddress
-	if host == "" {
+	if host == "" && !o.HostNetwork {
 		if host, local, err = m.allocateAddresses(); err != nil {
 			return nil, err
 		}
 	}
 	f, _ := conf.Parse("")
-	f.Set(conf.PrivateNetwork, "1")
+	f.Set(conf.PrivateNetwork, boolDigit(!o.HostNetwork))
 	f.Set(conf.HostAddress, "")
 	f.Set(conf.LocalAddress, "")
 	f.Set(hostKey, host)
@@ -159,7 +162,9 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(m.Stderr, "host IP is %s, container IP is %s\n", host, local)
+	if !o.HostNetwork {
+		fmt.Fprintf(m.Stderr, "host IP is %s, container IP is %s\n", host, local)
+	}
 	if err := mkdir(m.Paths.ProfilesBase(), 0o700); err != nil {
 		return fail(err)
 	}

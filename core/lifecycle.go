@@ -334,6 +334,9 @@ type UpdateOptions struct {
 	Config     *string // nil: keep configuration.nix as it is
 	ConfigFile string
 	Settings   SettingValues // --bind, --memory, ...: replace these settings in NAME.conf
+	// NoSwitch only builds: a running container keeps its generation until
+	// the caller restarts it (create --from restarts changed containers).
+	NoSwitch bool
 }
 
 // Updated is what update did.
@@ -409,10 +412,14 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 			m.warnf("warning: %s", w)
 		}
 	}
-	if newSettings && m.Runtime != nil {
+	if newSettings && m.Runtime != nil && !o.NoSwitch {
 		if st, err := m.Runtime.State(ctx, name); err == nil && (st.Running || st.Booting) {
 			m.warnf("warning: container '%s' runs with its old settings; the new ones take effect when it restarts: nixcsh restart %s", name, name)
 		}
+	}
+	if o.NoSwitch {
+		m.fire(ctx, PostUpdate, name, m.eventAttrs(name))
+		return u, nil
 	}
 	return m.switchRunning(ctx, name, u, "built")
 }

@@ -63,6 +63,7 @@
 ---@class nixcsh.CreateFlags
 ---@field config? string NixOS configuration text, put into configuration.nix verbatim
 ---@field config_file? string a NixOS module that configuration.nix imports
+---@field from? string create or update the containers of a NixOS `containers = { ... }` file
 ---@field system_path? string use this prebuilt system generation instead of building
 ---@field nixos_path? string accepted for compatibility; nixcsh evaluates configurations itself
 ---@field flake? string not supported: use --config or --config-file
@@ -111,7 +112,7 @@
 local nixcsh = {}
 
 --- Create a container from a NixOS configuration
----@param name string the new container's name
+---@param name? string the new container's name
 ---@param flags? nixcsh.CreateFlags flags, by their Lua names
 ---@return nixcsh.Created|nil result
 ---@return string? err why it failed

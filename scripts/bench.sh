@@ -36,6 +36,7 @@ run core/network 20x 'Benchmark'
 run core/nix 1s 'BenchmarkEvalModule$'
 run core/nix 5x 'BenchmarkWorkload$'
 run core/system 1s 'BenchmarkBuildSeed$'
+run core/engine 20x 'BenchmarkCreate(Seed|Services)$'
 run plugins 1s 'BenchmarkFire(Subscribed|Unsubscribed)$'
 run shell 10x 'BenchmarkShellStartup$'
 run lua 1s 'Benchmark'
@@ -48,6 +49,7 @@ BEGIN {
 	floor["network.BenchmarkSetupTeardown"] = "network.BenchmarkSetupTeardownIPCommands"
 	floor["nix.BenchmarkEvalModule/nixcsh"] = "nix.BenchmarkEvalModule/nix-instantiate"
 	target["plugins.BenchmarkFireSubscribed"] = "< 2 ms"
+	target["engine.BenchmarkCreateServices"] = "< 50 ms"
 }
 {
 	name = $1; sub(/-[0-9]+$/, "", name)

@@ -18,6 +18,11 @@ packages=(
 	mariadb-client    # services.mysql's ensure* steps and its test use the mariadb client
 	redis-server      # services.redis.servers runs the host's redis-server
 	redis-tools       # services.redis's test talks to it with redis-cli
+	postgresql        # services.postgresql runs the host's server (postgresql-MAJOR, with its psql)
+	nginx             # services.nginx runs the host's nginx
+	libnginx-mod-stream # services.nginx.streamConfig loads its module
+	openssl           # services.nginx makes self-signed certificates for enableACME; its test makes one
+	systemd-resolved  # services.resolved runs the host's systemd-resolved (the host's resolv.conf is kept, below)
 	curl              # tests fetch pages from containers
 	iputils-ping      # tests ping between containers and the host
 	tmux              # terminal tests
@@ -38,7 +43,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 	if [ ! -e $policy ]; then
 		printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && made_policy=1
 	fi
+	# systemd-resolved's postinst turns /etc/resolv.conf into a link to its
+	# stub, which is not running on the host: the host's file is put back.
+	cp -a /etc/resolv.conf /etc/resolv.conf.nixcsh-keep 2>/dev/null || true
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	if [ -e /etc/resolv.conf.nixcsh-keep ] || [ -L /etc/resolv.conf.nixcsh-keep ]; then
+		mv -f /etc/resolv.conf.nixcsh-keep /etc/resolv.conf
+		rm -f /etc/.resolv.conf.systemd-resolved.bak
+	fi
 	[ $made_policy = 1 ] && rm -f $policy
 fi
 

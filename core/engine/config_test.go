@@ -141,3 +141,34 @@ func BenchmarkCreateSeed(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkCreateServices is issue 12's measure: create (evaluate, render
+// and write the first generation) of a configuration with nginx,
+// postgresql and three users. The goal is under 50 ms.
+func BenchmarkCreateServices(b *testing.B) {
+	m, err := New(Options{Root: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg := `services.nginx.enable = true;
+  services.nginx.virtualHosts."example.org" = { root = "/var/www"; locations."/api".proxyPass = "http://127.0.0.1:8080"; };
+  services.postgresql = { enable = true; ensureDatabases = [ "app" ]; ensureUsers = [ { name = "app"; ensureDBOwnership = true; } ]; };
+  users.users = {
+    alice = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+    bob.isNormalUser = true;
+    carol = { isSystemUser = true; group = "carol"; };
+  };
+  users.groups.carol = { };
+  networking.firewall.allowedTCPPorts = [ 80 5432 ];`
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Create(ctx, "svc", core.CreateOptions{Config: cfg, HostAddress: "10.99.3.1", LocalAddress: "10.99.3.2"}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := m.Destroy(ctx, "svc"); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/nixcsh/nixcsh/core/conf"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/network"
+	"github.com/nixcsh/nixcsh/core/options"
 	"github.com/nixcsh/nixcsh/core/runtime"
 	"github.com/nixcsh/nixcsh/core/system"
 )
@@ -97,6 +98,11 @@ func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, erro
 	if err != nil {
 		return spec, nil, err
 	}
+	// With a network namespace of its own the container may configure it,
+	// as NixOS's private-network containers can (nspawn grants this only
+	// for --private-network): networking.interfaces adds addresses from
+	// inside. It reaches nothing of the host's.
+	spec.ExtraFlags = append(spec.ExtraFlags, "--capability=CAP_NET_ADMIN")
 	return spec, &ns, nil
 }
 
@@ -223,20 +229,35 @@ func applyFirewall(nsPath, storePath string) error {
 		return err
 	}
 	fw := man.Firewall
-	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing}
-	for _, port := range fw.AllowedTCPPorts {
-		nf.AllowedTCPPorts = append(nf.AllowedTCPPorts, uint16(port))
-	}
-	for _, port := range fw.AllowedUDPPorts {
-		nf.AllowedUDPPorts = append(nf.AllowedUDPPorts, uint16(port))
-	}
-	for _, r := range fw.AllowedTCPPortRanges {
-		nf.AllowedTCPPortRanges = append(nf.AllowedTCPPortRanges, network.PortRange{From: uint16(r.From), To: uint16(r.To)})
-	}
-	for _, r := range fw.AllowedUDPPortRanges {
-		nf.AllowedUDPPortRanges = append(nf.AllowedUDPPortRanges, network.PortRange{From: uint16(r.From), To: uint16(r.To)})
+	all := netPorts(options.FirewallPorts{AllowedTCPPorts: fw.AllowedTCPPorts, AllowedUDPPorts: fw.AllowedUDPPorts,
+		AllowedTCPPortRanges: fw.AllowedTCPPortRanges, AllowedUDPPortRanges: fw.AllowedUDPPortRanges})
+	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing, TrustedInterfaces: fw.TrustedInterfaces,
+		AllowedTCPPorts: all.TCP, AllowedUDPPorts: all.UDP, AllowedTCPPortRanges: all.TCPRanges, AllowedUDPPortRanges: all.UDPRanges}
+	for name, p := range fw.Interfaces {
+		if nf.Interfaces == nil {
+			nf.Interfaces = map[string]network.Ports{}
+		}
+		nf.Interfaces[name] = netPorts(p)
 	}
 	return network.ApplyFirewall(nsPath, nf)
+}
+
+// netPorts converts the manifest's ports to the firewall's.
+func netPorts(p options.FirewallPorts) network.Ports {
+	var out network.Ports
+	for _, port := range p.AllowedTCPPorts {
+		out.TCP = append(out.TCP, uint16(port))
+	}
+	for _, port := range p.AllowedUDPPorts {
+		out.UDP = append(out.UDP, uint16(port))
+	}
+	for _, r := range p.AllowedTCPPortRanges {
+		out.TCPRanges = append(out.TCPRanges, network.PortRange{From: uint16(r.From), To: uint16(r.To)})
+	}
+	for _, r := range p.AllowedUDPPortRanges {
+		out.UDPRanges = append(out.UDPRanges, network.PortRange{From: uint16(r.From), To: uint16(r.To)})
+	}
+	return out
 }
 
 func firstLine(s string) string {

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -31,6 +30,11 @@ type Options struct {
 	// Packages lists the names `pkgs.NAME` offers (host programs and Debian
 	// packages); it is called only if a module uses pkgs.
 	Packages func() []string
+	// Debian lists the installed Debian packages (pkgs.NAME's version and
+	// description); PackageFiles lists the files of one, as dpkg's lists
+	// do (for symlinkJoin and buildEnv of host packages).
+	Debian       func() map[string]DebianPackage
+	PackageFiles func(deb string) []string
 	// SpecialArgs are extra module arguments (e.g. the container's name).
 	SpecialArgs map[string]any
 	// Modules are nixcsh's own modules (the config half of its service
@@ -66,7 +70,8 @@ type Config struct {
 
 // Tree returns the whole configuration as Go values: nested
 // map[string]any with bool, int64, float64, string, []any, nil; packages
-// are maps with name and outPath. Options without value are absent.
+// are maps with name, pname, outPath, mainProgram and (for host packages)
+// debianPackage. Options without value are absent.
 func (c *Config) Tree() map[string]any { return c.tree }
 
 // Get returns the value at a dotted option path ("services.openssh.ports";
@@ -115,6 +120,10 @@ type state struct {
 	ev      *nix.Evaluator
 	lib     nix.Value
 	pkgs    nix.Value
+	pkgsSet nix.Value // pkgs once made
+	files   func(deb string) []string
+	builds  map[string]nix.Value // runCommand and friends, by store name
+	toJSON  nix.Value            // builtins.toJSON, for pkgs.formats
 	special map[string]nix.Value
 	errs    map[string]error
 	subs    map[nix.Value]*scope
@@ -123,6 +132,10 @@ type state struct {
 	// whose config holds _module.args.
 	functionArgs nix.Value
 	top          *scope
+	// walking holds the sets and lists toGo is inside of, so a value that
+	// contains itself (lib, pkgs held in an option) is left out, not
+	// followed forever.
+	walking map[nix.Value]bool
 }
 
 func (st *state) fail(format string, args ...any) error {
@@ -155,32 +168,9 @@ func (st *state) unwrap(err error) error {
 		if mine, ok := st.errs[ee.Msg]; ok {
 			return mine
 		}
-		return core.Errorf(core.Invalid, "%s%s", ee.Error(), pkgsHint(ee))
+		return core.Errorf(core.Invalid, "%s", ee.Error())
 	}
 	return core.Errorf(core.Invalid, "%s", err.Error())
-}
-
-var missingAttr = regexp.MustCompile(`^attribute '([^']+)' missing`)
-
-// pkgsHint explains a missing pkgs.NAME: nixcsh's packages are the host's.
-func pkgsHint(ee *nix.EvalError) string {
-	m := missingAttr.FindStringSubmatch(ee.Msg)
-	if m == nil || !ee.Pos.IsValid() {
-		return ""
-	}
-	data, err := os.ReadFile(ee.Pos.File)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(string(data), "\n")
-	if ee.Pos.Line > len(lines) {
-		return ""
-	}
-	line := lines[ee.Pos.Line-1]
-	if ee.Pos.Col < 1 || ee.Pos.Col > len(line) || !strings.HasPrefix(line[ee.Pos.Col-1:], "pkgs.") {
-		return ""
-	}
-	return fmt.Sprintf("\nnixcsh's pkgs are the host's programs (/usr/bin, /usr/sbin) and installed Debian packages; '%s' is neither: install it on the host (apt-get install %s)", m[1], m[1])
 }
 
 // Eval evaluates the NixOS configuration in configFile against decls and
@@ -193,21 +183,13 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, core.Errorf(core.NotFound, "the configuration file %s does not exist", abs)
 	}
-	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}}
-	lib, err := st.ev.EvalString(libSource, "/nixcsh/lib.nix")
+	st, err := newState(ctx, o)
 	if err != nil {
-		return nil, core.Errorf(core.Failed, "nixcsh's lib.nix does not evaluate: %v", err)
-	}
-	st.lib = lib
-	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o.Packages), nil })
-	st.special = map[string]nix.Value{}
-	for k, v := range o.SpecialArgs {
-		st.special[k] = nix.FromGo(v)
+		return nil, err
 	}
 	sc := newScope(st, "", "")
 	st.top = sc
-	if err := sc.declareGo(Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
-		Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}); err != nil {
+	if err := sc.declareGo(moduleArgsDecl); err != nil {
 		return nil, err
 	}
 	for _, d := range o.Decls {
@@ -217,7 +199,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	}
 	seen := map[string]bool{}
 	for _, m := range o.Modules {
-		mv, err := st.ev.EvalString(m.Text, m.File)
+		mv, err := st.ev.EvalShared(m.Text, m.File)
 		if err != nil {
 			return nil, core.Errorf(core.Failed, "nixcsh's module %s does not evaluate: %v", m.File, err)
 		}
@@ -247,25 +229,24 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 	return cfg, nil
 }
 
-// makePkgs is `pkgs`: host packages stand-ins whose outPath is /usr.
-func (st *state) makePkgs(names func() []string) nix.Value {
-	m := map[string]nix.Value{"lib": st.lib, "system": nix.String("x86_64-linux")}
-	st.writers(m)
-	if names != nil {
-		for _, n := range names() {
-			if _, builtin := m[n]; builtin {
-				continue
-			}
-			n := n
-			m[n] = nix.Lazy(func() (nix.Value, error) {
-				return nix.FromGo(map[string]any{
-					"name": n, "pname": n, "outPath": "/usr", "type": "derivation",
-					"meta": map[string]any{"mainProgram": n},
-				}), nil
-			})
-		}
+// newState is an evaluator with nixcsh's lib and pkgs.
+func newState(ctx context.Context, o Options) (*state, error) {
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}, files: o.PackageFiles, builds: map[string]nix.Value{}}
+	lib, err := evalLib(st.ev, map[string]nix.Value{
+		"evalModules": nix.Builtin("evalModules", 1, func(_ *nix.Evaluator, args []nix.Value) (nix.Value, error) {
+			return st.evalModules(args[0])
+		}),
+	})
+	if err != nil {
+		return nil, core.Errorf(core.Failed, "nixcsh's lib does not evaluate: %v", err)
 	}
-	return nix.Attrs(m)
+	st.lib = lib
+	st.pkgs = nix.Lazy(func() (nix.Value, error) { return st.makePkgs(o) })
+	st.special = map[string]nix.Value{}
+	for k, v := range o.SpecialArgs {
+		st.special[k] = nix.FromGo(v)
+	}
+	return st, nil
 }
 
 // --- scopes: one module-system evaluation (the top or a submodule) --------
@@ -276,21 +257,26 @@ type node struct {
 }
 
 type option struct {
-	path       string
-	parts      []string
-	typ        *Type
-	def        nix.Value
-	hasDefault bool
-	file       string
-	desc       string
-	example    any
-	thunk      nix.Value
-	state      int // 0 not computed, 1 computing, 2 done
-	val        nix.Value
-	err        error
-	defined    bool
-	byUser     bool // defined by a module other than nixcsh's own
-	declared   Decl
+	path        string
+	parts       []string
+	typ         *Type
+	def         nix.Value
+	hasDefault  bool
+	file        string
+	desc        string
+	example     any
+	apply       nix.Value // mkOption's apply: a function of the merged value, or nil
+	thunk       nix.Value
+	state       int // 0 not computed, 1 computing, 2 done
+	val         nix.Value
+	err         error
+	defined     bool
+	files       []string // the files of its definitions, as options.X.files
+	defs        []def    // the definitions of the highest priority (options.X.definitions)
+	highestPrio int
+	byUser      bool // defined by a module other than nixcsh's own
+	declared    Decl
+	aliasOf     []string // Decl.AliasOf, split
 }
 
 type modDef struct {
@@ -317,11 +303,19 @@ type scope struct {
 	config  nix.Value
 	options nix.Value
 	args    nix.Value
+	result  nix.Value // config without _module: a submodule's value
 	built   bool
+	// aliases maps an option path to the paths of the options that are
+	// aliases of it (Decl.AliasOf): their definitions are its own too.
+	aliases map[string][][]string
+	// freeform is the module's freeformType: definitions of undeclared
+	// names at the scope's root are accepted and merged by it (its element
+	// type for attrsOf).
+	freeform *Type
 }
 
 func newScope(st *state, prefix, name string) *scope {
-	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}}
+	sc := &scope{st: st, prefix: prefix, name: name, root: &node{children: map[string]*node{}}, aliases: map[string][][]string{}}
 	args := map[string]nix.Value{
 		"config": nix.Lazy(func() (nix.Value, error) { return sc.lazyConfig() }),
 		"options": nix.Lazy(func() (nix.Value, error) {
@@ -342,6 +336,26 @@ func newScope(st *state, prefix, name string) *scope {
 	}
 	sc.args = nix.Attrs(args)
 	return sc
+}
+
+// addArgs adds module arguments (submoduleWith's specialArgs) to the scope's.
+func (sc *scope) addArgs(extra nix.Value) error {
+	fe, err := sc.force(extra)
+	if err != nil {
+		return err
+	}
+	if nix.TypeOf(fe) != "set" {
+		return sc.st.fail("The specialArgs of the submodule '%s' are %s, not an attribute set.", sc.prefix, nix.TypeOf(fe))
+	}
+	m := map[string]nix.Value{}
+	for _, n := range nix.AttrNames(sc.args) {
+		m[n], _ = nix.GetAttr(sc.args, n)
+	}
+	for _, n := range nix.AttrNames(fe) {
+		m[n], _ = nix.GetAttr(fe, n)
+	}
+	sc.args = nix.Attrs(m)
+	return nil
 }
 
 func (sc *scope) lazyConfig() (nix.Value, error) {
@@ -408,15 +422,28 @@ func (sc *scope) insert(parts []string, opt *option) error {
 		n = c
 	}
 	if n.opt != nil {
+		// Declared again (a module adding sub-options to a submodule option,
+		// as NixOS allows): the types merge, and at most one declaration
+		// may give the default and the apply function.
 		old := n.opt
-		if old.typ != nil && opt.typ != nil && old.typ.Name == "submodule" && opt.typ.Name == "submodule" {
-			merged := *old.typ
-			merged.Options = append(append([]Decl{}, old.typ.Options...), opt.typ.Options...)
-			merged.sub = mergeSubs(old.typ.sub, opt.typ.sub)
-			old.typ = &merged
-			return nil
+		t, ok := mergeTypes(old.typ, opt.typ)
+		if !ok || old.hasDefault && opt.hasDefault || old.apply != nil && opt.apply != nil {
+			return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
 		}
-		return sc.st.fail("The option '%s' in '%s' is already declared in '%s'.", opt.path, fileOr(opt.file), fileOr(old.file))
+		old.typ = t
+		if old.declared.Path != "" {
+			old.declared.Type = t
+		}
+		if opt.hasDefault {
+			old.def, old.hasDefault = opt.def, true
+		}
+		if opt.apply != nil {
+			old.apply = opt.apply
+		}
+		if old.desc == "" {
+			old.desc = opt.desc
+		}
+		return nil
 	}
 	if len(n.children) > 0 {
 		return sc.st.fail("The option '%s' in '%s' would hide the options under it.", opt.path, fileOr(opt.file))
@@ -435,6 +462,10 @@ func fileOr(f string) string {
 func (sc *scope) declareGo(d Decl) error {
 	parts := SplitPath(d.Path)
 	opt := &option{path: sc.full(parts), parts: parts, typ: d.Type, hasDefault: d.HasDefault, file: d.File, desc: d.Description, example: d.Example, declared: d}
+	if d.AliasOf != "" {
+		opt.aliasOf = SplitPath(d.AliasOf)
+		sc.aliases[d.AliasOf] = append(sc.aliases[d.AliasOf], parts)
+	}
 	if d.HasDefault {
 		opt.def = nix.FromGo(d.Default)
 	} else if d.DefaultFor != nil && sc.prefix != "" {
@@ -467,6 +498,9 @@ func (sc *scope) declareNix(v nix.Value, file string, parts []string) error {
 		}
 		if dv, ok := nix.GetAttr(fv, "default"); ok {
 			opt.def, opt.hasDefault = dv, true
+		}
+		if av, ok := nix.GetAttr(fv, "apply"); ok {
+			opt.apply = av
 		}
 		if dv, ok := nix.GetAttr(fv, "description"); ok {
 			if f, err := sc.force(dv); err == nil {
@@ -508,7 +542,7 @@ func (sc *scope) tagOf(v nix.Value) string {
 // the function names, config._module.args.NAME (lazily), as nixpkgs does.
 func (sc *scope) argsFor(fn nix.Value) (nix.Value, error) {
 	if sc.st.functionArgs == nil {
-		fa, err := sc.st.ev.EvalString("builtins.functionArgs", "/nixcsh/functionArgs.nix")
+		fa, err := sc.st.ev.EvalShared("builtins.functionArgs", "/nixcsh/functionArgs.nix")
 		if err != nil {
 			return nil, err
 		}
@@ -537,34 +571,60 @@ func (sc *scope) argsFor(fn nix.Value) (nix.Value, error) {
 			if _, err := sc.lazyConfig(); err != nil {
 				return nil, err
 			}
-			top := sc.st.top
-			if top == nil {
-				top = sc
+			// The scope's own _module.args (a submodule's), then the top's.
+			for _, from := range []*scope{sc, sc.st.top} {
+				if from == nil {
+					continue
+				}
+				v, ok, err := from.moduleArg(n)
+				if err != nil || ok {
+					return v, err
+				}
 			}
-			mod, ok := nix.GetAttr(top.config, "_module")
-			if !ok {
-				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s.", n, n)
-			}
-			fm, err := sc.force(mod)
-			if err != nil {
-				return nil, err
-			}
-			av, _ := nix.GetAttr(fm, "args")
-			fa, err := sc.force(av)
-			if err != nil {
-				return nil, err
-			}
-			v, ok := nix.GetAttr(fa, n)
-			if !ok {
-				return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
-			}
-			return v, nil
+			return nil, sc.st.fail("The module argument '%s' is not defined: set _module.args.%s or give the function a default for it.", n, n)
 		})
 	}
 	return nix.Attrs(m), nil
 }
 
+// moduleArg looks name up in the scope's config._module.args.
+func (sc *scope) moduleArg(name string) (nix.Value, bool, error) {
+	mod, ok := nix.GetAttr(sc.config, "_module")
+	if !ok {
+		return nil, false, nil
+	}
+	fm, err := sc.force(mod)
+	if err != nil {
+		return nil, false, err
+	}
+	av, ok := nix.GetAttr(fm, "args")
+	if !ok {
+		return nil, false, nil
+	}
+	fa, err := sc.force(av)
+	if err != nil {
+		return nil, false, err
+	}
+	v, ok := nix.GetAttr(fa, name)
+	return v, ok, nil
+}
+
+// moduleArgsDecl declares _module.args, in the top scope and in each
+// submodule as NixOS does.
+var moduleArgsDecl = Decl{Path: "_module.args", Type: AttrsOf(Raw()), Default: map[string]any{}, HasDefault: true,
+	Description: "Additional arguments passed to each module (beyond config, lib, pkgs, options)."}
+
 var reservedKeys = map[string]bool{"imports": true, "_file": true, "key": true, "disabledModules": true, "meta": true, "_class": true, "freeformType": true}
+
+// containerProfiles are NixOS's own modules that make a system a small
+// container (or trim it for one); a nixcsh container is that already, so
+// importing one adds only a warning saying so.
+var containerProfiles = map[string]bool{
+	"virtualisation/lxc-container.nix":    true,
+	"virtualisation/container-config.nix": true,
+	"profiles/minimal.nix":                true,
+	"profiles/headless.nix":               true,
+}
 
 func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 	if err := sc.st.ctx.Err(); err != nil {
@@ -588,6 +648,12 @@ func (sc *scope) collect(v nix.Value, file string, seen map[string]bool) error {
 		}
 		seen[p] = true
 		if _, err := os.Stat(p); err != nil {
+			if rel, ok := strings.CutPrefix(p, ModulesPath+"/"); ok && containerProfiles[rel] {
+				return sc.collect(nix.FromGo(map[string]any{"warnings": []any{
+					"'${modulesPath}/" + rel + "' (imported from '" + file + "') adds nothing: a nixcsh container is a minimal, headless container already"}}), p, seen)
+			} else if ok {
+				return sc.st.fail("The module '${modulesPath}/%s' imported from '%s' is one of NixOS's own modules, which nixcsh does not have: it implements the options itself ('nixcsh options' lists them); remove the import.", rel, file)
+			}
 			return sc.st.fail("The module '%s' imported from '%s' does not exist.", p, file)
 		}
 		mv, err := sc.st.ev.EvalFile(p)
@@ -640,6 +706,13 @@ func (sc *scope) collectSet(v nix.Value, file string, seen map[string]bool) erro
 			}
 		}
 	}
+	if ffV, ok := nix.GetAttr(fv, "freeformType"); ok {
+		t, err := sc.typeFromNix(ffV, file)
+		if err != nil {
+			return err
+		}
+		sc.freeform = t
+	}
 	optV, hasOpts := nix.GetAttr(fv, "options")
 	cfgV, hasCfg := nix.GetAttr(fv, "config")
 	if hasOpts {
@@ -673,14 +746,28 @@ func (sc *scope) finish() {
 		return
 	}
 	sc.built = true
+	sc.declareFreeform()
 	sc.config, sc.options = sc.build(sc.root)
 	sc.st.subs[sc.config] = sc
+	// A submodule's value is its config without _module, as NixOS's
+	// evalModules returns it (modules still see _module.args in config).
+	sc.result = sc.config
+	if _, ok := nix.GetAttr(sc.config, "_module"); ok {
+		m := map[string]nix.Value{}
+		for _, n := range nix.AttrNames(sc.config) {
+			if n != "_module" {
+				m[n], _ = nix.GetAttr(sc.config, n)
+			}
+		}
+		sc.result = nix.Attrs(m)
+		sc.st.subs[sc.result] = sc
+	}
 }
 
 func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 	if o := n.opt; o != nil {
 		o.thunk = nix.Lazy(func() (nix.Value, error) { return sc.value(o) })
-		optAttrs := nix.Attrs(map[string]nix.Value{
+		attrs := map[string]nix.Value{
 			"_type": nix.String("option"),
 			"value": o.thunk,
 			"isDefined": nix.Lazy(func() (nix.Value, error) {
@@ -695,8 +782,22 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 			}),
 			"description": nix.String(o.desc),
 			"type":        nix.FromGo(map[string]any{"description": o.typ.Description(), "name": o.typ.Name}),
-		})
-		return o.thunk, optAttrs
+			"loc":         nix.FromGo(stringsToAny(o.parts)),
+			"files":       sc.afterValue(o, func() nix.Value { return nix.FromGo(stringsToAny(o.files)) }),
+			"definitions": sc.afterValue(o, func() nix.Value {
+				vs := make([]nix.Value, len(o.defs))
+				for i, d := range o.defs {
+					vs[i] = d.value
+				}
+				return nix.List(vs)
+			}),
+			"highestPrio":  sc.afterValue(o, func() nix.Value { return nix.Int(int64(o.highestPrio)) }),
+			"declarations": nix.FromGo([]any{fileOr(o.file)}),
+		}
+		if o.hasDefault {
+			attrs["default"] = o.def
+		}
+		return o.thunk, nix.Attrs(attrs)
 	}
 	cfg := make(map[string]nix.Value, len(n.children))
 	opts := make(map[string]nix.Value, len(n.children))
@@ -704,6 +805,77 @@ func (sc *scope) build(n *node) (nix.Value, nix.Value) {
 		cfg[k], opts[k] = sc.build(c)
 	}
 	return nix.Attrs(cfg), nix.Attrs(opts)
+}
+
+// declareFreeform declares, under a freeformType, an option of the
+// freeform element type for each undeclared name the modules define at the
+// root, so they are merged, checked and output like declared options.
+func (sc *scope) declareFreeform() {
+	if sc.freeform == nil {
+		return
+	}
+	elem := Anything()
+	if sc.freeform.Name == "attrsOf" || sc.freeform.Name == "lazyAttrsOf" {
+		elem = sc.freeform.Elem
+	}
+	seen := map[string]bool{}
+	for _, m := range sc.modules {
+		for _, name := range sc.rootNames(m.config, m.top) {
+			if seen[name] || sc.root.children[name] != nil {
+				continue
+			}
+			seen[name] = true
+			parts := []string{name}
+			// An error here (a name that is not a string...) is reported
+			// again, with its place, when the value is computed.
+			_ = sc.insert(parts, &option{path: sc.full(parts), parts: parts, typ: elem, file: "freeformType"})
+		}
+	}
+}
+
+// rootNames lists the names a module's config defines at the root, through
+// mkIf, mkMerge and priorities (without evaluating conditions).
+func (sc *scope) rootNames(v nix.Value, top bool) []string {
+	fv, err := sc.force(v)
+	if err != nil {
+		return nil
+	}
+	switch sc.tagOf(fv) {
+	case "merge":
+		cl, err := sc.force(sc.attr(fv, "contents"))
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, c := range nix.Elems(cl) {
+			out = append(out, sc.rootNames(c, top)...)
+		}
+		return out
+	case "if", "override", "order":
+		return sc.rootNames(sc.attr(fv, "content"), top)
+	}
+	var out []string
+	for _, n := range nix.AttrNames(fv) {
+		if !(top && reservedKeys[n]) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// afterValue is a lazy attribute of options.X made from what computing the
+// option's value records (its files, definitions, priority); an option
+// without definitions has none, which is not an error.
+func (sc *scope) afterValue(o *option, f func() nix.Value) nix.Value {
+	return nix.Lazy(func() (nix.Value, error) {
+		if _, err := sc.value(o); err != nil {
+			var ue *undefinedError
+			if !errors.As(err, &ue) {
+				return nil, err
+			}
+		}
+		return f(), nil
+	})
 }
 
 // --- definitions ------------------------------------------------------------
@@ -825,69 +997,6 @@ func (sc *scope) loc(d def) string {
 	return fmt.Sprintf("'%s'", fileOr(d.file))
 }
 
-// checkUnknown reports definitions of options nobody declared, as NixOS
-// does, before any value is computed.
-func (sc *scope) checkUnknown() error {
-	for _, m := range sc.modules {
-		if err := sc.unknownIn(def{file: m.file, value: m.config}, sc.root, nil, m.top); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (sc *scope) unknownIn(d def, n *node, at []string, top bool) error {
-	if n.opt != nil {
-		return nil
-	}
-	v, err := sc.force(d.value)
-	if err != nil {
-		return err
-	}
-	switch sc.tagOf(v) {
-	case "merge":
-		cl, err := sc.force(sc.attr(v, "contents"))
-		if err != nil {
-			return err
-		}
-		for _, c := range nix.Elems(cl) {
-			d2 := d
-			d2.value = c
-			if err := sc.unknownIn(d2, n, at, top); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "if", "override", "order":
-		d2 := d
-		d2.value = sc.attr(v, "content")
-		return sc.unknownIn(d2, n, at, top)
-	}
-	if nix.TypeOf(v) != "set" {
-		return sc.notNamespace(d, at, v)
-	}
-	for _, name := range nix.AttrNames(v) {
-		if top && len(at) == 0 && reservedKeys[name] {
-			continue
-		}
-		child, _ := nix.GetAttr(v, name)
-		pos := d.pos
-		if p, ok := nix.AttrPos(v, name); ok {
-			pos = p
-		}
-		cd := def{file: d.file, pos: pos, value: child}
-		path := append(append([]string{}, at...), name)
-		c := n.children[name]
-		if c == nil {
-			return sc.st.fail("The option '%s' does not exist. Definition values:\n- In %s: %s", sc.full(path), sc.loc(cd), sc.show(child, 0))
-		}
-		if err := sc.unknownIn(cd, c, path, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // --- option values -----------------------------------------------------------
 
 func (sc *scope) value(o *option) (nix.Value, error) {
@@ -907,9 +1016,23 @@ func (sc *scope) value(o *option) (nix.Value, error) {
 }
 
 func (sc *scope) compute(o *option) (nix.Value, error) {
+	if o.aliasOf != nil {
+		target := sc.optionAt(o.aliasOf)
+		if target == nil {
+			return nil, sc.st.fail("The option '%s' is an alias of '%s', which is not declared.", o.path, joinPath(o.aliasOf))
+		}
+		return sc.value(target)
+	}
 	defs, err := sc.defsAt(o.parts)
 	if err != nil {
 		return nil, err
+	}
+	for _, alias := range sc.aliases[joinPath(o.parts)] {
+		ds, err := sc.defsAt(alias)
+		if err != nil {
+			return nil, err
+		}
+		defs = append(defs, ds...)
 	}
 	var all []def
 	for _, d := range defs {
@@ -920,9 +1043,13 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		all = append(all, ds...)
 	}
 	o.defined = len(all) > 0
+	o.files = nil
 	for _, d := range all {
 		if !strings.HasPrefix(d.file, ModulesPath+"/") {
 			o.byUser = true
+		}
+		if len(o.files) == 0 || o.files[len(o.files)-1] != d.file {
+			o.files = append(o.files, d.file)
 		}
 	}
 	if o.hasDefault {
@@ -932,7 +1059,33 @@ func (sc *scope) compute(o *option) (nix.Value, error) {
 		}
 		all = append(all, ds...)
 	}
-	return sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+	o.highestPrio, o.defs = topPriority(all)
+	v, err := sc.mergeDefs(o.path, o.typ, all, lastPart(o.parts))
+	if err != nil || o.apply == nil {
+		return v, err
+	}
+	// apply runs when the value is needed, as in NixOS: an apply that throws
+	// (mkRemovedOptionModule) does not break reading isDefined.
+	return nix.Lazy(func() (nix.Value, error) { return sc.st.ev.Call(o.apply, v) }), nil
+}
+
+func stringsToAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// optionAt is the option declared at parts of this scope (nil if none).
+func (sc *scope) optionAt(parts []string) *option {
+	n := sc.root
+	for _, p := range parts {
+		if n = n.children[p]; n == nil {
+			return nil
+		}
+	}
+	return n.opt
 }
 
 func lastPart(parts []string) string {
@@ -1016,26 +1169,7 @@ func (sc *scope) condition(c nix.Value, d def) (bool, error) {
 // mergeDefs keeps the definitions of the highest priority, orders them,
 // checks them against the type and merges them.
 func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Value, error) {
-	best := 0
-	for _, d := range all {
-		p := d.prio
-		if p == 0 {
-			p = 100
-		}
-		if best == 0 || p < best {
-			best = p
-		}
-	}
-	var defs []def
-	for _, d := range all {
-		p := d.prio
-		if p == 0 {
-			p = 100
-		}
-		if p == best {
-			defs = append(defs, d)
-		}
-	}
+	_, defs := topPriority(all)
 	sort.SliceStable(defs, func(i, j int) bool { return orderOf(defs[i]) < orderOf(defs[j]) })
 	if len(defs) == 0 {
 		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
@@ -1056,6 +1190,32 @@ func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Va
 	return sc.merge(path, t, defs, name)
 }
 
+// topPriority returns the highest priority (the lowest number; plain
+// definitions are 100) and the definitions that have it.
+func topPriority(all []def) (int, []def) {
+	best := 0
+	for _, d := range all {
+		p := d.prio
+		if p == 0 {
+			p = 100
+		}
+		if best == 0 || p < best {
+			best = p
+		}
+	}
+	var defs []def
+	for _, d := range all {
+		p := d.prio
+		if p == 0 {
+			p = 100
+		}
+		if p == best {
+			defs = append(defs, d)
+		}
+	}
+	return best, defs
+}
+
 func orderOf(d def) int {
 	if d.order == 0 {
 		return 1000
@@ -1073,19 +1233,40 @@ func (sc *scope) showDefs(defs []def) string {
 
 // --- results -------------------------------------------------------------------
 
+// toTree computes every option value under n. Children go in sorted order
+// so that, of several broken options, the same one is reported every run.
 func (sc *scope) toTree(n *node) (map[string]any, error) {
 	out := map[string]any{}
-	for k, c := range n.children {
+	for _, k := range sortedChildren(n) {
+		c := n.children[k]
+		if n == sc.root && k == "_module" {
+			continue // the modules' arguments, not part of the system
+		}
+		if c.opt != nil && c.opt.typ != nil && c.opt.typ.Name == "raw" {
+			// A raw value (nixpkgs.pkgs = pkgs) is for modules to read; it
+			// may be a whole package set, so it is not converted.
+			continue
+		}
 		if c.opt != nil {
+			// An option a module declared in Nix and nobody defined has its
+			// default only for that module's use: nixcsh renders only its
+			// own options, so a default that fails (a package the host
+			// lacks, in a disabled service) is left out, as NixOS never
+			// evaluates it; what reads it still gets the error. Definitions
+			// are always checked.
 			v, err := sc.value(c.opt)
+			userOpt := c.opt.declared.Path == "" && !c.opt.defined
 			if err != nil {
 				var ue *undefinedError
-				if errors.As(err, &ue) {
+				if errors.As(err, &ue) || userOpt {
 					continue
 				}
 				return nil, err
 			}
 			g, keep, err := sc.toGo(v)
+			if err != nil && userOpt {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -1103,8 +1284,15 @@ func (sc *scope) toTree(n *node) (map[string]any, error) {
 	return out, nil
 }
 
-// toGo converts a merged value; functions are left out (keep false).
+// toGo converts a merged value; functions are left out (keep false), and
+// so are `lib`, `pkgs` and any set met again inside itself (lib.strings is
+// lib): values may hold them (_module.args.mypkgs = pkgs), but they are
+// the evaluation's tools, not configuration data.
 func (sc *scope) toGo(v nix.Value) (any, bool, error) {
+	return sc.toGoIn(v, map[nix.Value]bool{})
+}
+
+func (sc *scope) toGoIn(v nix.Value, open map[nix.Value]bool) (any, bool, error) {
 	fv, err := sc.force(v)
 	if err != nil {
 		return nil, false, err
@@ -1113,13 +1301,29 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 		t, err := sub.toTree(sub.root)
 		return t, true, err
 	}
+	if open[fv] || sc.st.toolName(fv) != "" {
+		return nil, false, nil
+	}
+	switch nix.TypeOf(fv) {
+	case "list", "set":
+		if sc.st.walking == nil {
+			sc.st.walking = map[nix.Value]bool{}
+		}
+		if sc.st.walking[fv] {
+			return nil, false, nil
+		}
+		sc.st.walking[fv] = true
+		defer delete(sc.st.walking, fv)
+	}
 	switch nix.TypeOf(fv) {
 	case "lambda":
 		return nil, false, nil
 	case "list":
+		open[fv] = true
+		defer delete(open, fv)
 		l := make([]any, 0, len(nix.Elems(fv)))
 		for _, e := range nix.Elems(fv) {
-			g, keep, err := sc.toGo(e)
+			g, keep, err := sc.toGoIn(e, open)
 			if err != nil {
 				return nil, false, err
 			}
@@ -1131,7 +1335,7 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 	case "set":
 		if isDerivation(sc, fv) {
 			m := map[string]any{"type": "derivation"}
-			for _, k := range []string{"name", "pname", "outPath"} {
+			for _, k := range []string{"name", "pname", "outPath", "debianPackage"} {
 				if a, ok := nix.GetAttr(fv, k); ok {
 					if f, err := sc.force(a); err == nil {
 						if s, ok := nix.AsString(f); ok {
@@ -1140,12 +1344,26 @@ func (sc *scope) toGo(v nix.Value) (any, bool, error) {
 					}
 				}
 			}
+			// meta.mainProgram, as "mainProgram": the program of a shell.
+			if meta, ok := nix.GetAttr(fv, "meta"); ok {
+				if fm, err := sc.force(meta); err == nil {
+					if mp, ok := nix.GetAttr(fm, "mainProgram"); ok {
+						if f, err := sc.force(mp); err == nil {
+							if s, ok := nix.AsString(f); ok {
+								m["mainProgram"] = s
+							}
+						}
+					}
+				}
+			}
 			return m, true, nil
 		}
+		open[fv] = true
+		defer delete(open, fv)
 		m := map[string]any{}
 		for _, k := range nix.AttrNames(fv) {
 			a, _ := nix.GetAttr(fv, k)
-			g, keep, err := sc.toGo(a)
+			g, keep, err := sc.toGoIn(a, open)
 			if err != nil {
 				return nil, false, err
 			}
@@ -1218,14 +1436,18 @@ func (sc *scope) walkOpts(n *node, f func(*option)) {
 		f(n.opt)
 		return
 	}
+	for _, k := range sortedChildren(n) {
+		sc.walkOpts(n.children[k], f)
+	}
+}
+
+func sortedChildren(n *node) []string {
 	keys := make([]string, 0, len(n.children))
 	for k := range n.children {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		sc.walkOpts(n.children[k], f)
-	}
+	return keys
 }
 
 func (sc *scope) defined() []string {

@@ -1,4 +1,6 @@
 # nixcsh's `lib`: the part of nixpkgs' lib that NixOS configurations use.
+# This file is its core; lib/*.nix add the rest, one namespace a file, and
+# override names defined here (lib.go joins them).
 # The module system (Go) reads the `_type` attributes made here: "override",
 # "if", "merge", "order" (properties), "option" (declarations) and
 # "option-type" (types).
@@ -32,19 +34,11 @@ let
       description = "Whether to enable ${name}.";
       type = types.bool;
     };
-    mkPackageOption = pkgs: name: { default ? [ name ], example ? null, ... }:
-      let path = if b.isList default then default else [ default ];
-      in mkOption {
-        type = types.package;
-        default = attrByPath path null pkgs;
-        description = "The ${toString name} package to use.";
-      };
     mkSinkUndeclaredOptions = attrs: mkOption ({ type = types.anything; default = null; } // attrs);
     literalExpression = text: { _type = "literalExpression"; inherit text; };
     literalExample = literalExpression;
     literalMD = text: { _type = "literalMD"; inherit text; };
     mdDoc = x: x;
-    mkAliasDefinitions = option: option.value or { };
     isOption = x: (x._type or "") == "option";
     isType = t: x: (x._type or "") == t;
 
@@ -80,6 +74,8 @@ let
         s8 = between (-128) 127;
         s16 = between (-32768) 32767;
         s32 = between (-2147483648) 2147483647;
+        s64 = int;
+        u64 = mkType "unsigned" { };
       };
       listOf = elemType: mkType "listOf" { inherit elemType; };
       nonEmptyListOf = elemType: mkType "listOf" { inherit elemType; nonEmpty = true; };
@@ -94,13 +90,25 @@ let
       enum = values: mkType "enum" { inherit values; };
       strMatching = pattern: mkType "strMatching" { inherit pattern; };
       submodule = module: mkType "submodule" { modules = if b.isList module then module else [ module ]; };
-      submoduleWith = { modules, specialArgs ? { }, ... }: mkType "submodule" { inherit modules; };
+      submoduleWith = { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, ... }:
+        mkType "submodule" { inherit modules specialArgs shorthandOnlyDefinesConfig; };
       deferredModule = mkType "unspecified" { };
       passwdEntry = t: t;
-      coercedTo = from: f: to: to;
+      coercedTo = from: coerce: to: mkType "coercedTo" { inherit from coerce to; };
       mkOptionType = { name, description ? null, check ? (x: true), merge ? null, ... }@t:
         mkType "custom" ({ typeName = name; inherit check merge; } // (if description == null then { description = name; } else { inherit description; }));
       addCheck = t: check: t // { extraCheck = check; };
+      numbers = {
+        between = lo: hi: addCheck number (x: x >= lo && x <= hi) // {
+          description = "integer or floating point number between ${toString lo} and ${toString hi} (both inclusive)";
+        };
+        nonnegative = addCheck number (x: x >= 0) // { description = "non-negative integer or floating point number, meaning >=0"; };
+        positive = addCheck number (x: x > 0) // { description = "positive integer or floating point number, meaning >0"; };
+      };
+      attrsWith = { elemType, lazy ? false, ... }: attrsOf elemType;
+      pathWith = { ... }: path;
+      inherit isType;
+      isOptionType = isType "option-type";
     };
 
     # --- trivial ---------------------------------------------------------------
@@ -109,7 +117,7 @@ let
     flip = f: a: c: f c a;
     pipe = b.foldl' (x: f: f x);
     fix = f: let x = f x; in x;
-    inherit (b) isFunction isList isAttrs isString isInt isBool isFloat isPath typeOf
+    inherit (b) isList isAttrs isString isInt isBool isFloat isPath typeOf
       trace seq deepSeq tryEval toJSON fromJSON readFile pathExists toString
       length head tail elem elemAt filter map concatLists concatMap genList
       attrNames attrValues hasAttr getAttr listToAttrs mapAttrs removeAttrs intersectAttrs
@@ -128,9 +136,6 @@ let
     max = x: y: if x > y then x else y;
     isDerivation = x: (x.type or null) == "derivation";
     getName = x: x.pname or x.name or x;
-    getBin = x: x;
-    getExe = x: "${x}/bin/${x.meta.mainProgram or x.pname or x.name}";
-    getExe' = x: y: "${x}/bin/${y}";
 
     # --- lists -----------------------------------------------------------------
     optional = cond: elem: if cond then [ elem ] else [ ];
@@ -149,9 +154,6 @@ let
     flatten = x: if b.isList x then b.concatMap flatten x else [ x ];
     remove = e: b.filter (x: x != e);
     count = pred: b.foldl' (c: x: if pred x then c + 1 else c) 0;
-    findFirst = pred: default: list: let found = b.filter pred list; in if found == [ ] then default else b.head found;
-    last = list: b.elemAt list (b.length list - 1);
-    init = list: b.genList (b.elemAt list) (b.length list - 1);
     take = n: list: b.genList (b.elemAt list) (min n (b.length list));
     drop = n: list: let len = b.length list; in if n >= len then [ ] else b.genList (i: b.elemAt list (i + n)) (len - n);
     sublist = start: n: list: take n (drop start list);
@@ -238,31 +240,16 @@ let
     splitString = sep: s: b.filter b.isString (b.split (escapeRegex sep) (toString s));
     toLower = b.replaceStrings (stringToCharacters "ABCDEFGHIJKLMNOPQRSTUVWXYZ") (stringToCharacters "abcdefghijklmnopqrstuvwxyz");
     toUpper = b.replaceStrings (stringToCharacters "abcdefghijklmnopqrstuvwxyz") (stringToCharacters "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
-    escapeShellArg = arg: "'${b.replaceStrings [ "'" ] [ "'\\''" ] (toString arg)}'";
-    escapeShellArgs = concatMapStringsSep " " escapeShellArg;
     escape = list: b.replaceStrings list (b.map (c: "\\${c}") list);
     fixedWidthString = width: filler: str:
       let strw = b.stringLength str; in
       if strw >= width then str else fixedWidthString width filler (filler + str);
     fixedWidthNumber = width: n: fixedWidthString width "0" (toString n);
-    toInt = s: let m = b.match "[[:space:]]*(-?[0-9]+)[[:space:]]*" s; in
-      if m == null then throw "Could not convert ${s} to int." else b.fromJSON (b.head m);
     trim = s: let m = b.match "[[:space:]]*(.*[^[:space:]])[[:space:]]*" s; in if m == null then "" else b.head m;
     makeSearchPath = subDir: paths: b.concatStringsSep ":" (b.map (p: "${toString p}/${subDir}") (b.filter (x: x != null) paths));
     makeBinPath = makeSearchPath "bin";
     makeLibraryPath = makeSearchPath "lib";
     fileContents = file: removeSuffix "\n" (b.readFile file);
     isStringLike = x: b.isString x || b.isPath x || x ? outPath || x ? __toString;
-    strings = lib;
-    lists = lib;
-    attrsets = lib;
-    trivial = lib;
-    options = lib;
-    modules = lib;
-    versions = {
-      majorMinor = v: let p = b.splitVersion v; in "${b.elemAt p 0}.${b.elemAt p 1}";
-      major = v: b.elemAt (b.splitVersion v) 0;
-      minor = v: b.elemAt (b.splitVersion v) 1;
-    };
   };
 in lib

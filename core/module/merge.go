@@ -1,19 +1,25 @@
 package module
 
 import (
-	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nixcsh/nixcsh/core/nix"
 )
 
-// nixSub is a submodule type declared in Nix: its modules and their file.
+// nixSub is a submodule type declared in Nix: its modules, each with the
+// file that declared it (repeated declarations union their modules).
 type nixSub struct {
 	modules []nix.Value
-	file    string
+	files   []string
+	// special is submoduleWith's specialArgs (nil if none); full marks
+	// submoduleWith without shorthandOnlyDefinesConfig, where a definition
+	// that is an attribute set is a whole module (options, imports, config).
+	special nix.Value
+	full    bool
 }
 
 func mergeSubs(a, b any) any {
@@ -25,7 +31,71 @@ func mergeSubs(a, b any) any {
 	case y == nil:
 		return a
 	}
-	return &nixSub{modules: append(append([]nix.Value{}, x.modules...), y.modules...), file: x.file}
+	special := x.special
+	if special == nil {
+		special = y.special
+	}
+	return &nixSub{
+		modules: append(append([]nix.Value{}, x.modules...), y.modules...),
+		files:   append(append([]string{}, x.files...), y.files...),
+		special: special,
+		full:    x.full && y.full,
+	}
+}
+
+// mergeTypes is the type of an option declared twice, as NixOS's typeMerge:
+// submodules union their options, wrappers (listOf, attrsOf, nullOr ...)
+// merge their element types, and other types merge only with an equal type.
+// A declaration without a type (unspecified) takes the other's. ok is false
+// when the types conflict.
+func mergeTypes(a, b *Type) (*Type, bool) {
+	switch {
+	case a == nil || a.Name == "unspecified":
+		return b, true
+	case b == nil || b.Name == "unspecified":
+		return a, true
+	case a.Name == "submodule" && b.Name == "submodule":
+		m := *a
+		m.Options = append(append([]Decl{}, a.Options...), b.Options...)
+		m.sub = mergeSubs(a.sub, b.sub)
+		return &m, true
+	case a.Name != b.Name:
+		return nil, false
+	}
+	switch a.Name {
+	case "listOf", "attrsOf", "lazyAttrsOf", "nullOr", "uniq", "functionTo":
+		e, ok := mergeTypes(a.Elem, b.Elem)
+		if !ok {
+			return nil, false
+		}
+		m := *a
+		m.Elem = e
+		return &m, true
+	case "enum":
+		m := *a
+		m.Enum = append([]any{}, a.Enum...)
+		for _, v := range b.Enum {
+			if !containsValue(m.Enum, v) {
+				m.Enum = append(m.Enum, v)
+			}
+		}
+		return &m, true
+	case "either", "oneOf", "custom":
+		return nil, false
+	}
+	if a.Description() != b.Description() {
+		return nil, false
+	}
+	return a, true
+}
+
+func containsValue(list []any, v any) bool {
+	for _, x := range list {
+		if reflect.DeepEqual(x, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // typeFromNix converts a lib.types value into a *Type.
@@ -89,6 +159,15 @@ func (sc *scope) typeFromNix(v nix.Value, file string) (*Type, error) {
 			return nil, err
 		}
 		t.Enum, _ = g.([]any)
+	case "coercedTo":
+		for _, n := range []string{"to", "from"} {
+			a, err := sc.typeFromNix(sc.attr(fv, n), file)
+			if err != nil {
+				return nil, err
+			}
+			t.Alts = append(t.Alts, a)
+		}
+		t.coerce = sc.attr(fv, "coerce")
 	case "strMatching":
 		t.Pattern = str("pattern")
 	case "between":
@@ -102,7 +181,22 @@ func (sc *scope) typeFromNix(v nix.Value, file string) (*Type, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.sub = &nixSub{modules: nix.Elems(ml), file: file}
+		ms := nix.Elems(ml)
+		files := make([]string, len(ms))
+		for i := range files {
+			files[i] = file
+		}
+		ns := &nixSub{modules: ms, files: files}
+		if sa, ok := nix.GetAttr(fv, "specialArgs"); ok {
+			ns.special = sa
+		}
+		if sh, ok := nix.GetAttr(fv, "shorthandOnlyDefinesConfig"); ok {
+			if f, err := sc.force(sh); err == nil {
+				b, _ := nix.AsBool(f)
+				ns.full = !b
+			}
+		}
+		t.sub = ns
 	case "custom":
 		t.Desc = str("description")
 		t.check = &customType{check: sc.attr(fv, "check"), merge: sc.attr(fv, "merge")}
@@ -258,7 +352,7 @@ func (sc *scope) check(t *Type, v nix.Value) (bool, error) {
 		return sc.check(t.Elem, fv)
 	case "uniq":
 		return sc.check(t.Elem, fv)
-	case "either", "oneOf":
+	case "either", "oneOf", "coercedTo":
 		for _, a := range t.Alts {
 			if ok, err := sc.check(a, fv); err != nil || ok {
 				return ok, err
@@ -417,6 +511,31 @@ func (sc *scope) merge(path string, t *Type, defs []def, name string) (nix.Value
 		return nil, sc.st.fail("The option '%s' has conflicting definition values:%s", path, sc.showDefs(defs))
 	case "submodule":
 		return sc.submodule(path, t, defs, name)
+	case "coercedTo":
+		// Alts is [ final type, type coerced from ]: definitions that are
+		// only of the second are converted by the coercion function.
+		to, from := t.Alts[0], t.Alts[1]
+		conv := make([]def, len(defs))
+		for i, d := range defs {
+			conv[i] = d
+			isTo, err := sc.check(to, d.value)
+			if err != nil {
+				return nil, err
+			}
+			if isTo {
+				continue
+			}
+			if isFrom, err := sc.check(from, d.value); err != nil || !isFrom {
+				return nil, err
+			}
+			if conv[i].value, err = sc.st.ev.Call(t.coerce.(nix.Value), d.value); err != nil {
+				return nil, err
+			}
+			if conv[i].value, err = sc.force(conv[i].value); err != nil {
+				return nil, err
+			}
+		}
+		return sc.mergeDefs(path, to, conv, name)
 	case "separatedString":
 		parts := make([]string, len(defs))
 		for i, d := range defs {
@@ -503,7 +622,7 @@ func (sc *scope) lazyMerge(path string, t *Type, ds []def, name string) nix.Valu
 
 func needsMerge(t *Type) bool {
 	switch t.Name {
-	case "listOf", "attrsOf", "nullOr", "either", "oneOf", "uniq":
+	case "listOf", "attrsOf", "nullOr", "either", "oneOf", "uniq", "coercedTo":
 		return true
 	}
 	return false
@@ -577,16 +696,25 @@ func (sc *scope) mergeAny(path string, t *Type, defs []def) (nix.Value, error) {
 // submodule evaluates one instance of a submodule: its declarations (Go
 // and Nix) and the definitions as its modules.
 func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.Value, error) {
+	ns, _ := t.sub.(*nixSub)
 	sub := newScope(sc.st, path, name)
+	if ns != nil && ns.special != nil {
+		if err := sub.addArgs(ns.special); err != nil {
+			return nil, err
+		}
+	}
+	if err := sub.declareGo(moduleArgsDecl); err != nil {
+		return nil, err
+	}
 	for _, d := range t.Options {
 		if err := sub.declareGo(d); err != nil {
 			return nil, err
 		}
 	}
 	seen := map[string]bool{}
-	if ns, ok := t.sub.(*nixSub); ok {
-		for _, m := range ns.modules {
-			if err := sub.collect(m, ns.file, seen); err != nil {
+	if ns != nil {
+		for i, m := range ns.modules {
+			if err := sub.collect(m, ns.files[i], seen); err != nil {
 				return nil, err
 			}
 		}
@@ -600,7 +728,7 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 		if err != nil {
 			return nil, err
 		}
-		if nix.TypeOf(fv) == "set" {
+		if nix.TypeOf(fv) == "set" && (ns == nil || !ns.full) {
 			sub.modules = append(sub.modules, modDef{file: d.file, config: fv})
 			continue
 		}
@@ -612,48 +740,82 @@ func (sc *scope) submodule(path string, t *Type, defs []def, name string) (nix.V
 	if err := sub.checkUnknown(); err != nil {
 		return nil, err
 	}
-	return sub.config, nil
+	return sub.result, nil
 }
 
-// show prints a value as NixOS shows definitions in messages.
+// showLimit caps a value printed in a message: a definition can hold a
+// whole package set, which must not become a line of a hundred kilobytes.
+const showLimit = 200
+
+// show prints a value as NixOS shows definitions in messages, cut at
+// showLimit characters with "…".
 func (sc *scope) show(v nix.Value, depth int) string {
+	var b strings.Builder
+	sc.showTo(&b, v, depth)
+	if b.Len() <= showLimit {
+		return b.String()
+	}
+	s := b.String()
+	cut := showLimit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// showTo writes v to b, stopping early once b is past showLimit (the rest
+// would be cut anyway, and forcing it can be costly).
+func (sc *scope) showTo(b *strings.Builder, v nix.Value, depth int) {
+	if b.Len() > showLimit {
+		return
+	}
 	fv, err := sc.force(v)
 	if err != nil {
-		return "«error»"
+		b.WriteString("«error»")
+		return
+	}
+	if name := sc.st.toolName(fv); name != "" {
+		b.WriteString("<" + name + ">") // not thousands of packages or functions
+		return
 	}
 	switch nix.TypeOf(fv) {
 	case "null":
-		return "null"
+		b.WriteString("null")
 	case "bool":
-		b, _ := nix.AsBool(fv)
-		return strconv.FormatBool(b)
+		x, _ := nix.AsBool(fv)
+		b.WriteString(strconv.FormatBool(x))
 	case "int":
 		i, _ := nix.AsInt(fv)
-		return strconv.FormatInt(i, 10)
+		b.WriteString(strconv.FormatInt(i, 10))
 	case "float":
 		f, _ := nix.AsFloat(fv)
-		return strconv.FormatFloat(f, 'g', -1, 64)
+		b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 	case "string":
 		s, _ := nix.AsString(fv)
-		return nixQuote(s)
+		b.WriteString(nixQuote(s))
 	case "path":
 		s, _ := nix.AsString(fv)
-		return s
+		b.WriteString(s)
 	case "lambda":
-		return "<function>"
+		b.WriteString("<function>")
 	case "list":
-		if depth > 3 {
-			return "[ ... ]"
-		}
 		es := nix.Elems(fv)
-		if len(es) == 0 {
-			return "[ ]"
+		switch {
+		case depth > 3:
+			b.WriteString("[ ... ]")
+		case len(es) == 0:
+			b.WriteString("[ ]")
+		default:
+			b.WriteString("[ ")
+			for _, e := range es {
+				if b.Len() > showLimit {
+					return
+				}
+				sc.showTo(b, e, depth+1)
+				b.WriteString(" ")
+			}
+			b.WriteString("]")
 		}
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = sc.show(e, depth+1)
-		}
-		return "[ " + strings.Join(parts, " ") + " ]"
 	case "set":
 		if isDerivation(sc, fv) {
 			n := ""
@@ -662,25 +824,31 @@ func (sc *scope) show(v nix.Value, depth int) string {
 					n, _ = nix.AsString(f)
 				}
 			}
-			return "<derivation " + n + ">"
-		}
-		if depth > 3 {
-			return "{ ... }"
+			b.WriteString("<derivation " + n + ">")
+			return
 		}
 		names := nix.AttrNames(fv)
-		if len(names) == 0 {
-			return "{ }"
+		switch {
+		case depth > 3:
+			b.WriteString("{ ... }")
+		case len(names) == 0:
+			b.WriteString("{ }")
+		default:
+			b.WriteString("{ ")
+			for _, k := range names {
+				if b.Len() > showLimit {
+					return
+				}
+				a, _ := nix.GetAttr(fv, k)
+				b.WriteString(joinPath([]string{k}) + " = ")
+				sc.showTo(b, a, depth+1)
+				b.WriteString("; ")
+			}
+			b.WriteString("}")
 		}
-		var b strings.Builder
-		b.WriteString("{ ")
-		for _, k := range names {
-			a, _ := nix.GetAttr(fv, k)
-			fmt.Fprintf(&b, "%s = %s; ", joinPath([]string{k}), sc.show(a, depth+1))
-		}
-		b.WriteString("}")
-		return b.String()
+	default:
+		b.WriteString("«" + nix.TypeOf(fv) + "»")
 	}
-	return "«" + nix.TypeOf(fv) + "»"
 }
 
 func nixQuote(s string) string {

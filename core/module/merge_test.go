@@ -86,7 +86,7 @@ func TestUnknownOption(t *testing.T) {
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `services.foo.enable = true;`)},
 		"The option 'services.foo' does not exist. Definition values:\n- In '", "configuration.nix:6:3': { enable = true; }")
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `users.users.alice.isNormalUsr = true;`)},
-		"The option 'users.users.alice.isNormalUsr' does not exist. Definition values:", ": true")
+		"The option 'users.users.alice.isNormalUsr' does not exist. Did you mean 'users.users.alice.isNormalUser'? Definition values:", ": true")
 	// An unknown option under mkIf false is still an error, as in NixOS.
 	wantErr(t, map[string]string{"configuration.nix": template("foo", `services = lib.mkIf false { nope = 1; };`)},
 		"The option 'services.nope' does not exist.")
@@ -154,7 +154,7 @@ let cfg = config.services.greeter; in {
 		t.Errorf("submodule default from name: %v", got)
 	}
 	script := get(t, c, "systemd.services.greeter.script").(string)
-	if script != "echo 'hi' alice\necho 'hello bob' bob" {
+	if script != "echo hi alice\necho 'hello bob' bob" { // escapeShellArg quotes only words that need it, as nixpkgs'
 		t.Errorf("script %q", script)
 	}
 	if got := get(t, c, `systemd.services.greeter.serviceConfig.ExecStartPre`); got != "/usr/bin/true" {
@@ -219,15 +219,6 @@ func TestLibFunctions(t *testing.T) {
 		if !reflect.DeepEqual(vars[k], w) {
 			t.Errorf("%s = %#v, want %#v", k, vars[k], w)
 		}
-	}
-}
-
-func TestMissingHostPackage(t *testing.T) {
-	wantErr(t, map[string]string{"configuration.nix": template("foo", `environment.systemPackages = [ pkgs.surelynotapkg ];`)},
-		"attribute 'surelynotapkg' missing", "configuration.nix:6:", "install it on the host (apt-get install surelynotapkg)")
-	c := mustEval(t, map[string]string{"configuration.nix": template("foo", `environment.systemPackages = [ pkgs.bash pkgs.coreutils ];`)})
-	if l := get(t, c, "environment.systemPackages").([]any); len(l) != 2 || l[0].(map[string]any)["outPath"] != "/usr" {
-		t.Fatalf("packages %v", l)
 	}
 }
 

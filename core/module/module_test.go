@@ -35,9 +35,10 @@ func writeFiles(t *testing.T, files map[string]string) string {
 func eval(t *testing.T, files map[string]string) (*module.Config, error) {
 	t.Helper()
 	dir := writeFiles(t, files)
+	host := options.DefaultHost()
 	return module.Eval(context.Background(), filepath.Join(dir, "configuration.nix"), module.Options{
 		Decls:    options.All(),
-		Packages: options.DefaultHost().Packages,
+		Packages: host.Packages, Debian: host.Debian, PackageFiles: host.PackageFiles,
 	})
 }
 

@@ -27,6 +27,9 @@ type Type struct {
 	sub any
 	// check is a user-supplied check function (mkOptionType, addCheck).
 	check any
+	// coerce is types.coercedTo's function (a nix.Value); Alts holds its
+	// final type and the type it converts from, in that order.
+	coerce any
 }
 
 // Decl declares one option: where it lives, what it accepts, its default and
@@ -46,6 +49,10 @@ type Decl struct {
 	// is 6379 for the server named "" and 0 for the others). HasDefault
 	// stays false so listings show no single value; Description says it.
 	DefaultFor func(name string) any
+	// AliasOf makes this option another name of the option at that path, as
+	// lib.mkAliasOptionModule does: its definitions are the target's (they
+	// merge with the target's own) and its value is the target's.
+	AliasOf string
 }
 
 // Opt makes a declaration with a default.
@@ -212,6 +219,8 @@ func (t *Type) Description() string {
 		return "null or " + phrase(t.Elem, "noun", "conjunction")
 	case "uniq":
 		return t.Elem.Description()
+	case "coercedTo":
+		return phrase(t.Alts[0], "noun") + " or " + phrase(t.Alts[1], "noun") + " convertible to it"
 	case "either", "oneOf":
 		// oneOf is a left fold of either, as in nixpkgs.
 		if len(t.Alts) == 0 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -20,6 +22,18 @@ type Firewall struct {
 	AllowedTCPPorts, AllowedUDPPorts           []uint16
 	AllowedTCPPortRanges, AllowedUDPPortRanges []PortRange
 	AllowPing                                  bool
+	// TrustedInterfaces accept all traffic arriving on them
+	// (networking.firewall.trustedInterfaces).
+	TrustedInterfaces []string
+	// Interfaces are ports open only to traffic arriving on that interface
+	// (networking.firewall.interfaces.<name>).
+	Interfaces map[string]Ports
+}
+
+// Ports are ports a firewall opens.
+type Ports struct {
+	TCP, UDP             []uint16
+	TCPRanges, UDPRanges []PortRange
 }
 
 // PortRange is an inclusive range of ports (allowedTCPPortRanges' from/to).
@@ -109,13 +123,8 @@ func replaceFirewall(c *nftables.Conn, t *nftables.Table, fw Firewall, fresh boo
 
 // firewallRules are the matches of the input chain's accept rules, in order.
 func firewallRules(fw Firewall) [][]expr.Any {
-	lo := make([]byte, unix.IFNAMSIZ)
-	copy(lo, "lo")
 	rules := [][]expr.Any{
-		{ // iifname "lo"
-			&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: lo},
-		},
+		iifname("lo"),
 		{ // ct state established,related
 			&expr.Ct{Key: expr.CtKeySTATE, Register: 1},
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
@@ -125,26 +134,58 @@ func firewallRules(fw Firewall) [][]expr.Any {
 		},
 		icmpType(unix.IPPROTO_ICMPV6, icmpv6NDFirst, icmpv6NDLast),
 	}
+	for _, name := range fw.TrustedInterfaces {
+		rules = append(rules, iifname(name))
+	}
 	if fw.AllowPing {
 		rules = append(rules, icmpType(unix.IPPROTO_ICMP, icmpEchoReq, icmpEchoReq),
 			icmpType(unix.IPPROTO_ICMPV6, icmpv6EchoReq, icmpv6EchoReq))
 	}
+	rules = portRules(rules, nil, Ports{fw.AllowedTCPPorts, fw.AllowedUDPPorts, fw.AllowedTCPPortRanges, fw.AllowedUDPPortRanges})
+	names := make([]string, 0, len(fw.Interfaces))
+	for name := range fw.Interfaces {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		rules = portRules(rules, iifname(name), fw.Interfaces[name])
+	}
+	return rules
+}
+
+// portRules appends a rule per port and range of p, each after the match
+// (nil, or the interface the packet must come from).
+func portRules(rules [][]expr.Any, match []expr.Any, p Ports) [][]expr.Any {
 	for _, set := range []struct {
 		proto  byte
 		ports  []uint16
 		ranges []PortRange
 	}{
-		{unix.IPPROTO_TCP, fw.AllowedTCPPorts, fw.AllowedTCPPortRanges},
-		{unix.IPPROTO_UDP, fw.AllowedUDPPorts, fw.AllowedUDPPortRanges},
+		{unix.IPPROTO_TCP, p.TCP, p.TCPRanges},
+		{unix.IPPROTO_UDP, p.UDP, p.UDPRanges},
 	} {
-		for _, p := range set.ports {
-			rules = append(rules, dport(set.proto, PortRange{p, p}))
+		for _, port := range set.ports {
+			rules = append(rules, append(append([]expr.Any{}, match...), dport(set.proto, PortRange{port, port})...))
 		}
 		for _, r := range set.ranges {
-			rules = append(rules, dport(set.proto, r))
+			rules = append(rules, append(append([]expr.Any{}, match...), dport(set.proto, r)...))
 		}
 	}
 	return rules
+}
+
+// iifname matches packets that arrived on the interface name; a name
+// ending in "+" matches every interface it is a prefix of (iptables' -i).
+func iifname(name string) []expr.Any {
+	b := make([]byte, unix.IFNAMSIZ)
+	copy(b, name)
+	if prefix, ok := strings.CutSuffix(name, "+"); ok {
+		b = []byte(prefix)
+	}
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: b},
+	}
 }
 
 // icmpType matches ICMP (or ICMPv6) messages of type from..to.

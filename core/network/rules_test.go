@@ -21,7 +21,9 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 		HostAddress6: n.host6, LocalAddress6: n.local6,
 		Ports: []PortForward{{"tcp", hp, 80}, {"udp", hp, 53}}})
 	if err := ApplyFirewall(ns, Firewall{Enable: true, AllowPing: true, AllowedTCPPorts: []uint16{22, 80},
-		AllowedUDPPorts: []uint16{53}, AllowedTCPPortRanges: []PortRange{{8000, 8100}}}); err != nil {
+		AllowedUDPPorts: []uint16{53}, AllowedTCPPortRanges: []PortRange{{8000, 8100}},
+		TrustedInterfaces: []string{"eth0", "wg+"},
+		Interfaces:        map[string]Ports{"eth0": {TCP: []uint16{5432}, UDPRanges: []PortRange{{6000, 6010}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	nft := func(args ...string) string {
@@ -67,5 +69,9 @@ func TestRulesAsNftSeesThem(t *testing.T) {
 		"icmpv6 type echo-request accept",
 		"tcp dport 22 accept",
 		"tcp dport 8000-8100 accept",
-		"udp dport 53 accept")
+		"udp dport 53 accept",
+		"iifname \"eth0\" accept",
+		"iifname \"wg*\" accept",
+		"iifname \"eth0\" tcp dport 5432 accept",
+		"iifname \"eth0\" udp dport 6000-6010 accept")
 }

@@ -94,6 +94,19 @@ func Attrs(m map[string]Value) Value {
 	return a
 }
 
+// AttrsExplained is Attrs whose missing attributes explain themselves:
+// selecting an absent name (s.name, builtins.getAttr) fails with
+// explain(name)'s message instead of "attribute 'name' missing" (an empty
+// message keeps Nix's). A name explain reports as known also gets that
+// message when a `with` of this set is the only place it could come from,
+// instead of "undefined variable". Used for nixcsh's pkgs, whose absent
+// names are host packages to install or nixpkgs functions nixcsh lacks.
+func AttrsExplained(m map[string]Value, explain func(name string) (msg string, known bool)) Value {
+	a := Attrs(m).(*attrsVal)
+	a.explain = explain
+	return a
+}
+
 // Lazy returns a thunk that runs f once, on first Force. While f runs the
 // thunk is blackholed: forcing it again is "infinite recursion encountered".
 func Lazy(f func() (Value, error)) Value { return &thunk{fn: f} }

@@ -1,5 +1,7 @@
 package nix
 
+import "sync/atomic"
+
 // Expr is a node of the parsed syntax tree. Every node knows its position.
 type Expr interface {
 	P() Pos
@@ -48,7 +50,7 @@ type ExprSelect struct {
 	e       Expr
 	path    []AttrName
 	def     Expr
-	pathStr string // the path as traces show it, computed on first use
+	pathStr atomic.Pointer[string] // the path as traces show it, computed on first use (an AST may be shared between evaluators)
 }
 
 type ExprHasAttr struct {

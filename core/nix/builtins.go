@@ -570,10 +570,12 @@ func registerAttrs(reg func(string, int, primFn)) {
 	})
 	reg("getAttr", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		name := ev.forceString(a[0], pos)
-		v, ok := ev.forceAttrs(a[1], pos, "").m[name]
+		set := ev.forceAttrs(a[1], pos, "")
+		v, ok := set.m[name]
 		if !ok {
 			ev.pushCtx(Pos{}, "in the attribute set under consideration")
-			ev.throwf(pos, "attribute '%s' missing", name)
+			msg, _ := set.missingMsg(name)
+			ev.throwf(pos, "%s", msg)
 		}
 		return ev.force(v.v)
 	})

@@ -456,11 +456,22 @@ func (x *ExprVar) eval(ev *Evaluator, en *env) Value {
 	for i := x.level; i > 0; i-- {
 		s = s.up
 	}
+	withs := s
 	for ; s != nil; s = s.up {
 		if s.with != nil {
 			a := ev.forceAttrs(s.with, x.pos, "")
 			if at, ok := a.m[x.name]; ok {
 				return ev.force(at.v)
+			}
+		}
+	}
+	for s = withs; s != nil; s = s.up {
+		if s.with == nil {
+			continue
+		}
+		if a := ev.forceAttrs(s.with, x.pos, ""); a.explain != nil {
+			if msg, known := a.explain(x.name); known && msg != "" {
+				ev.throwf(x.pos, "%s", msg)
 			}
 		}
 	}
@@ -511,7 +522,11 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 			if x.def != nil {
 				return x.def.eval(ev, en)
 			}
-			ev.throwHint(x.pos, suggest(name, a.names()), "attribute '%s' missing", name)
+			msg, known := a.missingMsg(name)
+			if known {
+				ev.throwf(x.pos, "%s", msg)
+			}
+			ev.throwHint(x.pos, suggest(name, a.names()), "%s", msg)
 		}
 		if i == len(x.path)-1 {
 			if t, isThunk := at.v.(*thunk); isThunk && t.state != 2 {
@@ -528,12 +543,14 @@ func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 
 // showPath is the selected path as traces show it, computed once.
 func (x *ExprSelect) showPath() string {
-	if x.pathStr == "" {
-		var b strings.Builder
-		showPath(&b, x.path)
-		x.pathStr = b.String()
+	if p := x.pathStr.Load(); p != nil {
+		return *p
 	}
-	return x.pathStr
+	var b strings.Builder
+	showPath(&b, x.path)
+	p := b.String()
+	x.pathStr.Store(&p)
+	return p
 }
 
 func (x *ExprHasAttr) eval(ev *Evaluator, en *env) Value {

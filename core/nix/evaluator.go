@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 )
 
 // guard runs f, turning evaluation errors and any unexpected panic into an
@@ -84,6 +85,28 @@ func (ev *Evaluator) EvalString(src, filename string) (Value, error) {
 		return nil, err
 	}
 	return ev.guard(func() Value { return e.eval(ev, ev.base) })
+}
+
+// sharedASTs holds the parses of sources that a process evaluates again
+// and again unchanged (nixcsh's own lib and modules, embedded in the
+// binary), keyed by file and text. A bound AST is not changed by
+// evaluation, and every evaluator's global scope has the same layout, so
+// one parse serves every evaluator.
+var sharedASTs sync.Map
+
+// EvalShared is EvalString for a source that does not change during the
+// process: it is parsed once. Parse-time lint warnings are not repeated.
+func (ev *Evaluator) EvalShared(src, filename string) (Value, error) {
+	key := filename + "\x00" + src
+	e, ok := sharedASTs.Load(key)
+	if !ok {
+		parsed, err := ev.parse(src, filename, filepath.Dir(filename))
+		if err != nil {
+			return nil, err
+		}
+		e, _ = sharedASTs.LoadOrStore(key, parsed)
+	}
+	return ev.guard(func() Value { return e.(Expr).eval(ev, ev.base) })
 }
 
 // evalExprString is EvalString with an explicit base directory.

@@ -442,14 +442,7 @@ func TestRegexIsPOSIXOnBytes(t *testing.T) {
 		`builtins.match "([a-z]+)-([0-9.]+)" "foo-1.2"`: `[ "foo" "1.2" ]`,
 		`builtins.match "[[:space:]]*(.*)" "  x"`:       `[ "x" ]`,
 	} {
-		ev := NewEvaluator(Options{})
-		v, err := ev.EvalString(src, "/t.nix")
-		if err == nil {
-			err = ev.ForceDeep(v)
-		}
-		if err != nil || Print(v) != want {
-			t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
-		}
+		expectPrinted(t, src, want)
 	}
 	for _, pat := range []string{`\\d`, `\\w`, `\\-`, `(a)\\1`, `(?i)a`, `a{,2}`, `a{`, `a{2,1}`, `\\]`, `)`, `(a))`, `[a`, `[[:foo:]]`, `*a`, `a|*b`, `^*`} {
 		ev := NewEvaluator(Options{})
@@ -473,18 +466,24 @@ func TestAgreesWithNixInstantiate(t *testing.T) {
 		`2.5e-308`: `2.5e-308`,
 		`0.0e-400`: `0`,
 	} {
-		ev := NewEvaluator(Options{})
-		v, err := ev.EvalString(src, "/t.nix")
-		if err == nil {
-			err = ev.ForceDeep(v)
-		}
-		if err != nil || Print(v) != want {
-			t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
-		}
+		expectPrinted(t, src, want)
 	}
 	for _, src := range []string{`1.0e400`, `1.0e-310`, `1.0e-400`} {
 		if _, err := NewEvaluator(Options{}).EvalString(src, "/t.nix"); err == nil || !strings.Contains(err.Error(), "invalid float '"+src+"'") {
 			t.Errorf("%s: %v, want invalid float", src, err)
 		}
+	}
+}
+
+// expectPrinted evaluates src deeply and compares its printed value.
+func expectPrinted(t *testing.T, src, want string) {
+	t.Helper()
+	ev := NewEvaluator(Options{})
+	v, err := ev.EvalString(src, "/t.nix")
+	if err == nil {
+		err = ev.ForceDeep(v)
+	}
+	if err != nil || Print(v) != want {
+		t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
 	}
 }

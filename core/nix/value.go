@@ -26,6 +26,20 @@ type attr struct {
 type attrsVal struct {
 	m    map[string]attr
 	keys []string
+	// explain, if set, words the error for a missing attribute (see
+	// AttrsExplained); sets made from this one (//, mapAttrs) do not keep it.
+	explain func(name string) (msg string, known bool)
+}
+
+// missingMsg is the error text for selecting the absent attribute name;
+// known says the set's explain knows why it is absent (no "did you mean").
+func (a *attrsVal) missingMsg(name string) (msg string, known bool) {
+	if a.explain != nil {
+		if msg, known := a.explain(name); msg != "" {
+			return msg, known
+		}
+	}
+	return "attribute '" + name + "' missing", false
 }
 
 // lambdaVal is a closure.

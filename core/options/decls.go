@@ -75,13 +75,41 @@ func serviceDecls() []Decl {
 }
 
 func timerDecls() []Decl {
-	return []Decl{
-		m.Opt("enable", m.Bool(), true, "Whether the timer is enabled."),
-		m.Opt("description", m.Str(), "", "Description of this unit."),
-		m.Opt("wantedBy", strList(), []any{}, "Units that want this timer (usually timers.target)."),
+	return append(unitDecls(),
 		m.Opt("timerConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Timer] section of the unit."),
+	)
+}
+
+// unitDecls are the options every kind of systemd unit has in NixOS
+// (systemd.timers, systemd.paths, systemd.sockets): its [Unit] section and
+// the units that pull it in.
+func unitDecls() []Decl {
+	return []Decl{
+		m.Opt("enable", m.Bool(), true, "Whether the unit is enabled."),
+		m.Opt("description", m.Str(), "", "Description of this unit."),
+		m.Opt("wantedBy", strList(), []any{}, "Units that want this one: it starts with them."),
+		m.Opt("requiredBy", strList(), []any{}, "Units that require this one."),
+		m.Opt("after", strList(), []any{}, "Start this unit after the listed units."),
+		m.Opt("before", strList(), []any{}, "Start this unit before the listed units."),
+		m.Opt("requires", strList(), []any{}, "Units this one requires."),
+		m.Opt("wants", strList(), []any{}, "Units this one wants."),
+		m.Opt("partOf", strList(), []any{}, "Units whose stop or restart stops or restarts this one."),
 		m.Opt("unitConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Unit] section of the unit."),
 	}
+}
+
+func pathDecls() []Decl {
+	return append(unitDecls(),
+		m.Opt("pathConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Path] section of the unit (PathExists, PathChanged, Unit, ...)."),
+	)
+}
+
+func socketDecls() []Decl {
+	return append(unitDecls(),
+		m.Opt("listenStreams", strList(), []any{}, "For each item in this list, a ListenStream option in the [Socket] section will be created."),
+		m.Opt("listenDatagrams", strList(), []any{}, "For each item in this list, a ListenDatagram option in the [Socket] section will be created."),
+		m.Opt("socketConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Socket] section of the unit."),
+	)
 }
 
 func etcDecls() []Decl {
@@ -144,11 +172,20 @@ func All() []Decl {
 		m.Opt("networking.firewall.allowedUDPPorts", m.ListOf(m.Port()), []any{}, "UDP ports on which incoming packets are accepted."),
 		m.Opt("networking.firewall.allowedTCPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of TCP ports ({ from, to }) on which incoming connections are accepted."),
 		m.Opt("networking.firewall.allowedUDPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of UDP ports ({ from, to }) on which incoming packets are accepted."),
+		m.Opt("networking.firewall.interfaces", m.AttrsOf(m.Submodule(
+			m.Opt("allowedTCPPorts", m.ListOf(m.Port()), []any{}, "TCP ports on which incoming connections are accepted on this interface."),
+			m.Opt("allowedUDPPorts", m.ListOf(m.Port()), []any{}, "UDP ports on which incoming packets are accepted on this interface."),
+			m.Opt("allowedTCPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of TCP ports accepted on this interface."),
+			m.Opt("allowedUDPPortRanges", m.ListOf(portRange()), []any{}, "Ranges of UDP ports accepted on this interface."),
+		)), map[string]any{}, "Ports opened on one interface only (the container's is eth0; a name ending in + matches every interface it begins)."),
+		m.Opt("networking.firewall.trustedInterfaces", strList(), []any{}, "Interfaces all of whose traffic is accepted (a name ending in + matches every interface it begins)."),
 		m.Opt("networking.firewall.allowPing", m.Bool(), true, "Whether to answer ICMP echo requests."),
 		m.Opt("time.timeZone", m.NullOr(m.StrMatching("^[^ ]+$")), nil, "The time zone used when displaying times and dates (null: UTC)."),
 		m.Opt("users.mutableUsers", m.Bool(), true, "If true, users and groups created inside the container are kept, and passwords changed there survive updates."),
 		m.Opt("users.users", m.AttrsOf(m.Submodule(userDecls()...)), map[string]any{}, "Additional user accounts to be created."),
 		m.Opt("users.groups", m.AttrsOf(m.Submodule(groupDecls()...)), map[string]any{}, "Additional groups to be created."),
+		{Path: "users.extraUsers", Type: m.AttrsOf(m.Unspecified()), AliasOf: "users.users", Description: "Alias of users.users (its definitions merge into it)."},
+		{Path: "users.extraGroups", Type: m.AttrsOf(m.Unspecified()), AliasOf: "users.groups", Description: "Alias of users.groups (its definitions merge into it)."},
 		m.Opt("services.openssh.enable", m.Bool(), false, "Whether to enable the OpenSSH secure shell daemon (the host's /usr/sbin/sshd)."),
 		m.Opt("services.openssh.ports", m.ListOf(m.Port()), []any{int64(22)}, "Specifies on which ports the SSH daemon listens."),
 		m.Opt("services.openssh.openFirewall", m.Bool(), true, "Whether to open the SSH ports in the firewall."),
@@ -177,6 +214,8 @@ func All() []Decl {
 		m.Opt("services.httpd.virtualHosts", m.AttrsOf(m.Submodule(vhostDecls()...)), map[string]any{}, "Specification of the virtual hosts served by Apache."),
 		m.Opt("systemd.services", m.AttrsOf(m.Submodule(serviceDecls()...)), map[string]any{}, "Definition of systemd service units."),
 		m.Opt("systemd.timers", m.AttrsOf(m.Submodule(timerDecls()...)), map[string]any{}, "Definition of systemd timer units."),
+		m.Opt("systemd.paths", m.AttrsOf(m.Submodule(pathDecls()...)), map[string]any{}, "Definition of systemd path units."),
+		m.Opt("systemd.sockets", m.AttrsOf(m.Submodule(socketDecls()...)), map[string]any{}, "Definition of systemd socket units."),
 		m.Opt("systemd.tmpfiles.rules", strList(), []any{}, "Rules for creation, deletion and cleaning of volatile and temporary files (tmpfiles.d(5))."),
 		m.Opt("environment.etc", m.AttrsOf(m.Submodule(etcDecls()...)), map[string]any{}, "Set of files that have to be linked in /etc."),
 		m.Opt("environment.variables", m.AttrsOf(m.OneOf(m.ListOf(m.OneOf(m.Int(), m.Str(), m.Path())), m.Int(), m.Str(), m.Path())), map[string]any{}, "A set of environment variables used in the global environment (lists are joined with \":\")."),

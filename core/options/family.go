@@ -40,6 +40,13 @@ var families = []family{
 	sudoFamily,
 	mysqlFamily,
 	redisFamily,
+	postgresqlFamily,
+	nginxFamily,
+	interfacesFamily,
+	nixpkgsFamily,
+	inertFamily,
+	renamedFamily,
+	resolvedFamily,
 }
 
 func familyDecls() []Decl {

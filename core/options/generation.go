@@ -92,6 +92,18 @@ type Firewall struct {
 	AllowedTCPPortRanges []PortRange `json:"allowedTCPPortRanges"`
 	AllowedUDPPortRanges []PortRange `json:"allowedUDPPortRanges"`
 	AllowPing            bool        `json:"allowPing"`
+	TrustedInterfaces    []string    `json:"trustedInterfaces,omitempty"`
+	// Interfaces are ports open on one interface only
+	// (networking.firewall.interfaces.<name>).
+	Interfaces map[string]FirewallPorts `json:"interfaces,omitempty"`
+}
+
+// FirewallPorts are the ports networking.firewall.interfaces.<name> opens.
+type FirewallPorts struct {
+	AllowedTCPPorts      []int       `json:"allowedTCPPorts"`
+	AllowedUDPPorts      []int       `json:"allowedUDPPorts"`
+	AllowedTCPPortRanges []PortRange `json:"allowedTCPPortRanges"`
+	AllowedUDPPortRanges []PortRange `json:"allowedUDPPortRanges"`
 }
 
 // Generation is a rendered system, still in memory.
@@ -122,7 +134,7 @@ func (g *Generation) script(path, data string) {
 type Host struct {
 	Usr        string // the host's /usr, normally "/usr"
 	DpkgStatus string // normally /var/lib/dpkg/status
-	pkgs       map[string]bool
+	pkgs       map[string]m.DebianPackage
 }
 
 // DefaultHost is this machine.
@@ -143,13 +155,36 @@ func (h *Host) HasPackage(name string) bool {
 	if h.Has("bin/"+name) || h.Has("sbin/"+name) {
 		return true
 	}
-	return h.debianPackages()[name]
+	_, ok := h.Debian()[name]
+	return ok
+}
+
+// shellOf is the path of a host package's program (a user's shell).
+func shellOf(prog string, h *Host) string {
+	if !h.Has("bin/"+prog) && h.Has("sbin/"+prog) {
+		return "/usr/sbin/" + prog
+	}
+	return "/usr/bin/" + prog
+}
+
+// PackageFiles lists the paths an installed Debian package put on the
+// host, as dpkg records them (info/NAME.list or info/NAME:ARCH.list).
+func (h *Host) PackageFiles(deb string) []string {
+	info := filepath.Join(filepath.Dir(h.DpkgStatus), "info")
+	lists, _ := filepath.Glob(filepath.Join(info, deb+":*.list"))
+	lists = append([]string{filepath.Join(info, deb+".list")}, lists...)
+	for _, l := range lists {
+		if data, err := os.ReadFile(l); err == nil {
+			return strings.Fields(string(data))
+		}
+	}
+	return nil
 }
 
 // Packages lists the names HasPackage accepts (for `pkgs`).
 func (h *Host) Packages() []string {
 	seen := map[string]bool{}
-	for n := range h.debianPackages() {
+	for n := range h.Debian() {
 		seen[n] = true
 	}
 	for _, d := range []string{"bin", "sbin"} {
@@ -165,11 +200,13 @@ func (h *Host) Packages() []string {
 	return out
 }
 
-func (h *Host) debianPackages() map[string]bool {
+// Debian lists the installed Debian packages with their versions and
+// descriptions, as dpkg's status file records them (for `pkgs`).
+func (h *Host) Debian() map[string]m.DebianPackage {
 	if h.pkgs != nil {
 		return h.pkgs
 	}
-	h.pkgs = map[string]bool{}
+	h.pkgs = map[string]m.DebianPackage{}
 	f, err := os.Open(h.DpkgStatus)
 	if err != nil {
 		return h.pkgs
@@ -177,18 +214,31 @@ func (h *Host) debianPackages() map[string]bool {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	name := ""
+	var name string
+	var installed bool
+	var p m.DebianPackage
+	end := func() {
+		if name != "" && installed {
+			h.pkgs[name] = p
+		}
+		name, installed, p = "", false, m.DebianPackage{}
+	}
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case line == "":
+			end()
 		case strings.HasPrefix(line, "Package: "):
 			name = strings.TrimSpace(line[len("Package: "):])
-		case strings.HasPrefix(line, "Status: ") && strings.HasSuffix(line, " installed"):
-			if name != "" {
-				h.pkgs[name] = true
-			}
+		case strings.HasPrefix(line, "Status: "):
+			installed = strings.HasSuffix(line, " installed")
+		case strings.HasPrefix(line, "Version: "):
+			p.Version = strings.TrimSpace(line[len("Version: "):])
+		case strings.HasPrefix(line, "Description: "):
+			p.Description = strings.TrimSpace(line[len("Description: "):])
 		}
 	}
+	end()
 	return h.pkgs
 }
 

@@ -30,11 +30,11 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 		Files:        map[string]*File{},
 	}
 	for p, f := range written {
-		g.Files[p] = &File{Data: f.Data, Mode: f.Mode}
+		g.Files[p] = &File{Data: f.Data, Mode: f.Mode, Link: f.Link, Dir: f.Dir}
 	}
 	steps := []func(Values, *Generation, *Host) error{
 		checkRequirements, renderBase, renderNetworking, renderTime, renderProfile, renderUsers,
-		renderOpenSSH, renderHTTPD, renderServices, renderTimers, renderEtc, renderTmpfiles,
+		renderOpenSSH, renderHTTPD, renderServices, renderUnitKinds, renderEtc, renderTmpfiles,
 		renderFirewall, checkSystemPackages, renderUnitLinks,
 	}
 	for _, step := range steps {
@@ -150,6 +150,11 @@ func renderNetworking(v Values, g *Generation, _ *Host) error {
 			b.WriteString("nameserver " + n + "\n")
 		}
 		g.text("etc/resolv.conf", b.String())
+	}
+	if v.Bool("services.resolved.enable") {
+		// resolved's stub listener (127.0.0.53); the nameservers go to
+		// resolved.conf (modules/resolved.nix).
+		g.link("etc/resolv.conf", "/run/systemd/resolve/stub-resolv.conf")
 	}
 	return nil
 }
@@ -332,7 +337,9 @@ func renderUsers(v Values, g *Generation, h *Host) error {
 			u.CreateHome = true
 		}
 		if sh := us.Get("shell"); sh != nil {
-			if pn := pkgName(sh); pn != "" {
+			if mp, ok := sh.(map[string]any); ok && mp["mainProgram"] != nil && mp["outPath"] == "/usr" {
+				u.Shell = shellOf(asString(mp["mainProgram"]), h)
+			} else if pn := pkgName(sh); pn != "" {
 				u.Shell = asString(sh) + "/bin/" + pn
 			} else {
 				u.Shell = asString(sh)
@@ -901,25 +908,61 @@ func renderServices(v Values, g *Generation, _ *Host) error {
 	return nil
 }
 
-func renderTimers(v Values, g *Generation, _ *Host) error {
-	names, subs := v.Subs("systemd.timers")
-	for _, n := range names {
-		t := subs[n]
-		if !t.Bool("enable") {
-			continue
+// A unitKind is a kind of systemd unit declared with unitDecls: systemd.NAMEs
+// become NAME.SUFFIX files whose own section comes from the option
+// SECTIONConfig (and, for sockets, listenStreams/listenDatagrams).
+type unitKind struct {
+	option  string // "systemd.timers"
+	suffix  string // "timer"
+	section string // "Timer"
+	config  string // "timerConfig"
+	lists   []struct{ opt, key string }
+}
+
+var unitKinds = []unitKind{
+	{option: "systemd.timers", suffix: "timer", section: "Timer", config: "timerConfig"},
+	{option: "systemd.paths", suffix: "path", section: "Path", config: "pathConfig"},
+	{option: "systemd.sockets", suffix: "socket", section: "Socket", config: "socketConfig",
+		lists: []struct{ opt, key string }{{"listenStreams", "ListenStream"}, {"listenDatagrams", "ListenDatagram"}}},
+}
+
+// renderUnitKinds writes systemd.timers, systemd.paths and systemd.sockets.
+func renderUnitKinds(v Values, g *Generation, _ *Host) error {
+	for _, k := range unitKinds {
+		names, subs := v.Subs(k.option)
+		for _, n := range names {
+			t := subs[n]
+			if !t.Bool("enable") {
+				continue
+			}
+			if !unitNameRE.MatchString(n) {
+				return invalid("%s.%s: '%s' is not a valid unit name", k.option, n, n)
+			}
+			unit := n + "." + k.suffix
+			var b strings.Builder
+			b.WriteString("[Unit]\n")
+			if d := t.Str("description"); d != "" {
+				fmt.Fprintf(&b, "Description=%s\n", d)
+			}
+			for _, dep := range []struct{ opt, key string }{{"after", "After"}, {"before", "Before"}, {"requires", "Requires"}, {"wants", "Wants"}, {"partOf", "PartOf"}} {
+				if l := t.Strings(dep.opt); len(l) > 0 {
+					fmt.Fprintf(&b, "%s=%s\n", dep.key, strings.Join(l, " "))
+				}
+			}
+			writeSection(&b, t.Map("unitConfig"))
+			fmt.Fprintf(&b, "\n[%s]\n", k.section)
+			for _, l := range k.lists {
+				for _, x := range t.Strings(l.opt) {
+					fmt.Fprintf(&b, "%s=%s\n", l.key, x)
+				}
+			}
+			writeSection(&b, t.Map(k.config))
+			g.addUnit(Unit{Name: unit, RestartIfChanged: true}, b.String(), t.Strings("wantedBy")...)
+			for _, r := range t.Strings("requiredBy") {
+				g.link("etc/systemd/system/"+r+".requires/"+unit, "../"+unit)
+				g.Units[len(g.Units)-1].Wanted = true
+			}
 		}
-		if !unitNameRE.MatchString(n) {
-			return invalid("systemd.timers.%s: '%s' is not a valid unit name", n, n)
-		}
-		var b strings.Builder
-		b.WriteString("[Unit]\n")
-		if d := t.Str("description"); d != "" {
-			fmt.Fprintf(&b, "Description=%s\n", d)
-		}
-		writeSection(&b, t.Map("unitConfig"))
-		b.WriteString("\n[Timer]\n")
-		writeSection(&b, t.Map("timerConfig"))
-		g.addUnit(Unit{Name: n + ".timer", RestartIfChanged: true}, b.String(), t.Strings("wantedBy")...)
 	}
 	return nil
 }
@@ -1075,11 +1118,45 @@ func renderFirewall(v Values, g *Generation, _ *Host) error {
 		AllowedTCPPortRanges: ranges(v.SubList("networking.firewall.allowedTCPPortRanges")),
 		AllowedUDPPortRanges: ranges(v.SubList("networking.firewall.allowedUDPPortRanges")),
 		AllowPing:            v.Bool("networking.firewall.allowPing"),
+		TrustedInterfaces:    dedupe(v.Strings("networking.firewall.trustedInterfaces")),
 	}
-	for _, r := range append(append([]PortRange{}, g.Firewall.AllowedTCPPortRanges...), g.Firewall.AllowedUDPPortRanges...) {
+	allRanges := append(append([]PortRange{}, g.Firewall.AllowedTCPPortRanges...), g.Firewall.AllowedUDPPortRanges...)
+	names, ifaces := v.Subs("networking.firewall.interfaces")
+	for _, name := range names {
+		iv := ifaces[name]
+		p := FirewallPorts{
+			AllowedTCPPorts:      sortedInts(iv.Ints("allowedTCPPorts")),
+			AllowedUDPPorts:      sortedInts(iv.Ints("allowedUDPPorts")),
+			AllowedTCPPortRanges: ranges(iv.SubList("allowedTCPPortRanges")),
+			AllowedUDPPortRanges: ranges(iv.SubList("allowedUDPPortRanges")),
+		}
+		if err := checkInterfaceName("networking.firewall.interfaces", name); err != nil {
+			return err
+		}
+		if g.Firewall.Interfaces == nil {
+			g.Firewall.Interfaces = map[string]FirewallPorts{}
+		}
+		g.Firewall.Interfaces[name] = p
+		allRanges = append(append(allRanges, p.AllowedTCPPortRanges...), p.AllowedUDPPortRanges...)
+	}
+	for _, name := range g.Firewall.TrustedInterfaces {
+		if err := checkInterfaceName("networking.firewall.trustedInterfaces", name); err != nil {
+			return err
+		}
+	}
+	for _, r := range allRanges {
 		if r.From > r.To {
 			return invalid("networking.firewall: port range %d-%d is empty (from must not exceed to)", r.From, r.To)
 		}
+	}
+	return nil
+}
+
+// checkInterfaceName refuses what no interface can be called (a name ending
+// in + stands for every interface it begins).
+func checkInterfaceName(option, name string) error {
+	if len(strings.TrimSuffix(name, "+")) > 15 || name == "" || strings.ContainsAny(name, "/ ") {
+		return invalid("%s: '%s' is not an interface name (at most 15 characters, no '/' or space)", option, name)
 	}
 	return nil
 }
@@ -1096,6 +1173,9 @@ func checkPackages(pkgs []any, option string, h *Host) error {
 			continue
 		}
 		name := pkgName(p)
+		if mp, ok := p.(map[string]any); ok && mp["debianPackage"] != nil {
+			name = asString(mp["debianPackage"]) // a package of pkgs.tsv
+		}
 		if name == "" {
 			name = asString(p)
 		}

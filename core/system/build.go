@@ -43,7 +43,7 @@ func BuildFile(ctx context.Context, paths core.Paths, name, configFile string) (
 
 func evalAndRender(ctx context.Context, name, configFile string) (*module.Config, *options.Generation, error) {
 	host := options.DefaultHost()
-	cfg, err := module.Eval(ctx, configFile, module.Options{Decls: options.All(), Modules: options.Modules(), Packages: host.Packages})
+	cfg, err := module.Eval(ctx, configFile, module.Options{Decls: options.All(), Modules: options.Modules(), Packages: host.Packages, Debian: host.Debian, PackageFiles: host.PackageFiles})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -43,3 +43,46 @@ func TestFamilyModuleMergesWithTheUsers(t *testing.T) {
 		t.Errorf("mkForce over the family's sudoers gave %q", got)
 	}
 }
+
+// Options whose subject a container lacks (nix.*, console.*, ...) are
+// accepted with one warning naming them; options not set are not named.
+func TestInertOptionsWarnOnce(t *testing.T) {
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `nix.settings.keep-build-log = false; nix.gc.automatic = false;
+  console.enable = false; users.allowNoPasswordLogin = true;`)
+	_, warnings, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, w := range warnings {
+		if strings.Contains(w, "ignored: a nixcsh container has no Nix daemon") {
+			found = append(found, w)
+		}
+	}
+	if len(found) != 1 || !strings.HasPrefix(found[0], "nix, console ignored") {
+		t.Errorf("warnings %q, want one naming nix and console", warnings)
+	}
+}
+
+// Options NixOS renamed still work under their old names, with NixOS's
+// warning: services.openssh.permitRootLogin sets settings.PermitRootLogin.
+func TestRenamedOptionsForward(t *testing.T) {
+	paths := testPaths(t)
+	writeConfig(t, paths, "foo", `services.openssh.enable = true;
+  services.openssh.permitRootLogin = "yes";
+  services.openssh.passwordAuthentication = false;`)
+	sp, warnings, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := readFile(t, filepath.Join(sp, "etc/ssh/sshd_config"))
+	for _, want := range []string{"PermitRootLogin yes", "PasswordAuthentication no"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("sshd_config lacks %q:\n%s", want, cfg)
+		}
+	}
+	if w := strings.Join(warnings, "\n"); !strings.Contains(w, "services.openssh.permitRootLogin") || !strings.Contains(w, "has been renamed to") {
+		t.Errorf("warnings %q lack NixOS's rename notice", warnings)
+	}
+}

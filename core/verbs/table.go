@@ -92,16 +92,20 @@ func init() {
 			},
 		},
 		{
-			Name: "create", Args: []Arg{{Name: "name", Kind: NewName}},
+			Name: "create", Args: []Arg{{Name: "name", Kind: NewName, OptionalWith: "from"}},
 			Summary: "create a container from a NixOS configuration",
 			Result:  Result{Type: reflect.TypeOf(core.Created{}), Text: "the name (as chosen with ensure_unique_name) and addresses"},
 			Help: "Creates the container's settings (/etc/containers/NAME.conf), its state dir and configuration.nix, and builds its first system generation. " +
 				"Addresses 10.233.N.1 (host) and 10.233.N.2 (container) are chosen unless --host-address/--local-address are given. " +
-				"Prints 'host IP is H, container IP is L' on stderr.",
+				"Prints 'host IP is H, container IP is L' on stderr. " +
+				"With --from FILE (a file like NixOS's `containers = { NAME = { config = ...; privateNetwork; hostAddress; localAddress; autoStart; forwardPorts; }; }`, " +
+				"or a function from { pkgs, lib, ... } to it): creates each container that does not exist and updates each that does, then restarts the running ones whose system changed " +
+				"and starts the autoStart ones; with NAME, only that container. Container-level options nixcsh does not implement are refused by name.",
 			Hooks: []string{core.PreCreate, core.PostCreate},
 			Flags: append([]Flag{
 				{Name: "config", Value: "S", Kind: NixText, Help: "NixOS configuration text, put into configuration.nix verbatim"},
 				{Name: "config-file", Value: "P", Kind: File, Help: "a NixOS module that configuration.nix imports"},
+				{Name: "from", Value: "FILE", Kind: File, Help: "create or update the containers of a NixOS `containers = { ... }` file"},
 				{Name: "system-path", Value: "P", Kind: File, Help: "use this prebuilt system generation instead of building"},
 				{Name: "nixos-path", Value: "P", Kind: File, Help: "accepted for compatibility; nixcsh evaluates configurations itself"},
 				{Name: "flake", Value: "REF", Kind: Word, Help: "not supported: use --config or --config-file"},
@@ -115,6 +119,14 @@ func init() {
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if err := refuseFlake(in); err != nil {
 					return nil, err
+				}
+				if file, ok := in.Flag("from"); ok {
+					for f := range in.Flags {
+						if f != "from" {
+							return nil, core.Errorf(core.Invalid, "--%s does not apply with --from: the settings of each container come from %s", f, file)
+						}
+					}
+					return createFrom(ctx, m, file, in.Arg(0))
 				}
 				o := core.CreateOptions{
 					Config:           in.Flags["config"],

@@ -1,0 +1,6 @@
+{...}: {
+     services.httpd = {
+      enable = true;
+      adminAddr = "foo@example.org";
+      };
+    }

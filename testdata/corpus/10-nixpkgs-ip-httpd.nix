@@ -1,0 +1,4 @@
+{ config, pkgs, lib, ... }: {
+      services.httpd.enable = true;
+      networking.firewall.allowedTCPPorts = [ 80 ];
+    }

@@ -1,0 +1,10 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [
+    nginx
+  ];
+
+  services.nginx = {
+    enable = true;
+  };
+}

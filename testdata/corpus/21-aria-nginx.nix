@@ -1,0 +1,6 @@
+{config, lib, pkgs, ...}:
+
+{
+    networking.firewall.allowedTCPPorts = [ 443 80 ];
+    services.nginx.enable = true;
+}

@@ -1,0 +1,8 @@
+{ pkgs, ... }:
+{
+  services.mysql = {
+    enable = true;
+    package = pkgs.mariadb;
+    dataDir = "/db/mysql";
+  };
+}

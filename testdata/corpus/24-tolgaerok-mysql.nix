@@ -1,0 +1,10 @@
+{ config, pkgs, lib, ... }:
+
+{
+  services = {
+    mysql = {
+      enable = true;
+      package = pkgs.mariadb;
+    };
+  };
+}

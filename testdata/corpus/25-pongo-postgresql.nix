@@ -1,0 +1,14 @@
+_: {
+  services.postgresql = {
+    enable = true;
+    ensureDatabases = [
+      "nextcloud"
+    ];
+    ensureUsers = [
+      {
+        name = "nextcloud";
+        ensureDBOwnership = true;
+      }
+    ];
+  };
+}

@@ -1,0 +1,11 @@
+{ config, ... }:
+{
+  services.nextcloud = {
+    enable = true;
+    hostName = "cloud.hypervirtual.world";
+    database.createLocally = true;
+    config = {
+      dbtype = "pgsql";
+    };
+  };
+}

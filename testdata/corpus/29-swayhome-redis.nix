@@ -1,0 +1,19 @@
+{
+  config,
+  pkgs,
+  lib,
+  ...
+}: let
+  name = "nixos";
+in {
+  services = {
+    redis = {
+      servers = {
+        "${name}" = {
+          enable = true;
+          port = 6379;
+        };
+      };
+    };
+  };
+}

@@ -1,0 +1,3 @@
+{ config, pkgs, lib, ... }: {
+        environment.etc."check".text = "client_base";
+      }

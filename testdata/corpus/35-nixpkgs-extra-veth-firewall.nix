@@ -1,0 +1,5 @@
+{ config, pkgs, lib, ... }:
+            {
+              networking.firewall.allowedTCPPorts = [ 80 ];
+              networking.firewall.allowPing = true;
+            }

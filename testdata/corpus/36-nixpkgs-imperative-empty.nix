@@ -1,0 +1,3 @@
+{ config, pkgs, lib, ... }: {
+              system.stateVersion = "18.03";
+            }

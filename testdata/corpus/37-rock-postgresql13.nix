@@ -1,0 +1,10 @@
+{
+  config,
+  pkgs,
+  ...
+}: {
+  services.postgresql = {
+    enable = true;
+    package = pkgs.postgresql_13;
+  };
+}

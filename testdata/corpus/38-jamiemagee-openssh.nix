@@ -1,0 +1,13 @@
+{
+  services = {
+    openssh = {
+      enable = true;
+      ports = [ 2222 ];
+      settings = {
+        PermitRootLogin = "no";
+        PasswordAuthentication = false;
+      };
+    };
+  };
+  programs.ssh.startAgent = true;
+}
