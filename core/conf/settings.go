@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -36,8 +37,14 @@ type Setting struct {
 	// bind mounts in EXTRA_NSPAWN_FLAGS): the prefix of its words. Other
 	// words of the key are left alone.
 	Word string
-	// Option is the containers.<name> option it stands for (NixOS's name).
+	// Option is the containers.<name> option it stands for: NixOS's name
+	// (bindMounts, privateUsers), or one in NixOS's style for what NixOS
+	// leaves to systemd.services."container@NAME" (memoryMax, ...).
 	Option string
+	// FromNix turns the option's value in a containers.<name> file (as the
+	// evaluator gives it: string, int64, float64, bool, map[string]any,
+	// []any) into the flag's values; none clears the setting.
+	FromNix func(v any) ([]string, error)
 	// Repeat: the flag may be given more than once; the values add up.
 	Repeat bool
 	// Completion says what the value is, for completion: "file", "number",
@@ -55,25 +62,25 @@ type Setting struct {
 var Settings = []Setting{
 	{Flag: "bind", Value: "HOST[:CONTAINER]", Key: ExtraNspawnFlags, Word: "--bind=", Option: "bindMounts", Repeat: true, Completion: "file",
 		Help:  "bind-mount a host directory or file read-write (repeatable; CONTAINER defaults to HOST; on update the binds given replace the old ones, '' removes them)",
-		Check: checkBind},
+		Check: checkBind, FromNix: bindMountsFromNix(false)},
 	{Flag: "bind-ro", Value: "HOST[:CONTAINER]", Key: ExtraNspawnFlags, Word: "--bind-ro=", Option: "bindMounts", Repeat: true, Completion: "file",
 		Help:  "bind-mount a host directory or file read-only (repeatable, as --bind)",
-		Check: checkBind},
+		Check: checkBind, FromNix: bindMountsFromNix(true)},
 	{Flag: "private-users", Value: "pick|identity|no|N", Key: PrivateUsers, Option: "privateUsers", Choices: []string{"pick", "identity", "no"},
 		Help:  "run the container in a user namespace: pick a free UID range, identity, or the range starting at host UID N (a multiple of 65536)",
-		Check: checkPrivateUsers},
+		Check: checkPrivateUsers, FromNix: privateUsersFromNix},
 	{Flag: "memory", Value: "SIZE", Key: MemoryMax, Option: "memoryMax",
 		Help:  "memory limit of the whole container, swap included, e.g. 512M or 2G ('' removes it); a process that goes over it is killed inside",
-		Check: checkSize},
+		Check: checkSize, FromNix: scalarFromNix},
 	{Flag: "cpus", Value: "N", Key: CPUs, Option: "cpus",
 		Help:  "CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)",
-		Check: checkCPUs},
+		Check: checkCPUs, FromNix: scalarFromNix},
 	{Flag: "tasks", Value: "N", Key: TasksMax, Option: "tasksMax", Completion: "number",
 		Help:  "most processes and threads the container may have at once ('' removes the limit)",
-		Check: checkCount(1, math.MaxInt32)},
+		Check: checkCount(1, math.MaxInt32), FromNix: scalarFromNix},
 	{Flag: "io-weight", Value: "N", Key: IOWeight, Option: "ioWeight", Completion: "number",
 		Help:  "block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)",
-		Check: checkCount(1, 10000)},
+		Check: checkCount(1, 10000), FromNix: scalarFromNix},
 }
 
 // SettingByFlag finds a setting by its flag name.
@@ -250,4 +257,76 @@ func checkCount(lo, hi int) func(string) (string, error) {
 		}
 		return strconv.Itoa(n), nil
 	}
+}
+
+// bindMountsFromNix reads NixOS's bindMounts (an attribute set from the
+// mount point to { hostPath ? null; isReadOnly ? true; mountPoint ? name; })
+// into the binds of one kind: read-only ones for --bind-ro, the others for
+// --bind. A null hostPath binds the same path of the host, as NixOS does.
+func bindMountsFromNix(readOnly bool) func(v any) ([]string, error) {
+	return func(v any) ([]string, error) {
+		mounts, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("expected an attribute set of { hostPath; isReadOnly; }, got %v", v)
+		}
+		names := make([]string, 0, len(mounts))
+		for k := range mounts {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var out []string
+		for _, k := range names {
+			m, ok := mounts[k].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%q: expected { hostPath; isReadOnly; }, got %v", k, mounts[k])
+			}
+			ro, point, host := true, k, ""
+			if b, ok := m["isReadOnly"].(bool); ok {
+				ro = b
+			}
+			if p, ok := m["mountPoint"].(string); ok {
+				point = p
+			}
+			if h, ok := m["hostPath"].(string); ok {
+				host = h
+			}
+			if ro != readOnly {
+				continue
+			}
+			if host == "" || host == point {
+				out = append(out, point)
+			} else {
+				out = append(out, host+":"+point)
+			}
+		}
+		return out, nil
+	}
+}
+
+// privateUsersFromNix reads NixOS's privateUsers: "no" (the default, no
+// setting), "identity", "pick", or the first host UID as an integer.
+func privateUsersFromNix(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		if x == "no" {
+			return nil, nil
+		}
+		return []string{x}, nil
+	case int64:
+		return []string{strconv.FormatInt(x, 10)}, nil
+	}
+	return nil, fmt.Errorf(`expected "no", "identity", "pick" or an integer, got %v`, v)
+}
+
+// scalarFromNix reads a size, number or count: a string or a number.
+func scalarFromNix(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		return []string{x}, nil
+	case int64:
+		return []string{strconv.FormatInt(x, 10)}, nil
+	case float64:
+		return []string{strconv.FormatFloat(x, 'f', -1, 64)}, nil
+	}
+	return nil, fmt.Errorf("expected a string or a number, got %v", v)
 }

@@ -194,3 +194,45 @@ func TestResourceLimits(t *testing.T) {
 		t.Errorf("cpu quota after an update that kept it: %s", v)
 	}
 }
+
+// The settings in a containers.<name> file (create --from): NixOS's
+// bindMounts and nixcsh's memoryMax reach the container; a second run
+// without bindMounts removes the bind and restarts the container.
+func TestCreateFromSettings(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	r := newTestRoot(t)
+	data := t.TempDir()
+	os.WriteFile(filepath.Join(data, "keep"), []byte("host data\n"), 0o644)
+	name := uniqueName("fs")
+	host, local := uniqueAddresses(t)
+	file := filepath.Join(t.TempDir(), "containers.nix")
+	write := func(extra string) {
+		text := `{ containers.` + name + ` = { autoStart = true; privateNetwork = true; hostAddress = "` + host + `"; localAddress = "` + local + `";
+      memoryMax = "256M"; ` + extra + ` config = { }; }; }`
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`bindMounts."/srv/data" = { hostPath = "` + data + `"; isReadOnly = false; };`)
+	r.scenarioCLI().must("create", "--from", file)
+	if got := r.infoSettings(name); strings.Join(got["bind"], "") != data+":/srv/data" || strings.Join(got["memory"], "") != "256M" {
+		t.Errorf("info settings %v", got)
+	}
+	if out := r.run(name, "cat", "/srv/data/keep"); out != "host data\n" {
+		t.Errorf("file through the bind: %q", out)
+	}
+	write("")
+	if out, _ := r.scenarioCLI().must("create", "--from", file); !strings.Contains(out, "restarted") {
+		t.Errorf("create --from without the bind said %q, want a restart", out)
+	}
+	if code, _, _ := r.runCode(name, "test", "-e", "/srv/data/keep"); code == 0 {
+		t.Error("the bind is still there after it left the file")
+	}
+	if got := r.infoSettings(name); got["bind"] != nil || strings.Join(got["memory"], "") != "256M" {
+		t.Errorf("info settings after the update %v", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(data, "keep")); string(b) != "host data\n" {
+		t.Errorf("host file %q", b)
+	}
+}
