@@ -158,7 +158,7 @@ func (s *Setting) Values(f *File) []string {
 func checkBind(v string) (string, error) {
 	host, ctr, hasCtr := strings.Cut(v, ":")
 	if strings.ContainsAny(v, " \t\n\"'\\") || strings.Contains(ctr, ":") {
-		return "", fmt.Errorf("paths with white space, quotes, backslashes or more than one ':' cannot be bind-mounted; use a symlink-free path without them")
+		return "", fmt.Errorf("paths with white space, quotes, backslashes or ':' cannot be bind-mounted (EXTRA_NSPAWN_FLAGS is split at white space, ':' separates the paths); use a path without them, a symlink to it will do")
 	}
 	if !filepath.IsAbs(host) || (hasCtr && !filepath.IsAbs(ctr)) {
 		return "", fmt.Errorf("expected HOST[:CONTAINER] with absolute paths, e.g. /srv/data:/var/lib/data")

@@ -87,7 +87,7 @@ func TestBindSettings(t *testing.T) {
 		{dir + "/missing", "the host path " + dir + "/missing does not exist"},
 		{"data", "absolute paths"},
 		{data + ":rel", "absolute paths"},
-		{data + ":/a:/b", "more than one ':'"},
+		{data + ":/a:/b", "':' separates the paths"},
 		{dir + "/with space", "white space"},
 	} {
 		if got := applyErr(f, "bind", c.value); !strings.Contains(got, c.want) || !strings.Contains(got, "--bind "+c.value) {
