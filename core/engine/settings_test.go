@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nixcsh/nixcsh/core"
 )
@@ -124,9 +125,10 @@ func cgroupFile(t *testing.T, dirs []string, controller, file1, file2 string) st
 }
 
 // --memory, --cpus, --tasks and --io-weight: written into the container's
-// cgroup, shown by info, and enforced: a process inside that allocates more
-// than the memory limit is killed by the OOM killer while the container
-// lives on, and a loop that forks past the tasks limit is stopped.
+// cgroup, shown by info, and enforced: busy loops get the CPU share, a
+// process inside that allocates more than the memory limit is killed by the
+// OOM killer while the container lives on, and a loop that forks past the
+// tasks limit is stopped.
 func TestResourceLimits(t *testing.T) {
 	needRoot(t)
 	t.Parallel()
@@ -148,6 +150,29 @@ func TestResourceLimits(t *testing.T) {
 	}
 	if v := cgroupFile(t, dirs, "pids", "pids.max", "pids.max"); v != "48" {
 		t.Errorf("pids.max %s", v)
+	}
+
+	// Two busy loops for a second get half a CPU between them, not two.
+	usage := func() time.Duration {
+		for _, d := range dirs {
+			if b, err := os.ReadFile(filepath.Join(d, "cpuacct.usage")); err == nil {
+				n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+				return time.Duration(n)
+			}
+		}
+		for _, l := range strings.Split(cgroupFile(t, dirs, "cpu", "cpu.stat", "cpu.stat"), "\n") {
+			if v, ok := strings.CutPrefix(l, "usage_usec "); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				return time.Duration(n) * time.Microsecond
+			}
+		}
+		t.Fatal("no CPU usage counter in the container's cgroups")
+		return 0
+	}
+	before, start := usage(), time.Now()
+	r.runCode(name, "sh", "-c", "timeout 1 sh -c 'while :; do :; done' & timeout 1 sh -c 'while :; do :; done'; wait")
+	if used, wall := usage()-before, time.Since(start); used > wall*6/10 {
+		t.Errorf("the container used %s of CPU in %s with --cpus 0.5", used, wall)
 	}
 
 	// tail keeps its whole last line: 400 MiB of zeros without a newline
