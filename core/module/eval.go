@@ -231,7 +231,7 @@ func Eval(ctx context.Context, configFile string, o Options) (*Config, error) {
 
 // newState is an evaluator with nixcsh's lib and pkgs.
 func newState(ctx context.Context, o Options) (*state, error) {
-	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}, files: o.PackageFiles, builds: map[string]nix.Value{}}
+	st := &state{ctx: ctx, ev: nix.NewEvaluator(nix.Options{HostPaths: true}), errs: map[string]error{}, subs: map[nix.Value]*scope{}, written: map[string]WrittenFile{}, files: o.PackageFiles, builds: map[string]nix.Value{}}
 	lib, err := evalLib(st.ev, map[string]nix.Value{
 		"evalModules": nix.Builtin("evalModules", 1, func(_ *nix.Evaluator, args []nix.Value) (nix.Value, error) {
 			return st.evalModules(args[0])

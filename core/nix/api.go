@@ -53,6 +53,11 @@ type Options struct {
 	// MaxSteps bounds the function calls of the evaluator's lifetime, so an
 	// untrusted expression cannot run forever (0: unlimited).
 	MaxSteps int64
+	// HostPaths keeps a path used as a string ("${./file}") the host's path
+	// instead of the store path Nix would copy it to. nixcsh's module
+	// evaluation sets it: there is no /nix/store, and the build copies what
+	// a configuration reads into the generation itself.
+	HostPaths bool
 }
 
 // Value is a Nix value, possibly an unevaluated thunk. Use Force to get its

@@ -13,7 +13,7 @@ import (
 type primFn = func(ev *Evaluator, pos Pos, args []Value) Value
 
 // globalNames are the builtins also visible without the builtins. prefix.
-var globalNames = []string{"abort", "baseNameOf", "break", "dirOf", "fetchGit", "fetchMercurial", "fetchTarball",
+var globalNames = []string{"abort", "baseNameOf", "break", "derivation", "dirOf", "fetchGit", "fetchMercurial", "fetchTarball",
 	"fetchTree", "fromTOML", "import", "isNull", "map", "placeholder", "removeAttrs", "scopedImport", "throw", "toString"}
 
 func (ev *Evaluator) initBuiltins() {
@@ -29,7 +29,11 @@ func (ev *Evaluator) initBuiltins() {
 	registerFiles(reg)
 	registerData(reg)
 	registerHashes(reg)
+	registerContext(reg)
+	registerStore(reg)
+	registerDerivation(reg)
 	registerStoreStubs(reg)
+	b.set("derivation", ev.derivationValue(), Pos{})
 
 	b.set("true", trueV, Pos{})
 	b.set("false", falseV, Pos{})
@@ -205,18 +209,6 @@ func registerCore(reg func(string, int, primFn)) {
 	reg("getEnv", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		return mkStr(ev.opts.Getenv(ev.forceString(a[0], pos)))
 	})
-	reg("placeholder", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		out := ev.forceString(a[0], pos)
-		return mkStr("/" + hashBase32(sha256Sum("nix-output:"+out)))
-	})
-	reg("unsafeDiscardStringContext", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		return mkStr(ev.coerceToString(a[0], pos, false, false))
-	})
-	reg("unsafeDiscardOutputDependency", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		return mkStr(ev.coerceToString(a[0], pos, false, false))
-	})
-	reg("hasContext", 1, func(ev *Evaluator, pos Pos, a []Value) Value { return mkBool(ev.forceStr(a[0], pos).hasCtx) })
-	reg("getContext", 1, func(ev *Evaluator, pos Pos, a []Value) Value { ev.forceStr(a[0], pos); return emptyAttrs })
 	reg("genericClosure", 1, genericClosure)
 }
 
@@ -651,6 +643,9 @@ func registerFiles(reg func(string, int, primFn)) {
 	})
 	reg("readFile", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		p := ev.realPath(a[0], pos)
+		if text, ok := ev.storeText(p); ok { // a builtins.toFile never written
+			return mkStr(text)
+		}
 		return mkStr(ev.readFileLimited(p, pos))
 	})
 	reg("pathExists", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
@@ -709,20 +704,21 @@ func registerFiles(reg func(string, int, primFn)) {
 		return mkStr(canonPath(p))
 	})
 	reg("baseNameOf", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		s := ev.coerceToString(a[0], pos, false, false)
+		s, ctx := ev.coerceCtx(a[0], pos, false, false)
 		s = strings.TrimSuffix(s, "/")
 		if i := strings.LastIndexByte(s, '/'); i >= 0 {
 			s = s[i+1:]
 		}
-		return mkStr(s)
+		return mkStrCtx(s, ctx)
 	})
 	reg("dirOf", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		v := ev.force(a[0])
 		var s string
+		var ctx strCtx
 		if p, ok := v.(pathVal); ok {
 			s = string(p)
 		} else {
-			s = ev.coerceToString(v, pos, false, false)
+			s, ctx = ev.coerceCtx(v, pos, false, false)
 		}
 		d := "."
 		if i := strings.LastIndexByte(s, '/'); i > 0 {
@@ -733,7 +729,7 @@ func registerFiles(reg func(string, int, primFn)) {
 		if _, ok := v.(pathVal); ok {
 			return pathVal(d)
 		}
-		return mkStr(d)
+		return mkStrCtx(d, ctx)
 	})
 }
 
@@ -850,9 +846,8 @@ func scalarKey(v Value) (any, bool) {
 // functions that fail when called, so that expressions mentioning them in
 // branches nixcsh never takes still parse and evaluate.
 func registerStoreStubs(reg func(string, int, primFn)) {
-	for name, arity := range map[string]int{"fetchurl": 1, "fetchTarball": 1, "fetchGit": 1, "fetchTree": 1,
-		"fetchMercurial": 1, "fetchClosure": 1, "toFile": 2, "path": 1, "filterSource": 2, "storePath": 1,
-		"derivationStrict": 1, "getFlake": 1, "appendContext": 2, "addDrvOutputDependencies": 1, "outputOf": 2} {
+	for name, arity := range map[string]int{"fetchTarball": 1, "fetchGit": 1, "fetchTree": 1,
+		"fetchMercurial": 1, "fetchClosure": 1, "getFlake": 1, "outputOf": 2} {
 		name := name
 		reg(name, arity, func(ev *Evaluator, pos Pos, a []Value) Value {
 			ev.throwf(pos, "builtins.%s needs a Nix store, which nixcsh does not have", name)

@@ -16,8 +16,9 @@ import (
 func registerData(reg func(string, int, primFn)) {
 	reg("toJSON", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		var b strings.Builder
-		ev.toJSON(&b, a[0], pos)
-		return mkStr(b.String())
+		var ctx ctxBuilder
+		ev.toJSONCtx(&b, a[0], pos, &ctx)
+		return mkStrCtx(b.String(), ctx.ctx())
 	})
 	reg("fromJSON", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		s := ev.forceString(a[0], pos)
@@ -172,7 +173,11 @@ func jsonString(b *strings.Builder, s string) {
 	b.WriteByte('"')
 }
 
-func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
+func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) { ev.toJSONCtx(b, v, pos, nil) }
+
+// toJSONCtx is toJSON collecting the context of the strings (and of the
+// paths, which it copies to the store) into ctx unless it is nil.
+func (ev *Evaluator) toJSONCtx(b *strings.Builder, v Value, pos Pos, ctx *ctxBuilder) {
 	v = ev.force(v)
 	ev.step(pos)
 	ev.descend(pos)
@@ -202,8 +207,15 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 		}
 	case *strVal:
 		ev.jsonStr(b, x.s, pos)
+		if ctx != nil {
+			ctx.add(x.context())
+		}
 	case pathVal:
-		jsonString(b, string(x))
+		sp, spCtx := ev.pathAsString(string(x), pos)
+		jsonString(b, sp)
+		if ctx != nil {
+			ctx.add(spCtx)
+		}
 	case *listVal:
 		b.WriteByte('[')
 		for i, e := range x.elems {
@@ -211,7 +223,7 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 				b.WriteByte(',')
 			}
 			ev.stack = append(ev.stack, frame{pos: pos, kind: frameListElem, idx: i})
-			ev.toJSON(b, e, pos)
+			ev.toJSONCtx(b, e, pos, ctx)
 			ev.stack = ev.stack[:len(ev.stack)-1]
 		}
 		b.WriteByte(']')
@@ -219,16 +231,20 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 		if f, ok := x.m["__toString"]; ok {
 			r := ev.call(f.v, []Value{x}, pos)
 			switch r.(type) {
-			case *strVal, pathVal:
+			case *strVal, pathVal, *attrsVal: // a set is coerced in turn
 			default:
 				ev.pushCtx(f.pos, "while using the result of the `__toString` attribute")
 				ev.throwf(f.pos, "`__toString` should return a string, but got %s: %s", showType(r), ev.showShort(r))
 			}
-			jsonString(b, ev.coerceToString(x, pos, false, true))
+			s, c := ev.coerceCtx(x, pos, false, true)
+			jsonString(b, s)
+			if ctx != nil {
+				ctx.add(c)
+			}
 			return
 		}
 		if o, ok := x.m["outPath"]; ok {
-			ev.toJSON(b, o.v, pos)
+			ev.toJSONCtx(b, o.v, pos, ctx)
 			return
 		}
 		b.WriteByte('{')
@@ -239,7 +255,7 @@ func (ev *Evaluator) toJSON(b *strings.Builder, v Value, pos Pos) {
 			jsonString(b, k)
 			b.WriteByte(':')
 			at := x.m[k]
-			ev.withFrame(at.pos, "while evaluating attribute '"+k+"'", func() { ev.toJSON(b, at.v, at.pos) })
+			ev.withFrame(at.pos, "while evaluating attribute '"+k+"'", func() { ev.toJSONCtx(b, at.v, at.pos, ctx) })
 		}
 		b.WriteByte('}')
 	default:

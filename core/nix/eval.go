@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -116,6 +115,7 @@ type Evaluator struct {
 	curPrim    *primop           // the builtin running, for argument error context
 	curArgs    []Value
 	warnOut    io.Writer
+	store      *storeState // paths "added" to the store (store.go)
 }
 
 type searchEntry struct{ prefix, path string }
@@ -916,35 +916,40 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 			return ev.add(l, r, x.parts[1].P())
 		case pathVal:
 			var s string
+			var c strCtx
 			switch rv := r.(type) {
 			case pathVal:
 				s = string(rv)
-			case *strVal:
-				s = rv.s
 			default:
-				s = ev.coerceToString(r, x.pos, false, false)
+				s, c = ev.coerceCtx(r, x.pos, false, false)
+			}
+			if len(c) > 0 { // a path cannot depend on a store path
+				ev.throwf(x.pos, "a string that refers to a store path cannot be appended to a path")
 			}
 			return pathVal(canonPath(string(lv) + s))
 		}
-		ls := ev.coerceToString(l, x.pos, false, true)
-		rs := ev.coerceToString(r, x.pos, false, true)
+		ls, lc := ev.coerceCtx(l, x.pos, false, true)
+		rs, rc := ev.coerceCtx(r, x.pos, false, true)
 		ev.checkStrLen(len(ls)+len(rs), x.pos)
-		return &strVal{s: ls + rs, hasCtx: hasCtx(l) || hasCtx(r)}
+		return mkStrCtx(ls+rs, mergeCtx(lc, rc))
 	}
 	var b strings.Builder
-	ctx := false
+	var ctx strCtx
 	if x.isPath {
 		b.WriteString(string(x.parts[0].(*ExprConst).v.(pathVal)))
 		for _, p := range x.parts[1:] {
 			v := p.eval(ev, en)
 			switch s := v.(type) {
-			case *strVal:
-				b.WriteString(s.s)
 			case pathVal:
 				b.WriteString(string(s))
 			default:
-				b.WriteString(ev.coerceToString(v, p.P(), false, false))
+				str, c := ev.coerceCtx(v, p.P(), false, false)
+				ctx = mergeCtx(ctx, c)
+				b.WriteString(str)
 			}
+		}
+		if len(ctx) > 0 { // a path cannot depend on a store path
+			ev.throwf(x.pos, "a string that refers to a store path cannot be appended to a path")
 		}
 		return pathVal(canonPath(b.String()))
 	}
@@ -953,74 +958,80 @@ func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 		if s, ok := v.(*strVal); ok {
 			ev.checkStrLen(b.Len()+len(s.s), x.pos)
 			b.WriteString(s.s)
-			ctx = ctx || s.hasCtx
+			ctx = mergeCtx(ctx, s.context())
 			continue
 		}
+		var s string
+		var c strCtx
 		if _, isPath := v.(pathVal); isPath {
-			// copying a path (here: checking it exists) is not traced by Nix
-			b.WriteString(ev.coerceToString(v, Pos{}, false, true))
+			// copying a path to the store is not traced by Nix
+			s, c = ev.coerceCtx(v, Pos{}, false, true)
 		} else if i < len(x.partPos) && x.partPos[i].IsValid() {
 			ev.pushCtx(x.partPos[i], "while evaluating a path segment")
-			b.WriteString(ev.coerceToString(v, Pos{}, false, true))
+			s, c = ev.coerceCtx(v, Pos{}, false, true)
 			ev.popCtx()
 		} else {
-			b.WriteString(ev.coerceToString(v, p.P(), false, true))
+			s, c = ev.coerceCtx(v, p.P(), false, true)
 		}
-		ctx = ctx || hasCtx(v)
+		b.WriteString(s)
+		ctx = mergeCtx(ctx, c)
 	}
-	return &strVal{s: b.String(), hasCtx: ctx}
-}
-
-func hasCtx(v Value) bool {
-	s, ok := v.(*strVal)
-	return ok && s.hasCtx
+	return mkStrCtx(b.String(), ctx)
 }
 
 // coerceToString converts v to a string as Nix's coerceToString does.
 // coerceMore also accepts null, booleans, numbers and lists (toString).
 func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bool) string {
+	s, _ := ev.coerceCtx(v, pos, coerceMore, copyToStore)
+	return s
+}
+
+// coerceCtx is coerceToString keeping the string context. With
+// copyToStore a path becomes the store path Nix would copy it to.
+func (ev *Evaluator) coerceCtx(v Value, pos Pos, coerceMore, copyToStore bool) (string, strCtx) {
 	orig := v
 	v = ev.force(v)
 	switch x := v.(type) {
 	case *strVal:
-		return x.s
+		return x.s, x.context()
 	case pathVal:
 		if copyToStore {
-			if _, err := os.Lstat(string(x)); err != nil {
-				ev.throwf(pos, "path '%s' does not exist", string(x))
-			}
+			return ev.pathAsString(string(x), pos)
 		}
-		return string(x)
+		return string(x), nil
 	case *attrsVal:
 		if f, ok := x.m["__toString"]; ok {
 			r := ev.call(f.v, []Value{x}, pos)
-			return ev.coerceToString(r, pos, coerceMore, copyToStore)
+			return ev.coerceCtx(r, pos, coerceMore, copyToStore)
 		}
 		if o, ok := x.m["outPath"]; ok {
 			ev.pushCtx(o.pos, "while evaluating the `outPath` attribute")
-			s := ev.coerceToString(o.v, pos, coerceMore, copyToStore)
+			s, c := ev.coerceCtx(o.v, pos, coerceMore, copyToStore)
 			ev.popCtx()
-			return s
+			return s, c
 		}
 	}
 	if coerceMore {
 		switch x := v.(type) {
 		case nullVal:
-			return ""
+			return "", nil
 		case boolVal:
 			if x {
-				return "1"
+				return "1", nil
 			}
-			return ""
+			return "", nil
 		case intVal:
-			return strconv.FormatInt(int64(x), 10)
+			return strconv.FormatInt(int64(x), 10), nil
 		case floatVal:
-			return fmt.Sprintf("%f", float64(x))
+			return fmt.Sprintf("%f", float64(x)), nil
 		case *listVal:
 			ev.step(pos)
 			var b strings.Builder
+			var ctx strCtx
 			for i, e := range x.elems {
-				b.WriteString(ev.coerceToString(e, pos, coerceMore, copyToStore))
+				s, c := ev.coerceCtx(e, pos, coerceMore, copyToStore)
+				b.WriteString(s)
+				ctx = mergeCtx(ctx, c)
 				ev.checkStrLen(b.Len(), pos)
 				if i < len(x.elems)-1 {
 					if l, ok := ev.force(e).(*listVal); !ok || len(l.elems) != 0 {
@@ -1028,12 +1039,12 @@ func (ev *Evaluator) coerceToString(v Value, pos Pos, coerceMore, copyToStore bo
 					}
 				}
 			}
-			return b.String()
+			return b.String(), ctx
 		}
 	}
 	ev.argContext(orig)
 	ev.throwf(pos, "cannot coerce %s to a string: %s", showType(v), ev.showShort(v))
-	return ""
+	return "", nil
 }
 
 // --- calls ---

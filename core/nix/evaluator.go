@@ -176,6 +176,25 @@ func (ev *Evaluator) toGo(v Value) any {
 	return nil
 }
 
+// deepForceOrder is the order deepForce visits attributes: by name, but
+// outPath first, as in Nix, which orders attributes by when their names
+// were first seen, and outPath is among its built-in names (so a
+// derivation fails on its outPath before its other attributes).
+func deepForceOrder(x *attrsVal) []string {
+	ks := x.names()
+	if _, ok := x.m["outPath"]; !ok {
+		return ks
+	}
+	out := make([]string, 0, len(ks))
+	out = append(out, "outPath")
+	for _, k := range ks {
+		if k != "outPath" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func (ev *Evaluator) deepForce(v Value, pos Pos) {
 	seen := map[any]bool{}
 	var rec func(v Value, depth int)
@@ -200,7 +219,7 @@ func (ev *Evaluator) deepForce(v Value, pos Pos) {
 				return
 			}
 			seen[x] = true
-			for _, k := range x.names() {
+			for _, k := range deepForceOrder(x) {
 				at := x.m[k]
 				if _, done := at.v.(*thunk); !done {
 					switch at.v.(type) {
@@ -261,10 +280,13 @@ func (ev *Evaluator) importFile(path string, pos Pos) Value {
 	if v, ok := ev.imports[path]; ok {
 		return v
 	}
-	if _, err := os.Stat(path); err != nil {
-		ev.throwf(pos, "getting status of '%s': %s", path, errText(err))
+	data, ok := ev.storeText(path) // a builtins.toFile, never written
+	if !ok {
+		if _, err := os.Stat(path); err != nil {
+			ev.throwf(pos, "getting status of '%s': %s", path, errText(err))
+		}
+		data = ev.readFileLimited(path, pos)
 	}
-	data := ev.readFileLimited(path, pos)
 	e, perr := ev.parse(data, path, filepath.Dir(path))
 	if perr != nil {
 		panic(perr)

@@ -441,6 +441,8 @@ func TestRegexIsPOSIXOnBytes(t *testing.T) {
 		`builtins.match "[]a]" "]"`:                     `[ ]`,
 		`builtins.match "([a-z]+)-([0-9.]+)" "foo-1.2"`: `[ "foo" "1.2" ]`,
 		`builtins.match "[[:space:]]*(.*)" "  x"`:       `[ "x" ]`,
+		`builtins.match "[^?=-]" ">"`:                   `[ ]`, // a trailing '-' is literal in a negated bracket too
+		`builtins.split "[^[:alnum:]+._?=-]+" "a>b"`:    `[ "a" [ ] "b" ]`,
 	} {
 		expectPrinted(t, src, want)
 	}
@@ -485,5 +487,26 @@ func expectPrinted(t *testing.T, src, want string) {
 	}
 	if err != nil || Print(v) != want {
 		t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
+	}
+}
+
+// With HostPaths (nixcsh's module evaluation) a path used as a string stays
+// the host's path; without it, it is the store path Nix would copy it to.
+func TestHostPaths(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a.conf")
+	if err := os.WriteFile(f, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `"${` + f + `}"`
+	for hostPaths, want := range map[bool]string{true: `"` + f + `"`, false: `"/nix/store/`} {
+		ev := NewEvaluator(Options{HostPaths: hostPaths})
+		v, err := ev.EvalString(src, "/t.nix")
+		if err == nil {
+			v, err = ev.Force(v)
+		}
+		if err != nil || !strings.HasPrefix(Print(v), want) {
+			t.Errorf("HostPaths %v: %s (%v), want %s...", hostPaths, Print(v), err, want)
+		}
 	}
 }

@@ -196,6 +196,8 @@ func bracket(b *strings.Builder, p string, i int) (int, error) {
 			continue
 		}
 		switch c := p[j]; {
+		case c == '-' && j+1 < len(p) && p[j+1] == ']':
+			b.WriteString(`\-`) // literal: a negated bracket gets \x{100} appended, which must not make it a range
 		case c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c):
 			b.WriteByte(c)
 		default:

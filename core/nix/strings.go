@@ -13,8 +13,7 @@ import (
 
 func registerStrings(reg func(string, int, primFn)) {
 	reg("toString", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
-		s := ev.coerceToString(a[0], pos, true, false)
-		return &strVal{s: s, hasCtx: hasCtx(ev.force(a[0]))}
+		return mkStrCtx(ev.coerceCtx(a[0], pos, true, false))
 	})
 	reg("stringLength", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		return intVal(len(ev.coerceToString(a[0], pos, false, false)))
@@ -22,32 +21,34 @@ func registerStrings(reg func(string, int, primFn)) {
 	reg("substring", 3, func(ev *Evaluator, pos Pos, a []Value) Value {
 		start := ev.forceInt(a[0], pos)
 		n := ev.forceInt(a[1], pos)
-		s := ev.coerceToString(a[2], pos, false, false)
+		s, ctx := ev.coerceCtx(a[2], pos, false, false)
 		if start < 0 {
 			ev.throwf(pos, "negative start position in 'substring'")
 		}
 		if start >= int64(len(s)) {
-			return mkStr("")
+			return mkStrCtx("", ctx)
 		}
 		end := int64(len(s))
 		if n >= 0 && n < end-start { // start+n may overflow: a length past the end means to the end
 			end = start + n
 		}
-		return mkStr(s[start:end])
+		return mkStrCtx(s[start:end], ctx) // a piece of a store path still needs it
 	})
 	reg("concatStringsSep", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
-		sep := ev.coerceToString(a[0], pos, false, false)
+		sep, ctx := ev.coerceCtx(a[0], pos, false, false)
 		l := ev.forceList(a[1], pos)
 		parts := make([]string, len(l.elems))
 		total := 0
 		for i, e := range l.elems {
 			ev.pushCtx(Pos{}, "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep")
-			parts[i] = ev.coerceToString(e, pos, false, true)
+			var c strCtx
+			parts[i], c = ev.coerceCtx(e, pos, false, true)
+			ctx = mergeCtx(ctx, c)
 			ev.popCtx()
 			total += len(parts[i]) + len(sep)
 			ev.checkStrLen(total, pos)
 		}
-		return mkStr(strings.Join(parts, sep))
+		return mkStrCtx(strings.Join(parts, sep), ctx)
 	})
 	reg("replaceStrings", 3, func(ev *Evaluator, pos Pos, a []Value) Value {
 		from := ev.forceList(a[0], pos)
@@ -61,7 +62,8 @@ func registerStrings(reg func(string, int, primFn)) {
 			fs[i] = ev.forceString(e, pos)
 			ev.popCtx()
 		}
-		s := ev.forceString(a[2], pos)
+		sv := ev.forceStr(a[2], pos)
+		s, ctx := sv.s, sv.context()
 		tos := make([]*string, len(to.elems))
 		var b strings.Builder
 		for i := 0; i <= len(s); {
@@ -69,7 +71,8 @@ func registerStrings(reg func(string, int, primFn)) {
 			for j, f := range fs {
 				if strings.HasPrefix(s[i:], f) {
 					if tos[j] == nil {
-						t := ev.coerceToString(to.elems[j], pos, false, false)
+						t, c := ev.coerceCtx(to.elems[j], pos, false, false)
+						ctx = mergeCtx(ctx, c) // only replacements made add their context
 						tos[j] = &t
 					}
 					b.WriteString(*tos[j])
@@ -93,7 +96,7 @@ func registerStrings(reg func(string, int, primFn)) {
 				i++
 			}
 		}
-		return mkStr(b.String())
+		return mkStrCtx(b.String(), ctx)
 	})
 	reg("match", 2, func(ev *Evaluator, pos Pos, a []Value) Value {
 		re := ev.compileRegex(ev.forceString(a[0], pos), pos, true)

@@ -7,11 +7,12 @@ type boolVal bool
 type intVal int64
 type floatVal float64
 
-// strVal is a string; hasCtx marks strings derived from store-like values
-// (kept only so builtins.hasContext can answer; nixcsh has no store).
+// strVal is a string with its context: the store paths it refers to
+// (context.go). The context is behind a pointer so that the many strings
+// without one stay small.
 type strVal struct {
-	s      string
-	hasCtx bool
+	s   string
+	ctx *strCtx
 }
 type pathVal string
 

@@ -352,3 +352,22 @@ func TestShellAndSSHExtras(t *testing.T) {
 		}
 	}
 }
+
+// A file interpolated into a string ("${./a.conf}", as real configurations
+// write a source) is read from the host when the system is built: there is
+// no /nix/store to copy it to.
+func TestInterpolatedPathIsTheHostsFile(t *testing.T) {
+	paths := testPaths(t)
+	src := filepath.Join(t.TempDir(), "a.conf")
+	if err := os.WriteFile(src, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, paths, "foo", `environment.etc."a.conf".source = "${`+src+`}";`)
+	sp, _, err := Build(context.Background(), paths, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(sp, "etc/a.conf")); got != "hello\n" {
+		t.Errorf("etc/a.conf = %q", got)
+	}
+}
