@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nixcsh/nixcsh/core/conf"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"golang.org/x/sys/unix"
 )
@@ -332,6 +333,7 @@ func (m *Manager) Destroy(ctx context.Context, name string) error {
 type UpdateOptions struct {
 	Config     *string // nil: keep configuration.nix as it is
 	ConfigFile string
+	Settings   SettingValues // --bind, --memory, ...: replace these settings in NAME.conf
 	// NoSwitch only builds: a running container keeps its generation until
 	// the caller restarts it (create --from restarts changed containers).
 	NoSwitch bool
@@ -366,8 +368,15 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 		return nil, err
 	}
 	defer lock.Unlock()
+	// New settings are checked before anything happens, written before the
+	// build, and put back if it fails.
+	restoreConf, newSettings, err := m.updateSettings(name, o.Settings)
+	if err != nil {
+		return nil, err
+	}
 	attrs := m.eventAttrs(name)
 	if err := m.fire(ctx, PreUpdate, name, attrs); err != nil {
+		restoreConf()
 		return nil, err
 	}
 	path := m.Paths.ConfigNix(name)
@@ -395,6 +404,7 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 		gen, warnings, err := m.Builder.Build(ctx, m.Paths, name)
 		if err != nil {
 			restore()
+			restoreConf()
 			return nil, wrapBuildError(err)
 		}
 		u.Generation = gen
@@ -402,11 +412,44 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 			m.warnf("warning: %s", w)
 		}
 	}
+	if newSettings && m.Runtime != nil && !o.NoSwitch {
+		if st, err := m.Runtime.State(ctx, name); err == nil && (st.Running || st.Booting) {
+			m.warnf("warning: container '%s' runs with its old settings; the new ones take effect when it restarts: nixcsh restart %s", name, name)
+		}
+	}
 	if o.NoSwitch {
 		m.fire(ctx, PostUpdate, name, m.eventAttrs(name))
 		return u, nil
 	}
 	return m.switchRunning(ctx, name, u, "built")
+}
+
+// updateSettings writes update's setting flags into the container's conf.
+// It returns how to put the old conf back and whether anything changed.
+func (m *Manager) updateSettings(name string, given SettingValues) (restore func(), changed bool, err error) {
+	restore = func() {}
+	if len(given) == 0 {
+		return restore, false, nil
+	}
+	old, err := m.Conf(name)
+	if err != nil {
+		return restore, false, err
+	}
+	f, err := conf.Parse(old.String())
+	if err != nil {
+		return restore, false, Errorf(Failed, "cannot read the settings of container '%s': %v", name, err)
+	}
+	if err := applySettings(f, name, given); err != nil {
+		return restore, false, err
+	}
+	if !settingsChanged(old, f) {
+		return restore, false, nil
+	}
+	path := m.Paths.ConfFile(name)
+	if err := f.Write(path); err != nil {
+		return restore, false, Errorf(Failed, "cannot write %s: %v", path, err)
+	}
+	return func() { old.Write(path) }, true, nil
 }
 
 // switchRunning activates the profile's current generation in the container
