@@ -40,7 +40,7 @@ func Parse(words []string) (*Command, error) {
 	cmd := &Command{Globals: map[string]string{}}
 	known := valueFlags()
 	flags := map[string]string{}
-	var positional, rest, raw []string
+	var positional, rest []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if w == "--" {
@@ -81,7 +81,6 @@ func Parse(words []string) (*Command, error) {
 			value = "1"
 		}
 		flags[name] = value
-		raw = append(raw, w)
 	}
 	_, host := flags["host-address"]
 	_, local := flags["local-address"]
