@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check CI runs: formatting, vet, staticcheck (scripts/lint.sh) and
-# all tests (the root-only ones boot real containers when run as root, and
-# skip with a reason otherwise).
+# Runs every check CI runs: formatting, vet, scripts/lint.sh (staticcheck and
+# the layers' imports) and all tests (the root-only ones boot real containers
+# when run as root, and skip with a reason otherwise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
