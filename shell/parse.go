@@ -43,7 +43,7 @@ func Parse(words []string) (*Command, error) {
 	known, repeat := valueFlags()
 	flags := map[string]string{}
 	lists := map[string][]string{}
-	var positional, rest, raw []string
+	var positional, rest []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if w == "--" {
@@ -87,7 +87,6 @@ func Parse(words []string) (*Command, error) {
 		if repeat[name] {
 			lists[name] = append(lists[name], value)
 		}
-		raw = append(raw, w)
 	}
 	_, host := flags["host-address"]
 	_, local := flags["local-address"]

@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// The messages and their order are nixos-container's (REFERENCE.md, "Command line").
+// The messages and their order are nixos-container's (its Getopt handling and
+// its checks, in the order its script makes them).
 func TestParseErrors(t *testing.T) {
 	cases := []struct {
 		words []string
