@@ -311,30 +311,17 @@ func (sc *scope) declareFreeform() {
 // rootNames lists the names a module's config defines at the root, through
 // mkIf, mkMerge and priorities (without evaluating conditions).
 func (sc *scope) rootNames(v nix.Value, top bool) []string {
-	fv, err := sc.force(v)
-	if err != nil {
-		return nil
-	}
-	switch sc.tagOf(fv) {
-	case "merge":
-		cl, err := sc.force(sc.attr(fv, "contents"))
-		if err != nil {
-			return nil
-		}
-		var out []string
-		for _, c := range nix.Elems(cl) {
-			out = append(out, sc.rootNames(c, top)...)
-		}
-		return out
-	case "if", "override", "order":
-		return sc.rootNames(sc.attr(fv, "content"), top)
-	}
 	var out []string
-	for _, n := range nix.AttrNames(fv) {
-		if !(top && reservedKeys[n]) {
-			out = append(out, n)
+	// An error here is reported again, with its place, when the value is
+	// computed.
+	_ = sc.properties(def{value: v}, false, func(d def) error {
+		for _, n := range nix.AttrNames(d.value) {
+			if !(top && reservedKeys[n]) {
+				out = append(out, n)
+			}
 		}
-	}
+		return nil
+	})
 	return out
 }
 

@@ -38,61 +38,26 @@ func (sc *scope) defsAt(parts []string) ([]def, error) {
 	return cur, nil
 }
 
+// descend is the definitions d makes of the attribute name below it (at is
+// where d stands), with the properties around d pushed down to them.
 func (sc *scope) descend(d def, name string, at []string) ([]def, error) {
-	v, err := sc.force(d.value)
-	if err != nil {
-		return nil, err
-	}
-	switch sc.tagOf(v) {
-	case "merge":
-		cl, err := sc.force(sc.attr(v, "contents"))
-		if err != nil {
-			return nil, err
+	var out []def
+	err := sc.properties(d, false, func(d def) error {
+		if nix.TypeOf(d.value) != "set" {
+			return sc.notNamespace(d, at, d.value)
 		}
-		var out []def
-		for _, c := range nix.Elems(cl) {
-			d2 := d
-			d2.value = c
-			ds, err := sc.descend(d2, name, at)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, ds...)
+		child, ok := nix.GetAttr(d.value, name)
+		if !ok {
+			return nil
 		}
-		return out, nil
-	case "if":
-		d2 := d
-		d2.conds = append(append([]nix.Value{}, d.conds...), sc.attr(v, "condition"))
-		d2.value = sc.attr(v, "content")
-		return sc.descend(d2, name, at)
-	case "override":
-		d2 := d
-		if d2.prio == 0 {
-			p, err := sc.intAttr(v, "priority")
-			if err != nil {
-				return nil, err
-			}
-			d2.prio = p
+		pos := d.pos
+		if p, ok := nix.AttrPos(d.value, name); ok {
+			pos = p
 		}
-		d2.value = sc.attr(v, "content")
-		return sc.descend(d2, name, at)
-	case "order":
-		d2 := d
-		d2.value = sc.attr(v, "content")
-		return sc.descend(d2, name, at)
-	}
-	if nix.TypeOf(v) != "set" {
-		return nil, sc.notNamespace(d, at, v)
-	}
-	child, ok := nix.GetAttr(v, name)
-	if !ok {
-		return nil, nil
-	}
-	pos := d.pos
-	if p, ok := nix.AttrPos(v, name); ok {
-		pos = p
-	}
-	return []def{{file: d.file, pos: pos, value: child, conds: d.conds, prio: d.prio, order: d.order}}, nil
+		out = append(out, def{file: d.file, pos: pos, value: child, conds: d.conds, prio: d.prio, order: d.order})
+		return nil
+	})
+	return out, err
 }
 
 func (sc *scope) notNamespace(d def, at []string, v nix.Value) error {
@@ -126,63 +91,94 @@ func (sc *scope) loc(d def) string {
 	return fmt.Sprintf("'%s'", fileOr(d.file))
 }
 
-// discharge resolves the properties at the top of a definition: pushed-down
-// and direct mkIf conditions (forced now), mkMerge, mkOverride, mkOrder.
+// discharge resolves the properties at the top of a definition of an
+// option: pushed-down and direct mkIf conditions (forced now), mkMerge,
+// mkOverride, mkOrder.
 func (sc *scope) discharge(d def) ([]def, error) {
-	for _, c := range d.conds {
-		ok, err := sc.condition(c, d)
-		if err != nil || !ok {
-			return nil, err
+	var out []def
+	err := sc.properties(d, true, func(d def) error {
+		out = append(out, d)
+		return nil
+	})
+	return out, err
+}
+
+// properties calls f with each definition left once the properties around
+// d are taken off, as NixOS's lib/modules.nix does in two places:
+//
+//   - Above an option (atOption false), as pushDownProperties: mkMerge
+//     splits d; mkIf's condition is kept unevaluated in d.conds, since it may
+//     read config, which these very definitions make; mkOverride's priority
+//     goes to d.prio. mkOrder is not pushed down: NixOS leaves it in place,
+//     where its _type, priority and content read as names of options, and
+//     refuses them as unknown options (see unknownIn).
+//   - At an option (atOption true), as dischargeProperties, filterOverrides
+//     and sortProperties: the conditions are forced and a false one drops
+//     the definition; mkOrder's priority goes to d.order.
+//
+// Of nested mkOverride (or mkOrder), the outermost counts: NixOS reads only
+// the outermost one.
+func (sc *scope) properties(d def, atOption bool, f func(def) error) error {
+	if atOption {
+		for _, c := range d.conds {
+			ok, err := sc.condition(c, d)
+			if err != nil || !ok {
+				return err
+			}
 		}
+		d.conds = nil
 	}
-	d.conds = nil
 	v, err := sc.force(d.value)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	switch sc.tagOf(v) {
 	case "merge":
 		cl, err := sc.force(sc.attr(v, "contents"))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var out []def
 		for _, c := range nix.Elems(cl) {
 			d2 := d
 			d2.value = c
-			ds, err := sc.discharge(d2)
-			if err != nil {
-				return nil, err
+			if err := sc.properties(d2, atOption, f); err != nil {
+				return err
 			}
-			out = append(out, ds...)
 		}
-		return out, nil
+		return nil
 	case "if":
-		ok, err := sc.condition(sc.attr(v, "condition"), d)
-		if err != nil || !ok {
-			return nil, err
+		c := sc.attr(v, "condition")
+		if atOption {
+			ok, err := sc.condition(c, d)
+			if err != nil || !ok {
+				return err
+			}
+		} else {
+			d.conds = append(append([]nix.Value{}, d.conds...), c)
 		}
 		d.value = sc.attr(v, "content")
-		return sc.discharge(d)
+		return sc.properties(d, atOption, f)
 	case "override":
 		if d.prio == 0 {
 			if d.prio, err = sc.intAttr(v, "priority"); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		d.value = sc.attr(v, "content")
-		return sc.discharge(d)
+		return sc.properties(d, atOption, f)
 	case "order":
-		if d.order == 0 {
-			if d.order, err = sc.intAttr(v, "priority"); err != nil {
-				return nil, err
+		if atOption {
+			if d.order == 0 {
+				if d.order, err = sc.intAttr(v, "priority"); err != nil {
+					return err
+				}
 			}
+			d.value = sc.attr(v, "content")
+			return sc.properties(d, atOption, f)
 		}
-		d.value = sc.attr(v, "content")
-		return sc.discharge(d)
 	}
 	d.value = v
-	return []def{d}, nil
+	return f(d)
 }
 
 func (sc *scope) condition(c nix.Value, d def) (bool, error) {
