@@ -301,14 +301,20 @@ func mkThunk(e Expr, en *env) Value {
 	return &thunk{expr: e, env: en}
 }
 
-func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
-	orig := v
-	v = ev.force(v)
-	a, ok := v.(*attrsVal)
+// forceAs forces v and asserts its type, or throws "expected WANT but
+// found ..." with the unforced v, so that the trace can say which argument
+// of the builtin being run it is.
+func forceAs[T Value](ev *Evaluator, v Value, pos Pos, want string) T {
+	f := ev.force(v)
+	t, ok := f.(T)
 	if !ok {
-		ev.typeErrOf(orig, v, "a set", pos)
+		ev.typeErrOf(v, f, want, pos)
 	}
-	return a
+	return t
+}
+
+func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
+	return forceAs[*attrsVal](ev, v, pos, "a set")
 }
 
 func (ev *Evaluator) typeErr(v Value, want string, pos Pos, ctx string) {
@@ -358,13 +364,7 @@ func (ev *Evaluator) showShort(v Value) string {
 }
 
 func (ev *Evaluator) forceList(v Value, pos Pos) *listVal {
-	orig := v
-	v = ev.force(v)
-	l, ok := v.(*listVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "a list", pos)
-	}
-	return l
+	return forceAs[*listVal](ev, v, pos, "a list")
 }
 
 // forceListCtx is forceList whose type error is reported as Nix does for
@@ -380,23 +380,11 @@ func (ev *Evaluator) forceListCtx(v Value, pos Pos, ctx string) *listVal {
 }
 
 func (ev *Evaluator) forceInt(v Value, pos Pos) int64 {
-	orig := v
-	v = ev.force(v)
-	i, ok := v.(intVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "an integer", pos)
-	}
-	return int64(i)
+	return int64(forceAs[intVal](ev, v, pos, "an integer"))
 }
 
 func (ev *Evaluator) forceBool(v Value, pos Pos) bool {
-	orig := v
-	v = ev.force(v)
-	b, ok := v.(boolVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "a Boolean", pos)
-	}
-	return bool(b)
+	return bool(forceAs[boolVal](ev, v, pos, "a Boolean"))
 }
 
 func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
@@ -413,13 +401,7 @@ func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
 }
 
 func (ev *Evaluator) forceStr(v Value, pos Pos) *strVal {
-	orig := v
-	v = ev.force(v)
-	s, ok := v.(*strVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "a string", pos)
-	}
-	return s
+	return forceAs[*strVal](ev, v, pos, "a string")
 }
 
 // forceStringNoCtx forces a string (paths are not accepted).
