@@ -58,17 +58,7 @@ func TestLibNix(t *testing.T) {
 		`genAttrs [ "x" ] (n: n + "!")`:                                  map[string]any{"x": "x!"},
 		`attrByPath [ "a" "z" ] 0 { a.b = 1; }`:                          int64(0),
 	} {
-		fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		v, err := ev.Call(fn, lib)
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		got, err := ev.ToGo(v)
+		got, err := withLib(ev, lib, expr)
 		if err != nil {
 			t.Errorf("%s: %v", expr, err)
 			continue
@@ -127,20 +117,7 @@ func TestLibParts(t *testing.T) {
 		`toShellVars { A = "x y"; L = [ "a" "b c" ]; }`:                                                                    "A='x y'\ndeclare -a L=(a 'b c')",
 		`(mkPackageOption { } "hello" { nullable = true; default = null; }).default`:                                       nil,
 	} {
-		fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		v, err := ev.Call(fn, lib)
-		if err == nil {
-			err = ev.ForceDeep(v)
-		}
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		got, err := ev.ToGo(v)
+		got, err := withLib(ev, lib, expr)
 		if err != nil {
 			t.Errorf("%s: %v", expr, err)
 			continue
@@ -181,4 +158,20 @@ func TestLibPartNames(t *testing.T) {
 			t.Errorf("%s: the layout gives %v, the result set defines %v", p.file, got, want)
 		}
 	}
+}
+
+// withLib evaluates "with lib; EXPR" fully, as Go values.
+func withLib(ev *nix.Evaluator, lib nix.Value, expr string) (any, error) {
+	fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")
+	if err != nil {
+		return nil, err
+	}
+	v, err := ev.Call(fn, lib)
+	if err == nil {
+		err = ev.ForceDeep(v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ev.ToGo(v)
 }

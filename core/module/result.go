@@ -167,46 +167,50 @@ func isDerivation(sc *scope, v nix.Value) bool {
 	return hasOut
 }
 
+// assertions fails with the messages of the failed assertions, as NixOS
+// does, and puts the warnings into cfg.
 func (sc *scope) assertions(cfg *Config) error {
-	if n := sc.root.children["assertions"]; n != nil && n.opt != nil {
-		v, err := sc.value(n.opt)
-		if err != nil {
-			return err
-		}
-		g, _, err := sc.toGo(v)
-		if err != nil {
-			return err
-		}
-		var failed []string
-		l, _ := g.([]any)
-		for _, a := range l {
-			m, _ := a.(map[string]any)
-			if ok, _ := m["assertion"].(bool); !ok {
-				msg, _ := m["message"].(string)
-				failed = append(failed, "- "+msg)
-			}
-		}
-		if len(failed) > 0 {
-			return sc.st.fail("Failed assertions:\n%s", strings.Join(failed, "\n"))
+	l, err := sc.rootList("assertions")
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, a := range l {
+		m, _ := a.(map[string]any)
+		if ok, _ := m["assertion"].(bool); !ok {
+			msg, _ := m["message"].(string)
+			failed = append(failed, "- "+msg)
 		}
 	}
-	if n := sc.root.children["warnings"]; n != nil && n.opt != nil {
-		v, err := sc.value(n.opt)
-		if err != nil {
-			return err
-		}
-		g, _, err := sc.toGo(v)
-		if err != nil {
-			return err
-		}
-		l, _ := g.([]any)
-		for _, w := range l {
-			if s, ok := w.(string); ok {
-				cfg.Warnings = append(cfg.Warnings, s)
-			}
+	if len(failed) > 0 {
+		return sc.st.fail("Failed assertions:\n%s", strings.Join(failed, "\n"))
+	}
+	l, err = sc.rootList("warnings")
+	if err != nil {
+		return err
+	}
+	for _, w := range l {
+		if s, ok := w.(string); ok {
+			cfg.Warnings = append(cfg.Warnings, s)
 		}
 	}
 	return nil
+}
+
+// rootList is the value of the list option name at the root of the scope,
+// as Go values (nil if it is not declared).
+func (sc *scope) rootList(name string) ([]any, error) {
+	n := sc.root.children[name]
+	if n == nil || n.opt == nil {
+		return nil, nil
+	}
+	v, err := sc.value(n.opt)
+	if err != nil {
+		return nil, err
+	}
+	g, _, err := sc.toGo(v)
+	l, _ := g.([]any)
+	return l, err
 }
 
 func (sc *scope) walkOpts(n *node, f func(*option)) {
