@@ -595,18 +595,8 @@ func (sc *scope) element(path string, t *Type, d def, e nix.Value, pos *nix.Pos)
 		return nil, err
 	}
 	if wrapped {
-		var bad []def
-		for _, x := range ds {
-			ok, err := sc.check(t, x.value)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				bad = append(bad, x)
-			}
-		}
-		if len(bad) > 0 {
-			return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
+		if err := sc.checkDefs(path, t, ds); err != nil {
+			return nil, err
 		}
 	}
 	return ds, nil

@@ -114,20 +114,29 @@ func (sc *scope) mergeDefs(path string, t *Type, all []def, name string) (nix.Va
 	if len(defs) == 0 {
 		return nil, &undefinedError{msg: fmt.Sprintf("The option '%s' is used but not defined.", path)}
 	}
+	if err := sc.checkDefs(path, t, defs); err != nil {
+		return nil, err
+	}
+	return sc.merge(path, t, defs, name)
+}
+
+// checkDefs fails, as NixOS does, naming every definition that is not of
+// type t.
+func (sc *scope) checkDefs(path string, t *Type, defs []def) error {
 	var bad []def
 	for _, d := range defs {
 		ok, err := sc.check(t, d.value)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
 			bad = append(bad, d)
 		}
 	}
 	if len(bad) > 0 {
-		return nil, sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
+		return sc.st.fail("A definition for option '%s' is not of type '%s'. Definition values:%s", path, t.Description(), sc.showDefs(bad))
 	}
-	return sc.merge(path, t, defs, name)
+	return nil
 }
 
 // topPriority returns the highest priority (the lowest number; plain
