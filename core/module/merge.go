@@ -790,22 +790,10 @@ func (sc *scope) showTo(b *strings.Builder, v nix.Value, depth int) {
 		b.WriteString("<function>")
 	case "list":
 		es := nix.Elems(fv)
-		switch {
-		case depth > 3:
-			b.WriteString("[ ... ]")
-		case len(es) == 0:
-			b.WriteString("[ ]")
-		default:
-			b.WriteString("[ ")
-			for _, e := range es {
-				if b.Len() > showLimit {
-					return
-				}
-				sc.showTo(b, e, depth+1)
-				b.WriteString(" ")
-			}
-			b.WriteString("]")
-		}
+		showItems(b, "[ ", "]", len(es), depth, func(i int) {
+			sc.showTo(b, es[i], depth+1)
+			b.WriteString(" ")
+		})
 	case "set":
 		if isDerivation(sc, fv) {
 			n := ""
@@ -818,26 +806,35 @@ func (sc *scope) showTo(b *strings.Builder, v nix.Value, depth int) {
 			return
 		}
 		names := nix.AttrNames(fv)
-		switch {
-		case depth > 3:
-			b.WriteString("{ ... }")
-		case len(names) == 0:
-			b.WriteString("{ }")
-		default:
-			b.WriteString("{ ")
-			for _, k := range names {
-				if b.Len() > showLimit {
-					return
-				}
-				a, _ := nix.GetAttr(fv, k)
-				b.WriteString(joinPath([]string{k}) + " = ")
-				sc.showTo(b, a, depth+1)
-				b.WriteString("; ")
-			}
-			b.WriteString("}")
-		}
+		showItems(b, "{ ", "}", len(names), depth, func(i int) {
+			a, _ := nix.GetAttr(fv, names[i])
+			b.WriteString(joinPath([]string{names[i]}) + " = ")
+			sc.showTo(b, a, depth+1)
+			b.WriteString("; ")
+		})
 	default:
 		b.WriteString("«" + nix.TypeOf(fv) + "»")
+	}
+}
+
+// showItems writes n items of a list or set between open and close, or its
+// short form when it is empty or deep down; past showLimit it stops, and
+// the caller cuts the text.
+func showItems(b *strings.Builder, open, close string, n, depth int, item func(i int)) {
+	switch {
+	case depth > 3:
+		b.WriteString(open + "... " + close)
+	case n == 0:
+		b.WriteString(open + close)
+	default:
+		b.WriteString(open)
+		for i := 0; i < n; i++ {
+			if b.Len() > showLimit {
+				return
+			}
+			item(i)
+		}
+		b.WriteString(close)
 	}
 }
 
