@@ -512,6 +512,13 @@ func (ev *Evaluator) attrName(n AttrName, en *env) (string, bool) {
 	return "", false
 }
 
+// eval of a.b.c (or d): each step forces the set it selects from; a
+// missing name or a value that is not a set anywhere along the path gives
+// the `or` default if there is one. Only forcing the last attribute, and
+// only when it is still a thunk, is traced as "while evaluating the
+// attribute 'a.b.c'" at the attribute's definition: that is where Nix's
+// trace of an error inside it points, and it costs nothing on the path
+// where the value is already known.
 func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 	v := x.e.eval(ev, en)
 	for i, n := range x.path {
@@ -609,6 +616,9 @@ func (x *ExprAttrs) eval(ev *Evaluator, en *env) Value {
 		}
 		a.m[b.name] = attr{v, b.pos}
 	}
+	// __overrides (a legacy Nix feature) replaces bindings of a rec set
+	// after the fact: the set's slots are updated too, so the other
+	// bindings see the overriding values.
 	if x.rec {
 		if ov, ok := a.m["__overrides"]; ok {
 			for k, v := range ev.forceAttrs(ov.v, x.pos, "").m {
@@ -929,6 +939,12 @@ func (ev *Evaluator) add(l, r Value, pos Pos) Value {
 	return nil
 }
 
+// eval of `l + r` (isPlus), of an interpolated path (./a/${b}) and of an
+// interpolated string ("a${b}"). A path cannot carry string context, so a
+// part that refers to a store path is refused in the first two; in a
+// string, an interpolated path is coerced with copyToStore (it becomes the
+// store path Nix would copy it to, with that context) and the contexts of
+// all parts are merged into the result.
 func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 	if x.isPlus {
 		l := x.parts[0].eval(ev, en)
