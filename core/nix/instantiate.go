@@ -50,8 +50,24 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 		}
 		return args[i+1], true
 	}
+	// the flags that take one argument and may repeat
+	repeated := map[string]*[]string{
+		"-I": &o.search, "--include": &o.search,
+		"-A": &o.attrPaths, "--attr": &o.attrPaths,
+		"-E": &o.exprs, "--expr": &o.exprs,
+		"-f": &o.files, "--file": &o.files,
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		if dst, ok := repeated[a]; ok {
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			*dst = append(*dst, v)
+			i++
+			continue
+		}
 		switch a {
 		case "--eval", "--eval-only", "--read-write-mode", "--readonly-mode", "--impure", "--pure-eval=false":
 		case "--timeout":
@@ -94,13 +110,6 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 			o.showTrace = true
 		case "--parse":
 			o.parseOnly = true
-		case "-I", "--include":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.search = append(o.search, v)
-			i++
 		case "--arg", "--argstr":
 			if i+2 >= len(args) {
 				fmt.Fprintf(stderr, "error: flag '%s' requires two arguments\n", a)
@@ -108,27 +117,6 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 			}
 			o.autoArgs = append(o.autoArgs, autoArg{args[i+1], args[i+2], a == "--argstr"})
 			i += 2
-		case "-A", "--attr":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.attrPaths = append(o.attrPaths, v)
-			i++
-		case "-E", "--expr":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.exprs = append(o.exprs, v)
-			i++
-		case "--file", "-f":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.files = append(o.files, v)
-			i++
 		case "--max-call-depth":
 			v, ok := need(i, a)
 			if !ok {

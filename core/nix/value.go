@@ -69,7 +69,7 @@ type thunk struct {
 	env   *env
 	fn    func() (Value, error)
 	val   Value
-	state uint8 // 0 pending, 1 running (blackhole), 2 done
+	state uint8 // 0 pending, 1 running (blackhole: forcing it again is infinite recursion), 2 done (val holds the value)
 }
 
 func (nullVal) isValue()    {}
