@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -810,8 +809,6 @@ func (ev *Evaluator) findFile(sp *listVal, name string, pos Pos) Value {
 	ev.throwf(pos, "file '%s' was not found in the Nix search path (add it using $NIX_PATH or -I)", name)
 	return nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // readFileLimited reads a file, refusing more than the string size limit
 // (so /dev/zero and the like end in an error).

@@ -119,15 +119,6 @@ func (ev *Evaluator) EvalShared(src, filename string) (Value, error) {
 	return ev.guard(func() Value { return e.(Expr).eval(ev, ev.base) })
 }
 
-// evalExprString is EvalString with an explicit base directory.
-func (ev *Evaluator) evalExprString(src, filename, baseDir string) (Value, error) {
-	e, err := ev.parse(src, filename, baseDir)
-	if err != nil {
-		return nil, err
-	}
-	return ev.guard(func() Value { return e.eval(ev, ev.base) })
-}
-
 // Force evaluates v to weak head normal form.
 func (ev *Evaluator) Force(v Value) (Value, error) {
 	return ev.guard(func() Value { return ev.force(v) })

@@ -493,9 +493,8 @@ func writeTrace(b *strings.Builder, ee *EvalError, showTrace bool, texts func(st
 	flush()
 }
 
-// posSnippet renders "at file:line:col:" and the surrounding source lines.
-func posSnippet(p Pos, indent, pad string) string { return posSnippetFrom(p, indent, pad, nil) }
-
+// posSnippetFrom renders "at file:line:col:" and the surrounding source
+// lines, read through texts for sources that are not files.
 func posSnippetFrom(p Pos, indent, pad string, texts func(string) (string, bool)) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sat %s:\n", indent, p)

@@ -109,11 +109,6 @@ func (a *attrsVal) set(k string, v Value, p Pos) {
 	a.m[k] = attr{v, p}
 }
 
-func (a *attrsVal) get(k string) (Value, bool) {
-	at, ok := a.m[k]
-	return at.v, ok
-}
-
 func (a *attrsVal) names() []string {
 	if a.keys == nil || len(a.keys) != len(a.m) {
 		ks := make([]string, 0, len(a.m))
