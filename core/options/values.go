@@ -53,11 +53,18 @@ func lookup(tree map[string]any, path string) (any, bool) {
 }
 
 // Get returns the value of a declared option (relative to this tree).
+// A path that no declaration has is a renderer's typo: it would read as
+// null (false, "", 0) whatever the configuration says, so it panics, and
+// TestRenderersReadOnlyDeclaredOptions makes every renderer read.
 func (v Values) Get(path string) any {
+	d, declared := v.decl(path)
+	if !declared {
+		panic("options: a renderer reads " + v.Where(path) + ", which is not declared") // a defect of nixcsh, caught by the tests
+	}
 	if x, ok := lookup(v.tree, path); ok {
 		return x
 	}
-	if d, ok := v.decl(path); ok && d.HasDefault {
+	if d.HasDefault {
 		return d.Default
 	}
 	return nil
