@@ -22,28 +22,19 @@ func declareSystemd() []Decl {
 }
 
 func serviceDecls() []Decl {
-	return []Decl{
-		m.Opt("enable", m.Bool(), true, "Whether the service is enabled (installed and started when wanted)."),
-		m.Opt("description", m.Str(), "", "Description of this unit used in systemd messages and progress indicators."),
-		m.Opt("wantedBy", strList(), []any{}, "Units that want this one (e.g. multi-user.target): it starts with them."),
-		m.Opt("requiredBy", strList(), []any{}, "Units that require this one."),
-		m.Opt("after", strList(), []any{}, "Start this unit after the listed units."),
-		m.Opt("before", strList(), []any{}, "Start this unit before the listed units."),
-		m.Opt("requires", strList(), []any{}, "Units this one requires."),
-		m.Opt("wants", strList(), []any{}, "Units this one wants."),
+	return append(unitDecls(),
 		m.Opt("environment", m.AttrsOf(m.NullOr(m.OneOf(m.Str(), m.Path(), m.Package()))), map[string]any{}, "Environment variables passed to the service's processes."),
 		m.Opt("path", m.ListOf(m.Either(m.Package(), m.Str())), []any{}, "Packages (their bin and sbin) or directories added to the service's PATH."),
 		m.Opt("script", m.Lines(), "", "Shell commands executed as the service's main process."),
 		m.Opt("preStart", m.Lines(), "", "Shell commands executed before the service's main process is started."),
 		m.Opt("postStart", m.Lines(), "", "Shell commands executed after the service's main process is started."),
 		m.Opt("serviceConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Service] section of the unit."),
-		m.Opt("unitConfig", m.AttrsOf(m.UnitOption()), map[string]any{}, "Each attribute in this set specifies an option in the [Unit] section of the unit."),
 		m.Opt("restartIfChanged", m.Bool(), true, "Whether the service is restarted when its unit changed during a switch."),
 		m.Opt("restartTriggers", m.ListOf(m.Unspecified()), []any{}, "Values whose change (between generations) restarts the service on a switch."),
 		m.Opt("reloadTriggers", m.ListOf(m.Unspecified()), []any{}, "Values whose change (between generations) reloads the service on a switch."),
 		m.Opt("startAt", m.Either(m.Str(), strList()), []any{}, "Start the service at these times (systemd.time(7) calendar events): a NAME.timer is made."),
 		m.Opt("reloadIfChanged", m.Bool(), false, "Whether the service is reloaded instead of restarted when its unit changed."),
-	}
+	)
 }
 
 func timerDecls() []Decl {
@@ -53,13 +44,13 @@ func timerDecls() []Decl {
 }
 
 // unitDecls are the options every kind of systemd unit has in NixOS
-// (systemd.timers, systemd.paths, systemd.sockets): its [Unit] section and
-// the units that pull it in.
+// (systemd.services, timers, paths, sockets): its [Unit] section and the
+// units that pull it in. writeUnitHead and addDefinedUnit render them.
 func unitDecls() []Decl {
 	return []Decl{
-		m.Opt("enable", m.Bool(), true, "Whether the unit is enabled."),
-		m.Opt("description", m.Str(), "", "Description of this unit."),
-		m.Opt("wantedBy", strList(), []any{}, "Units that want this one: it starts with them."),
+		m.Opt("enable", m.Bool(), true, "Whether the unit is enabled (installed, and started when wanted)."),
+		m.Opt("description", m.Str(), "", "Description of this unit used in systemd messages and progress indicators."),
+		m.Opt("wantedBy", strList(), []any{}, "Units that want this one (e.g. multi-user.target): it starts with them."),
 		m.Opt("requiredBy", strList(), []any{}, "Units that require this one."),
 		m.Opt("after", strList(), []any{}, "Start this unit after the listed units."),
 		m.Opt("before", strList(), []any{}, "Start this unit before the listed units."),
@@ -132,27 +123,60 @@ func systemdQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
 
-func renderServices(v Values, g *Generation, _ *Host) error {
-	names, subs := v.Subs("systemd.services")
+// definedUnits are the enabled units of option (systemd.services,
+// systemd.timers...), by name, and their options.
+func definedUnits(v Values, option string) ([]string, map[string]Values, error) {
+	names, subs := v.Subs(option)
+	var enabled []string
 	for _, n := range names {
-		s := subs[n]
-		if !s.Bool("enable") {
+		if !subs[n].Bool("enable") {
 			continue
 		}
 		if !unitNameRE.MatchString(n) {
-			return invalid("systemd.services.%s: '%s' is not a valid unit name", n, n)
+			return nil, nil, invalid("%s.%s: '%s' is not a valid unit name", option, n, n)
 		}
+		enabled = append(enabled, n)
+	}
+	return enabled, subs, nil
+}
+
+// unitDeps are the dependencies of unitDecls, as [Unit] keys.
+var unitDeps = []struct{ opt, key string }{{"after", "After"}, {"before", "Before"}, {"requires", "Requires"}, {"wants", "Wants"}, {"partOf", "PartOf"}}
+
+// writeUnitHead begins the [Unit] section of a unit defined by unitDecls:
+// its description and dependencies (unitConfig follows what the kind adds).
+func writeUnitHead(b *strings.Builder, u Values) {
+	b.WriteString("[Unit]\n")
+	if d := u.Str("description"); d != "" {
+		fmt.Fprintf(b, "Description=%s\n", d)
+	}
+	for _, dep := range unitDeps {
+		if l := u.Strings(dep.opt); len(l) > 0 {
+			fmt.Fprintf(b, "%s=%s\n", dep.key, strings.Join(l, " "))
+		}
+	}
+}
+
+// addDefinedUnit installs a unit defined by unitDecls, with the links of
+// its wantedBy and requiredBy.
+func (g *Generation) addDefinedUnit(u Unit, text string, o Values) {
+	for _, r := range o.Strings("requiredBy") {
+		g.link("etc/systemd/system/"+r+".requires/"+u.Name, "../"+u.Name)
+		u.Wanted = true
+	}
+	g.addUnit(u, text, o.Strings("wantedBy")...)
+}
+
+func renderServices(v Values, g *Generation, _ *Host) error {
+	names, subs, err := definedUnits(v, "systemd.services")
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		s := subs[n]
 		unit := n + ".service"
 		var b strings.Builder
-		b.WriteString("[Unit]\n")
-		if d := s.Str("description"); d != "" {
-			fmt.Fprintf(&b, "Description=%s\n", d)
-		}
-		for _, dep := range []struct{ opt, key string }{{"after", "After"}, {"before", "Before"}, {"requires", "Requires"}, {"wants", "Wants"}} {
-			if l := s.Strings(dep.opt); len(l) > 0 {
-				fmt.Fprintf(&b, "%s=%s\n", dep.key, strings.Join(l, " "))
-			}
-		}
+		writeUnitHead(&b, s)
 		if !s.Bool("restartIfChanged") {
 			b.WriteString("X-RestartIfChanged=false\n")
 		}
@@ -189,10 +213,6 @@ func renderServices(v Values, g *Generation, _ *Host) error {
 			fmt.Fprintf(&b, "%s=%s/%s\n", sc.key, StorePlaceholder, file)
 		}
 		writeSection(&b, s.Map("serviceConfig"))
-		var wanted []string
-		for _, t := range s.Strings("wantedBy") {
-			wanted = append(wanted, t)
-		}
 		u := Unit{Name: unit, Scripts: scripts, RestartIfChanged: s.Bool("restartIfChanged"), ReloadIfChanged: s.Bool("reloadIfChanged")}
 		for _, x := range s.List("restartTriggers") {
 			u.TriggerValues = append(u.TriggerValues, fmt.Sprint(x))
@@ -200,7 +220,7 @@ func renderServices(v Values, g *Generation, _ *Host) error {
 		for _, x := range s.List("reloadTriggers") {
 			u.ReloadValues = append(u.ReloadValues, fmt.Sprint(x))
 		}
-		g.addUnit(u, b.String(), wanted...)
+		g.addDefinedUnit(u, b.String(), s)
 		var at []string
 		switch x := s.Get("startAt").(type) {
 		case string:
@@ -217,10 +237,6 @@ func renderServices(v Values, g *Generation, _ *Host) error {
 				fmt.Fprintf(&tb, "OnCalendar=%s\n", a)
 			}
 			g.addUnit(Unit{Name: n + ".timer", RestartIfChanged: true}, tb.String(), "timers.target")
-		}
-		for _, t := range s.Strings("requiredBy") {
-			g.link("etc/systemd/system/"+t+".requires/"+unit, "../"+unit)
-			g.Units[len(g.Units)-1].Wanted = true
 		}
 	}
 	return nil
@@ -247,26 +263,14 @@ var unitKinds = []unitKind{
 // renderUnitKinds writes systemd.timers, systemd.paths and systemd.sockets.
 func renderUnitKinds(v Values, g *Generation, _ *Host) error {
 	for _, k := range unitKinds {
-		names, subs := v.Subs(k.option)
+		names, subs, err := definedUnits(v, k.option)
+		if err != nil {
+			return err
+		}
 		for _, n := range names {
 			t := subs[n]
-			if !t.Bool("enable") {
-				continue
-			}
-			if !unitNameRE.MatchString(n) {
-				return invalid("%s.%s: '%s' is not a valid unit name", k.option, n, n)
-			}
-			unit := n + "." + k.suffix
 			var b strings.Builder
-			b.WriteString("[Unit]\n")
-			if d := t.Str("description"); d != "" {
-				fmt.Fprintf(&b, "Description=%s\n", d)
-			}
-			for _, dep := range []struct{ opt, key string }{{"after", "After"}, {"before", "Before"}, {"requires", "Requires"}, {"wants", "Wants"}, {"partOf", "PartOf"}} {
-				if l := t.Strings(dep.opt); len(l) > 0 {
-					fmt.Fprintf(&b, "%s=%s\n", dep.key, strings.Join(l, " "))
-				}
-			}
+			writeUnitHead(&b, t)
 			writeSection(&b, t.Map("unitConfig"))
 			fmt.Fprintf(&b, "\n[%s]\n", k.section)
 			for _, l := range k.lists {
@@ -275,11 +279,7 @@ func renderUnitKinds(v Values, g *Generation, _ *Host) error {
 				}
 			}
 			writeSection(&b, t.Map(k.config))
-			g.addUnit(Unit{Name: unit, RestartIfChanged: true}, b.String(), t.Strings("wantedBy")...)
-			for _, r := range t.Strings("requiredBy") {
-				g.link("etc/systemd/system/"+r+".requires/"+unit, "../"+unit)
-				g.Units[len(g.Units)-1].Wanted = true
-			}
+			g.addDefinedUnit(Unit{Name: n + "." + k.suffix, RestartIfChanged: true}, b.String(), t)
 		}
 	}
 	return nil
