@@ -46,15 +46,10 @@ func ranges(vs []Values) []PortRange {
 	return out
 }
 
+// sortedInts are xs without repeats, in order (never null: the firewall's
+// JSON has lists).
 func sortedInts(xs []int) []int {
-	seen := map[int]bool{}
-	out := []int{}
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
+	out := append([]int{}, dedupe(xs)...)
 	sort.Ints(out)
 	return out
 }

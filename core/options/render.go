@@ -58,10 +58,10 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 
 func invalid(format string, args ...any) error { return core.Errorf(core.Invalid, format, args...) }
 
-// dedupe keeps the first of each string, in their order.
-func dedupe(xs []string) []string {
-	seen := map[string]bool{}
-	var out []string
+// dedupe keeps the first of each value, in their order.
+func dedupe[T comparable](xs []T) []T {
+	seen := map[T]bool{}
+	var out []T
 	for _, x := range xs {
 		if !seen[x] {
 			seen[x] = true

@@ -111,14 +111,19 @@ func (v Values) Map(path string) map[string]any {
 	return mp
 }
 
+// subDecls are the declarations of the submodules of an attrsOf or listOf
+// option.
+func (v Values) subDecls(path string) []Decl {
+	if d, _ := v.decl(path); d.Type != nil && d.Type.Elem != nil {
+		return d.Type.Elem.Options
+	}
+	return nil
+}
+
 // Subs reads an attrsOf-submodule option: the entries' names (sorted) and
 // a Values for each, with the submodule's declarations for defaults.
 func (v Values) Subs(path string) ([]string, map[string]Values) {
-	d, _ := v.decl(path)
-	var sub []Decl
-	if d.Type != nil && d.Type.Elem != nil {
-		sub = d.Type.Elem.Options
-	}
+	sub := v.subDecls(path)
 	mp := v.Map(path)
 	names := make([]string, 0, len(mp))
 	out := make(map[string]Values, len(mp))
@@ -133,11 +138,7 @@ func (v Values) Subs(path string) ([]string, map[string]Values) {
 
 // SubList reads a listOf-submodule option.
 func (v Values) SubList(path string) []Values {
-	d, _ := v.decl(path)
-	var sub []Decl
-	if d.Type != nil && d.Type.Elem != nil {
-		sub = d.Type.Elem.Options
-	}
+	sub := v.subDecls(path)
 	var out []Values
 	for i, x := range v.List(path) {
 		t, _ := x.(map[string]any)
