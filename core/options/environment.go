@@ -1,6 +1,8 @@
 package options
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,12 +37,7 @@ func renderProfile(v Values, g *Generation, _ *Host) error {
 	for k, x := range v.Map("environment.variables") {
 		vars[k] = x
 	}
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		val := vars[k]
 		var s string
 		if l, ok := val.([]any); ok {

@@ -1,7 +1,8 @@
 package options
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	m "github.com/nixcsh/nixcsh/core/module"
@@ -30,12 +31,7 @@ func renderNetworking(v Values, g *Generation, _ *Host) error {
 		hosts += "127.0.0.2 " + host + "\n"
 	}
 	hostMap := v.Map("networking.hosts")
-	ips := make([]string, 0, len(hostMap))
-	for ip := range hostMap {
-		ips = append(ips, ip)
-	}
-	sort.Strings(ips)
-	for _, ip := range ips {
+	for _, ip := range slices.Sorted(maps.Keys(hostMap)) {
 		var names []string
 		for _, n := range hostMap[ip].([]any) {
 			names = append(names, asString(n))

@@ -49,9 +49,7 @@ func Render(v Values, name string, host *Host, written map[string]m.WrittenFile)
 			return nil, err
 		}
 	}
-	for _, w := range v.Strings("warnings") {
-		g.Warnings = append(g.Warnings, w)
-	}
+	g.Warnings = append(g.Warnings, v.Strings("warnings")...)
 	sort.Slice(g.Units, func(i, j int) bool { return g.Units[i].Name < g.Units[j].Name })
 	return g, nil
 }

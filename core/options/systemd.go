@@ -2,8 +2,9 @@ package options
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	m "github.com/nixcsh/nixcsh/core/module"
@@ -97,12 +98,7 @@ func unitValue(x any) []string {
 }
 
 func writeSection(b *strings.Builder, cfg map[string]any) {
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(cfg)) {
 		for _, val := range unitValue(cfg[k]) {
 			fmt.Fprintf(b, "%s=%s\n", k, val)
 		}
@@ -191,12 +187,7 @@ func renderServices(v Values, g *Generation, _ *Host) error {
 				env[k] = asString(val)
 			}
 		}
-		envKeys := make([]string, 0, len(env))
-		for k := range env {
-			envKeys = append(envKeys, k)
-		}
-		sort.Strings(envKeys)
-		for _, k := range envKeys {
+		for _, k := range slices.Sorted(maps.Keys(env)) {
 			fmt.Fprintf(&b, "Environment=%s\n", systemdQuote(k+"="+env[k]))
 		}
 		var scripts []string

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	m "github.com/nixcsh/nixcsh/core/module"
 )
 
 // Values reads a merged configuration tree: nested map[string]any with Go
@@ -197,5 +195,3 @@ func pkgName(x any) string {
 	}
 	return ""
 }
-
-var _ = m.Bool
