@@ -65,141 +65,179 @@ var baseGroups = []fixedGroup{
 	{"utmp", 29}, {"systemd-journal", 62}, {"users", 100}, {"nogroup", 65534},
 }
 
-func renderUsers(v Values, g *Generation, h *Host) error {
-	groups := map[string]*Group{}
-	for _, fg := range baseGroups {
-		groups[fg.name] = &Group{Name: fg.name, GID: fg.gid, GIDFixed: true}
-	}
-	users := map[string]*User{
-		"root":       {Name: "root", UID: 0, Group: "root", Description: "System administrator", Home: "/root", Shell: "/bin/bash", Password: "*", InitialOnly: true, UIDFixed: true},
-		"nobody":     {Name: "nobody", UID: 65534, Group: "nogroup", Description: "Unprivileged account (don't use!)", Home: "/var/empty", Shell: "/usr/sbin/nologin", Password: "*", UIDFixed: true},
-		"messagebus": {Name: "messagebus", UID: 4, Group: "messagebus", Description: "D-Bus system message bus daemon user", Home: "/run/dbus", Shell: "/usr/sbin/nologin", Password: "*", UIDFixed: true},
-	}
-	type pending struct {
-		u      *User
-		system bool
-	}
-	var alloc []pending
-	if v.Bool("services.openssh.enable") {
-		groups["sshd"] = &Group{Name: "sshd"}
-		u := &User{Name: "sshd", Group: "sshd", Description: "SSH privilege separation user", Home: "/var/empty", Shell: "/usr/sbin/nologin", Password: "*"}
-		users["sshd"] = u
-		alloc = append(alloc, pending{u, true})
-	}
-	if v.Bool("services.httpd.enable") {
-		groups["www-data"] = &Group{Name: "www-data", GID: 33, GIDFixed: true}
-		users["www-data"] = &User{Name: "www-data", UID: 33, Group: "www-data", Description: "Apache httpd user", Home: "/var/www", Shell: "/usr/sbin/nologin", Password: "*", UIDFixed: true}
-	}
+// accounts are the users and groups of a generation while renderUsers
+// makes them, by name.
+type accounts struct {
+	users  map[string]*User
+	groups map[string]*Group
+	alloc  []pending // the users whose uid is to be allocated
+}
 
+type pending struct {
+	u      *User
+	system bool // allocated from 999 down (not from 1000 up)
+}
+
+func renderUsers(v Values, g *Generation, h *Host) error {
+	a := baseAccounts(v)
 	gnames, gsubs := v.Subs("users.groups")
 	for _, n := range gnames {
 		gs := gsubs[n]
-		gr := groups[n]
+		gr := a.groups[n]
 		if gr == nil {
 			gr = &Group{Name: n}
-			groups[n] = gr
+			a.groups[n] = gr
 		}
 		if gid, ok := gs.Int("gid"); ok {
 			gr.GID, gr.GIDFixed = int(gid), true
 		}
 		gr.Members = append(gr.Members, gs.Strings("members")...)
 	}
-
 	unames, usubs := v.Subs("users.users")
 	for _, n := range unames {
-		us := usubs[n]
-		normal := us.Bool("isNormalUser")
-		system := us.Bool("isSystemUser")
-		if normal && system {
-			return invalid("Exactly one of users.users.%s.isSystemUser and users.users.%s.isNormalUser must be set.", n, n)
-		}
-		if alias := us.Str("name"); alias != "" && alias != n {
-			n = alias // users.users.<attr>.name names the account
-		}
-		u := users[n]
-		if u == nil {
-			u = &User{Name: n, Password: "*", InitialOnly: true}
-			users[n] = u
-			switch {
-			case normal:
-				u.Group, u.Home, u.Shell, u.CreateHome = "users", "/home/"+n, "/bin/bash", true
-			default:
-				u.Group, u.Home, u.Shell = "nogroup", "/var/empty", "/usr/sbin/nologin"
-			}
-		}
-		u.IsNormal = normal
-		if uid, ok := us.Int("uid"); ok {
-			u.UID, u.UIDFixed = int(uid), true
-		} else if !u.UIDFixed {
-			alloc = append(alloc, pending{u, !normal})
-		}
-		if gname := us.Str("group"); gname != "" {
-			u.Group = gname
-		}
-		if d := us.Str("description"); d != "" {
-			u.Description = d
-		}
-		if h := us.Str("home"); h != "" {
-			u.Home = h
-		}
-		if us.Bool("createHome") {
-			u.CreateHome = true
-		}
-		if sh := us.Get("shell"); sh != nil {
-			if mp, ok := sh.(map[string]any); ok && mp["mainProgram"] != nil && mp["outPath"] == "/usr" {
-				u.Shell = shellOf(asString(mp["mainProgram"]), h)
-			} else if pn := pkgName(sh); pn != "" {
-				u.Shell = asString(sh) + "/bin/" + pn
-			} else {
-				u.Shell = asString(sh)
-			}
-		}
-		u.ExtraGroups = us.Strings("extraGroups")
-		switch {
-		case !us.IsNull("hashedPassword"):
-			u.Password, u.InitialOnly, u.PasswordFixed = us.Str("hashedPassword"), false, true
-		case !us.IsNull("hashedPasswordFile"):
-			data, err := readSource(us.Str("hashedPasswordFile"))
-			if err != nil {
-				return invalid("users.users.%s.hashedPasswordFile: cannot read %s: %v", n, us.Str("hashedPasswordFile"), err)
-			}
-			u.Password, u.InitialOnly, u.PasswordFixed = strings.TrimSpace(string(data)), false, true
-		case !us.IsNull("password"):
-			u.Password, u.InitialOnly, u.PasswordFixed = CryptSHA512(us.Str("password"), "nixcsh"+n), false, true
-		case !us.IsNull("initialHashedPassword"):
-			u.Password, u.InitialOnly = us.Str("initialHashedPassword"), true
-		case !us.IsNull("initialPassword"):
-			u.Password, u.InitialOnly = CryptSHA512(us.Str("initialPassword"), "nixcsh"+n), true
-		}
-		keys := us.Strings("openssh.authorizedKeys.keys")
-		for _, kf := range us.Strings("openssh.authorizedKeys.keyFiles") {
-			data, err := readSource(kf)
-			if err != nil {
-				return invalid("users.users.%s.openssh.authorizedKeys.keyFiles: cannot read %s: %v", n, kf, err)
-			}
-			keys = append(keys, strings.TrimRight(string(data), "\n"))
-		}
-		if err := checkPackages(us.List("packages"), "users.users."+n+".packages", h); err != nil {
+		if err := a.addUser(n, usubs[n], g, h); err != nil {
 			return err
 		}
-		if len(keys) > 0 {
-			g.Files["etc/ssh/authorized_keys.d/"+n] = &File{
-				Data: []byte(strings.Join(keys, "\n") + "\n"), Mode: 0o444, CopyMode: "0444", User: "+0", Group: "+0",
-			}
+	}
+	a.allocateIDs()
+	if err := a.joinGroups(); err != nil {
+		return err
+	}
+	writeAccounts(a, g)
+	return nil
+}
+
+// baseAccounts are the accounts every container has, and those of the
+// services rendered in Go.
+func baseAccounts(v Values) *accounts {
+	a := &accounts{groups: map[string]*Group{}, users: map[string]*User{
+		"root":       {Name: "root", UID: 0, Group: "root", Description: "System administrator", Home: "/root", Shell: "/bin/bash", Password: "*", InitialOnly: true, UIDFixed: true},
+		"nobody":     {Name: "nobody", UID: 65534, Group: "nogroup", Description: "Unprivileged account (don't use!)", Home: "/var/empty", Shell: "/usr/sbin/nologin", Password: "*", UIDFixed: true},
+		"messagebus": {Name: "messagebus", UID: 4, Group: "messagebus", Description: "D-Bus system message bus daemon user", Home: "/run/dbus", Shell: "/usr/sbin/nologin", Password: "*", UIDFixed: true},
+	}}
+	for _, fg := range baseGroups {
+		a.groups[fg.name] = &Group{Name: fg.name, GID: fg.gid, GIDFixed: true}
+	}
+	if v.Bool("services.openssh.enable") {
+		a.groups["sshd"] = &Group{Name: "sshd"}
+		u := &User{Name: "sshd", Group: "sshd", Description: "SSH privilege separation user", Home: "/var/empty", Shell: "/usr/sbin/nologin", Password: "*"}
+		a.users["sshd"] = u
+		a.alloc = append(a.alloc, pending{u, true})
+	}
+	if v.Bool("services.httpd.enable") {
+		a.groups["www-data"] = &Group{Name: "www-data", GID: 33, GIDFixed: true}
+		a.users["www-data"] = &User{Name: "www-data", UID: 33, Group: "www-data", Description: "Apache httpd user", Home: "/var/www", Shell: "/usr/sbin/nologin", Password: "*", UIDFixed: true}
+	}
+	return a
+}
+
+// addUser applies users.users.<n> to its account, and writes its
+// authorized SSH keys.
+func (a *accounts) addUser(n string, us Values, g *Generation, h *Host) error {
+	normal := us.Bool("isNormalUser")
+	system := us.Bool("isSystemUser")
+	if normal && system {
+		return invalid("Exactly one of users.users.%s.isSystemUser and users.users.%s.isNormalUser must be set.", n, n)
+	}
+	if alias := us.Str("name"); alias != "" && alias != n {
+		n = alias // users.users.<attr>.name names the account
+	}
+	u := a.users[n]
+	if u == nil {
+		u = &User{Name: n, Password: "*", InitialOnly: true}
+		a.users[n] = u
+		switch {
+		case normal:
+			u.Group, u.Home, u.Shell, u.CreateHome = "users", "/home/"+n, "/bin/bash", true
+		default:
+			u.Group, u.Home, u.Shell = "nogroup", "/var/empty", "/usr/sbin/nologin"
 		}
 	}
+	u.IsNormal = normal
+	if uid, ok := us.Int("uid"); ok {
+		u.UID, u.UIDFixed = int(uid), true
+	} else if !u.UIDFixed {
+		a.alloc = append(a.alloc, pending{u, !normal})
+	}
+	if gname := us.Str("group"); gname != "" {
+		u.Group = gname
+	}
+	if d := us.Str("description"); d != "" {
+		u.Description = d
+	}
+	if h := us.Str("home"); h != "" {
+		u.Home = h
+	}
+	if us.Bool("createHome") {
+		u.CreateHome = true
+	}
+	if sh := us.Get("shell"); sh != nil {
+		if mp, ok := sh.(map[string]any); ok && mp["mainProgram"] != nil && mp["outPath"] == "/usr" {
+			u.Shell = shellOf(asString(mp["mainProgram"]), h)
+		} else if pn := pkgName(sh); pn != "" {
+			u.Shell = asString(sh) + "/bin/" + pn
+		} else {
+			u.Shell = asString(sh)
+		}
+	}
+	u.ExtraGroups = us.Strings("extraGroups")
+	if err := setPassword(u, n, us); err != nil {
+		return err
+	}
+	keys := us.Strings("openssh.authorizedKeys.keys")
+	for _, kf := range us.Strings("openssh.authorizedKeys.keyFiles") {
+		data, err := readSource(kf)
+		if err != nil {
+			return invalid("users.users.%s.openssh.authorizedKeys.keyFiles: cannot read %s: %v", n, kf, err)
+		}
+		keys = append(keys, strings.TrimRight(string(data), "\n"))
+	}
+	if err := checkPackages(us.List("packages"), "users.users."+n+".packages", h); err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		g.Files["etc/ssh/authorized_keys.d/"+n] = &File{
+			Data: []byte(strings.Join(keys, "\n") + "\n"), Mode: 0o444, CopyMode: "0444", User: "+0", Group: "+0",
+		}
+	}
+	return nil
+}
 
-	// Allocate ids: normal users from 1000 up, system users and groups from
-	// 999 down, skipping ids already taken, in name order (deterministic).
+// setPassword takes the first password option set, in NixOS's order of
+// precedence; the initial ones apply only when the account is created.
+func setPassword(u *User, n string, us Values) error {
+	switch {
+	case !us.IsNull("hashedPassword"):
+		u.Password, u.InitialOnly, u.PasswordFixed = us.Str("hashedPassword"), false, true
+	case !us.IsNull("hashedPasswordFile"):
+		data, err := readSource(us.Str("hashedPasswordFile"))
+		if err != nil {
+			return invalid("users.users.%s.hashedPasswordFile: cannot read %s: %v", n, us.Str("hashedPasswordFile"), err)
+		}
+		u.Password, u.InitialOnly, u.PasswordFixed = strings.TrimSpace(string(data)), false, true
+	case !us.IsNull("password"):
+		u.Password, u.InitialOnly, u.PasswordFixed = CryptSHA512(us.Str("password"), "nixcsh"+n), false, true
+	case !us.IsNull("initialHashedPassword"):
+		u.Password, u.InitialOnly = us.Str("initialHashedPassword"), true
+	case !us.IsNull("initialPassword"):
+		u.Password, u.InitialOnly = CryptSHA512(us.Str("initialPassword"), "nixcsh"+n), true
+	}
+	return nil
+}
+
+// allocateIDs gives ids to the accounts without one: normal users from
+// 1000 up, system users and groups from 999 down, skipping ids already
+// taken, in name order (deterministic).
+func (a *accounts) allocateIDs() {
 	usedU := map[int]bool{}
-	for _, u := range users {
+	for _, u := range a.users {
 		if u.UIDFixed {
 			usedU[u.UID] = true
 		}
 	}
-	sort.Slice(alloc, func(i, j int) bool { return alloc[i].u.Name < alloc[j].u.Name })
+	sort.Slice(a.alloc, func(i, j int) bool { return a.alloc[i].u.Name < a.alloc[j].u.Name })
 	nextNormal, nextSystem := 1000, 999
-	for _, p := range alloc {
+	for _, p := range a.alloc {
 		if p.system {
 			for usedU[nextSystem] {
 				nextSystem--
@@ -215,7 +253,7 @@ func renderUsers(v Values, g *Generation, h *Host) error {
 	}
 	usedG := map[int]bool{}
 	var gfree []*Group
-	for _, gr := range groups {
+	for _, gr := range a.groups {
 		if gr.GIDFixed {
 			usedG[gr.GID] = true
 		} else {
@@ -231,28 +269,36 @@ func renderUsers(v Values, g *Generation, h *Host) error {
 		gr.GID = nextG
 		usedG[nextG] = true
 	}
+}
 
-	// Primary groups and memberships.
-	for _, u := range users {
-		gr := groups[u.Group]
+// joinGroups gives each user its primary group's id and adds it to the
+// members of its extraGroups.
+func (a *accounts) joinGroups() error {
+	for _, u := range a.users {
+		gr := a.groups[u.Group]
 		if gr == nil {
 			return invalid("users.users.%s.group is '%s', but no such group exists; declare users.groups.%s = {};", u.Name, u.Group, u.Group)
 		}
 		u.GID = gr.GID
 		for _, eg := range u.ExtraGroups {
-			if gr := groups[eg]; gr != nil {
+			if gr := a.groups[eg]; gr != nil {
 				gr.Members = append(gr.Members, u.Name)
 			}
 		}
 	}
+	return nil
+}
 
-	for _, u := range users {
+// writeAccounts puts the accounts in the generation, by id, and writes
+// /etc/passwd, /etc/group and /etc/shadow from them.
+func writeAccounts(a *accounts, g *Generation) {
+	for _, u := range a.users {
 		g.Users = append(g.Users, *u)
 	}
 	sort.Slice(g.Users, func(i, j int) bool {
 		return g.Users[i].UID < g.Users[j].UID || g.Users[i].UID == g.Users[j].UID && g.Users[i].Name < g.Users[j].Name
 	})
-	for _, gr := range groups {
+	for _, gr := range a.groups {
 		gr.Members = dedupe(gr.Members)
 		g.Groups = append(g.Groups, *gr)
 	}
@@ -271,5 +317,4 @@ func renderUsers(v Values, g *Generation, h *Host) error {
 	g.text("etc/passwd", passwd.String())
 	g.text("etc/group", group.String())
 	g.Files["etc/shadow"] = &File{Data: []byte(shadow.String()), Mode: 0o400}
-	return nil
 }
