@@ -60,18 +60,14 @@ func renderProfile(v Values, g *Generation, _ *Host) error {
 	}
 	sort.Strings(anames)
 	for _, part := range []string{"environment.shellInit", "environment.loginShellInit"} {
-		if code := v.Str(part); code != "" {
-			b.WriteString(strings.TrimRight(code, "\n") + "\n")
-		}
+		writeLines(&b, v.Str(part))
 	}
 	if code, len0 := v.Str("environment.interactiveShellInit"), len(anames); code != "" || len0 > 0 {
 		b.WriteString("case $- in *i*)\n")
 		for _, k := range anames {
 			b.WriteString("  alias " + k + "=" + shellQuote(asString(aliases[k])) + "\n")
 		}
-		if code != "" {
-			b.WriteString(strings.TrimRight(code, "\n") + "\n")
-		}
+		writeLines(&b, code)
 		b.WriteString(";; esac\n")
 	}
 	b.WriteString(`if [ -d /etc/profile.d ]; then

@@ -75,26 +75,14 @@ func renderHTTPD(v Values, g *Generation, h *Host) error {
 		fmt.Fprintf(&b, "ServerAdmin %s\n", admin)
 	}
 	defPort, _ := v.Int("services.httpd.port")
-	listenOf := func(ls []Values) []string {
-		var out []string
-		for _, l := range ls {
-			p, _ := l.Int("port")
-			if ip := l.Str("ip"); ip != "" && ip != "*" {
-				out = append(out, fmt.Sprintf("%s:%d", ip, p))
-			} else {
-				out = append(out, fmt.Sprintf("%d", p))
-			}
-		}
-		return out
-	}
-	listens := listenOf(v.SubList("services.httpd.listen"))
+	listens := apacheListens(v.SubList("services.httpd.listen"))
 	if len(listens) == 0 {
 		listens = []string{fmt.Sprint(defPort)}
 	}
 	vnames, vhosts := v.Subs("services.httpd.virtualHosts")
 	vlisten := map[string][]string{}
 	for _, n := range vnames {
-		vl := listenOf(vhosts[n].SubList("listen"))
+		vl := apacheListens(vhosts[n].SubList("listen"))
 		if len(vl) == 0 {
 			vl = listens
 		}
@@ -124,39 +112,9 @@ CustomLog /var/log/httpd/access.log common
 DirectoryIndex index.html
 `, docRoot)
 	for _, n := range vnames {
-		vh := vhosts[n]
-		var addrs []string
-		for _, l := range vlisten[n] {
-			if strings.Contains(l, ":") {
-				addrs = append(addrs, l)
-			} else {
-				addrs = append(addrs, "*:"+l)
-			}
-		}
-		fmt.Fprintf(&b, "<VirtualHost %s>\n", strings.Join(addrs, " "))
-		host := vh.Str("hostName")
-		if host == "" {
-			host = n
-		}
-		fmt.Fprintf(&b, "    ServerName %s\n", host)
-		if al := vh.Strings("serverAliases"); len(al) > 0 {
-			fmt.Fprintf(&b, "    ServerAlias %s\n", strings.Join(al, " "))
-		}
-		if admin := vh.Str("adminAddr"); admin != "" {
-			fmt.Fprintf(&b, "    ServerAdmin %s\n", admin)
-		}
-		root := documentRoot(vh, "documentRoot", g)
-		fmt.Fprintf(&b, "    DocumentRoot \"%s\"\n    <Directory \"%s\">\n        Options Indexes FollowSymLinks\n        AllowOverride None\n        Require all granted\n    </Directory>\n", root, root)
-		if extra := vh.Str("extraConfig"); extra != "" {
-			for _, line := range strings.Split(strings.TrimRight(extra, "\n"), "\n") {
-				b.WriteString("    " + line + "\n")
-			}
-		}
-		b.WriteString("</VirtualHost>\n")
+		writeVirtualHost(&b, n, vhosts[n], vlisten[n], g)
 	}
-	if extra := v.Str("services.httpd.extraConfig"); extra != "" {
-		b.WriteString(strings.TrimRight(extra, "\n") + "\n")
-	}
+	writeLines(&b, v.Str("services.httpd.extraConfig"))
 	g.text("etc/apache2/apache2.conf", b.String())
 	g.text("etc/mime.types", mimeTypes)
 
@@ -177,6 +135,54 @@ LogsDirectory=httpd
 Restart=always
 `, "multi-user.target")
 	return nil
+}
+
+// apacheListens are the addresses of Listen directives ("8080",
+// "10.0.0.1:81") for a list of { ip; port; }.
+func apacheListens(ls []Values) []string {
+	var out []string
+	for _, l := range ls {
+		p, _ := l.Int("port")
+		if ip := l.Str("ip"); ip != "" && ip != "*" {
+			out = append(out, fmt.Sprintf("%s:%d", ip, p))
+		} else {
+			out = append(out, fmt.Sprintf("%d", p))
+		}
+	}
+	return out
+}
+
+// writeVirtualHost writes the <VirtualHost> section of
+// services.httpd.virtualHosts.<n>, on the addresses it listens on.
+func writeVirtualHost(b *strings.Builder, n string, vh Values, listens []string, g *Generation) {
+	var addrs []string
+	for _, l := range listens {
+		if strings.Contains(l, ":") {
+			addrs = append(addrs, l)
+		} else {
+			addrs = append(addrs, "*:"+l)
+		}
+	}
+	fmt.Fprintf(b, "<VirtualHost %s>\n", strings.Join(addrs, " "))
+	host := vh.Str("hostName")
+	if host == "" {
+		host = n
+	}
+	fmt.Fprintf(b, "    ServerName %s\n", host)
+	if al := vh.Strings("serverAliases"); len(al) > 0 {
+		fmt.Fprintf(b, "    ServerAlias %s\n", strings.Join(al, " "))
+	}
+	if admin := vh.Str("adminAddr"); admin != "" {
+		fmt.Fprintf(b, "    ServerAdmin %s\n", admin)
+	}
+	root := documentRoot(vh, "documentRoot", g)
+	fmt.Fprintf(b, "    DocumentRoot \"%s\"\n    <Directory \"%s\">\n        Options Indexes FollowSymLinks\n        AllowOverride None\n        Require all granted\n    </Directory>\n", root, root)
+	if extra := vh.Str("extraConfig"); extra != "" {
+		for _, line := range strings.Split(strings.TrimRight(extra, "\n"), "\n") {
+			b.WriteString("    " + line + "\n")
+		}
+	}
+	b.WriteString("</VirtualHost>\n")
 }
 
 // documentRoot is the document root that option (of the server or of a

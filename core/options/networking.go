@@ -26,9 +26,10 @@ func declareNetworking() []Decl {
 func renderNetworking(v Values, g *Generation, _ *Host) error {
 	host := g.HostName
 	g.text("etc/hostname", host+"\n")
-	hosts := "127.0.0.1 localhost\n::1 localhost\n"
+	var hosts strings.Builder
+	hosts.WriteString("127.0.0.1 localhost\n::1 localhost\n")
 	if host != "" {
-		hosts += "127.0.0.2 " + host + "\n"
+		hosts.WriteString("127.0.0.2 " + host + "\n")
 	}
 	hostMap := v.Map("networking.hosts")
 	for _, ip := range slices.Sorted(maps.Keys(hostMap)) {
@@ -37,13 +38,11 @@ func renderNetworking(v Values, g *Generation, _ *Host) error {
 			names = append(names, asString(n))
 		}
 		if len(names) > 0 {
-			hosts += ip + " " + strings.Join(names, " ") + "\n"
+			hosts.WriteString(ip + " " + strings.Join(names, " ") + "\n")
 		}
 	}
-	if extra := v.Str("networking.extraHosts"); extra != "" {
-		hosts += strings.TrimRight(extra, "\n") + "\n"
-	}
-	g.text("etc/hosts", hosts)
+	writeLines(&hosts, v.Str("networking.extraHosts"))
+	g.text("etc/hosts", hosts.String())
 	// Without nameservers the runtime may provide the host's resolv.conf
 	// (COPY_RESOLV_CONF), so the generation then stays out of the way.
 	ns := v.Strings("networking.nameservers")

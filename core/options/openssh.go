@@ -83,9 +83,7 @@ func renderOpenSSH(v Values, g *Generation, h *Host) error {
 	if h.Has("lib/openssh/sftp-server") {
 		b.WriteString("Subsystem sftp /usr/lib/openssh/sftp-server\n")
 	}
-	if extra := v.Str("services.openssh.extraConfig"); extra != "" {
-		b.WriteString(strings.TrimRight(extra, "\n") + "\n")
-	}
+	writeLines(&b, v.Str("services.openssh.extraConfig"))
 	g.text("etc/ssh/sshd_config", b.String())
 
 	g.addUnit(Unit{Name: "sshd-keygen.service", Wanted: true, RestartIfChanged: true}, `[Unit]

@@ -2,6 +2,7 @@ package options
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
 	m "github.com/nixcsh/nixcsh/core/module"
@@ -67,6 +68,14 @@ func dedupe[T comparable](xs []T) []T {
 		}
 	}
 	return out
+}
+
+// writeLines appends lines a configuration gives verbatim (extraConfig,
+// shellInit...), ending in one newline; nothing when there are none.
+func writeLines(b *strings.Builder, text string) {
+	if text != "" {
+		b.WriteString(strings.TrimRight(text, "\n") + "\n")
+	}
 }
 
 // requireHost fails when option needs /usr/REL and the host lacks it,
