@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The lint gate, run by scripts/test.sh: staticcheck (installed by
 # scripts/setup.sh) over the whole module with its default checks, where any
-# finding fails the run except those listed in $pending below; then the
+# finding fails the run; then the
 # direction of imports that docs/architecture.md draws.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,38 +12,11 @@ if ! command -v staticcheck >/dev/null; then
 	exit 1
 fi
 
-# Findings known when the gate came, in packages that were being reshaped
-# then (core/nix, core/options): TEMPORARY. Each is "DIR/: message", without
-# the file and line, which move when files are split. Fix the code and delete
-# its line here; a line that no longer matches anything fails the run too, so
-# this list can only shrink.
-pending='core/options/: should replace loop with g.Warnings = append(g.Warnings, v.Strings("warnings")...) (S1011)
-core/options/: should replace loop with wanted = append(wanted, s.Strings("wantedBy")...) (S1011)'
-
-# staticcheck exits 1 when it finds something; its output decides here.
-out=$(staticcheck ./... 2>&1) || true
-new='' seen=''
-while IFS= read -r line; do
-	[ -n "$line" ] || continue
-	# "dir/file.go:12:3: message" -> "dir/: message"
-	key=$(printf '%s\n' "$line" | sed -E 's#^(([^:]*/)?)[^/:]+\.go:[0-9]+:[0-9]+: #\1: #')
-	if printf '%s\n' "$pending" | grep -qxF -- "$key"; then
-		seen+="$key"$'\n'
-	else
-		new+="$line"$'\n'
-	fi
-done <<<"$out"
-if [ -n "$new" ]; then
-	printf 'staticcheck:\n%s' "$new" >&2
+if ! out=$(staticcheck ./... 2>&1); then
+	printf 'staticcheck:\n%s\n' "$out" >&2
 	exit 1
 fi
-gone=$(printf '%s\n' "$pending" | grep -vxF -e "${seen%$'\n'}" || true)
-if [ -n "$gone" ]; then
-	echo "staticcheck no longer finds these; delete them from pending in scripts/lint.sh:" >&2
-	printf '%s\n' "$gone" >&2
-	exit 1
-fi
-echo "staticcheck: no new findings ($(printf '%s\n' "$pending" | wc -l) pending in core/nix and core/options)"
+echo "staticcheck: no findings"
 
 # The layers of docs/architecture.md: arrows point down only. Each rule is
 # "IMPORTER-REGEX FORBIDDEN-REGEX WHY", over the module's packages (not their
