@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The lint gate, run by scripts/test.sh: staticcheck (installed by
 # scripts/setup.sh) over the whole module with its default checks, where any
-# finding fails the run; then the
-# direction of imports that docs/architecture.md draws.
+# finding fails the run; then the direction of imports that
+# docs/architecture.md draws.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:/usr/local/bin:$PATH
