@@ -657,6 +657,11 @@ func (x *Lambda) eval(ev *Evaluator, en *env) Value { return &lambdaVal{x, en} }
 
 func (x *ExprCall) eval(ev *Evaluator, en *env) Value {
 	fn := x.fn.eval(ev, en)
+	// The commonest call, a lambda applied to one argument, needs no slice
+	// of arguments (it would escape to the heap through call).
+	if l, ok := fn.(*lambdaVal); ok && len(x.args) == 1 {
+		return ev.force(ev.callLambda(l.fn, l.env, mkThunk(x.args[0], en), x.pos))
+	}
 	args := make([]Value, len(x.args))
 	for i, a := range x.args {
 		args[i] = mkThunk(a, en)
