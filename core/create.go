@@ -25,7 +25,8 @@ type CreateOptions struct {
 	Port             string // HOST_PORT
 	HostAddress      string
 	LocalAddress     string
-	SystemPath       string // --system-path: use a prebuilt generation instead of building
+	SystemPath       string        // --system-path: use a prebuilt generation instead of building
+	Settings         SettingValues // --bind, --memory, ...: the keys of conf.Settings
 	// HostNetwork shares the host's network (PRIVATE_NETWORK=0, NixOS's
 	// privateNetwork = false): no link, no addresses, no firewall of its own.
 	HostNetwork bool
@@ -127,6 +128,9 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	f.Set(conf.AutoStart, boolDigit(o.AutoStart))
 	if o.SystemPath != "" {
 		f.Set("SYSTEM_PATH", o.SystemPath)
+	}
+	if err := applySettings(f, name, o.Settings); err != nil {
+		return nil, err
 	}
 
 	attrs := f.Map()

@@ -192,13 +192,17 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 			want[k] = ""
 		}
 	}
-	changed := false
+	before := f.String()
 	for k, v := range want {
 		if f.Get(k) != v {
 			f.Set(k, v)
-			changed = true
 		}
 	}
+	// After EXTRA_NSPAWN_FLAGS: the binds are words of it.
+	if err := applySettings(f, name, o.Settings); err != nil {
+		return false, err
+	}
+	changed := f.String() != before
 	if !changed {
 		return false, nil
 	}

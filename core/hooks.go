@@ -31,8 +31,9 @@ var Events = []string{
 func IsPre(event string) bool { return len(event) > 4 && event[:4] == "pre-" }
 
 // Event is what a hook is told: which event, which container, and the facts a
-// hook may want (conf keys such as HOST_ADDRESS, "generation", "config.PATH"
-// values), all as strings so that any plugin protocol can carry them.
+// hook may want (conf keys such as HOST_ADDRESS, "generation", "system",
+// "config.PATH" values: see Manager.eventAttrs), all as strings so that any
+// plugin protocol can carry them.
 type Event struct {
 	Name      string
 	Container string

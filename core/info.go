@@ -19,9 +19,12 @@ type Info struct {
 	Bridge        string `json:"bridge,omitempty"`
 	Ports         string `json:"ports,omitempty"`
 	AutoStart     bool   `json:"autoStart"`
-	Generation    int    `json:"generation,omitempty"`
-	Leader        int    `json:"pid,omitempty"`
-	UptimeSeconds int64  `json:"uptimeSeconds,omitempty"`
+	// Settings are the container settings set (bind, private-users,
+	// memory, ...), by flag name, as the flags take them.
+	Settings      map[string][]string `json:"settings,omitempty"`
+	Generation    int                 `json:"generation,omitempty"`
+	Leader        int                 `json:"pid,omitempty"`
+	UptimeSeconds int64               `json:"uptimeSeconds,omitempty"`
 }
 
 // Info gathers a container's settings, state and current generation.
@@ -40,6 +43,7 @@ func (m *Manager) Info(ctx context.Context, name string) (*Info, error) {
 		Bridge:        f.Get(conf.HostBridge),
 		Ports:         f.Get(conf.HostPort),
 		AutoStart:     f.Get(conf.AutoStart) == "1",
+		Settings:      settingsOf(f),
 	}
 	if m.Runtime != nil {
 		st, err := m.Runtime.State(ctx, name)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nixcsh/nixcsh/core/conf"
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
 	"github.com/nixcsh/nixcsh/core/layout"
@@ -327,6 +328,7 @@ func (m *Manager) Destroy(ctx context.Context, name string) error {
 type UpdateOptions struct {
 	Config     *string // nil: keep configuration.nix as it is
 	ConfigFile string
+	Settings   SettingValues // --bind, --memory, ...: replace these settings in NAME.conf
 	// NoSwitch only builds: a running container keeps its generation until
 	// the caller restarts it (create --from restarts changed containers).
 	NoSwitch bool
@@ -361,15 +363,22 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 		return nil, err
 	}
 	defer lock.Unlock()
+	// Until the new generation is built, everything written comes back on
+	// failure: a failed update leaves everything as it was.
+	undo := revert.New()
+	defer undo.Fail()
+	// New settings are checked before anything happens, written before the
+	// build, and put back if it fails.
+	restoreConf, newSettings, err := m.updateSettings(name, o.Settings)
+	if err != nil {
+		return nil, err
+	}
+	undo.Add(restoreConf)
 	attrs := m.eventAttrs(name)
 	if err := m.fire(ctx, PreUpdate, name, attrs); err != nil {
 		return nil, err
 	}
 	path := m.Paths.ConfigNix(name)
-	// Until the new generation is built, the old configuration.nix comes back
-	// on failure: a failed update leaves everything as it was.
-	undo := revert.New()
-	defer undo.Fail()
 	if o.Config != nil || o.ConfigFile != "" {
 		old, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -398,11 +407,44 @@ func (m *Manager) Update(ctx context.Context, name string, o UpdateOptions) (*Up
 		}
 	}
 	undo.Success() // the new generation is the profile's now
+	if newSettings && m.Runtime != nil && !o.NoSwitch {
+		if st, err := m.Runtime.State(ctx, name); err == nil && (st.Running || st.Booting) {
+			m.warnf("warning: container '%s' runs with its old settings; the new ones take effect when it restarts: nixcsh restart %s", name, name)
+		}
+	}
 	if o.NoSwitch {
 		m.fire(ctx, PostUpdate, name, m.eventAttrs(name))
 		return u, nil
 	}
 	return m.switchRunning(ctx, name, u, "built")
+}
+
+// updateSettings writes update's setting flags into the container's conf.
+// It returns how to put the old conf back and whether anything changed.
+func (m *Manager) updateSettings(name string, given SettingValues) (restore func(), changed bool, err error) {
+	restore = func() {}
+	if len(given) == 0 {
+		return restore, false, nil
+	}
+	old, err := m.Conf(name)
+	if err != nil {
+		return restore, false, err
+	}
+	f, err := conf.Parse(old.String())
+	if err != nil {
+		return restore, false, fault.Errorf(fault.Failed, "cannot read the settings of container '%s': %v", name, err)
+	}
+	if err := applySettings(f, name, given); err != nil {
+		return restore, false, err
+	}
+	if !settingsChanged(old, f) {
+		return restore, false, nil
+	}
+	path := m.Paths.ConfFile(name)
+	if err := f.Write(path); err != nil {
+		return restore, false, fault.Errorf(fault.Failed, "cannot write %s: %v", path, err)
+	}
+	return func() { old.Write(path) }, true, nil
 }
 
 // switchRunning activates the profile's current generation in the container

@@ -91,7 +91,7 @@ func TestPreEventVetoChangesNothing(t *testing.T) {
 		{PreCreate, func() error { _, err := m.Create(ctx, "db", CreateOptions{}); return err }},
 		{PreStart, func() error { return m.Start(ctx, "web", nil) }},
 		{PreUpdate, func() error {
-			_, err := m.Update(ctx, "web", UpdateOptions{Config: ptr("services.httpd.enable = true;")})
+			_, err := m.Update(ctx, "web", UpdateOptions{Config: ptr("services.httpd.enable = true;"), Settings: SettingValues{"memory": {"1G"}}})
 			return err
 		}},
 		{PreDestroy, func() error { return m.Destroy(ctx, "web") }},

@@ -203,7 +203,10 @@ func (m *Manager) warnf(format string, args ...any) {
 // eventAttrs is what hooks are told about a container: its conf keys, its
 // current generation and store path, and the values of its configuration
 // (config.PATH, JSON-encoded: "config.services.openssh.enable" = "true").
-// The configuration is read only when someone listens.
+// The generation and configuration are read whenever the Manager has Hooks,
+// whether or not any hook subscribes to the event: the CLI, the shell and
+// Lua always set Hooks (the plugin host, even with no plugin installed), so
+// only a Manager made without hooks (tests, embedders) skips the reading.
 func (m *Manager) eventAttrs(name string) map[string]string {
 	attrs := map[string]string{}
 	if f, err := conf.Read(m.Paths.ConfFile(name)); err == nil {

@@ -70,7 +70,12 @@ func TestFailedUpdateLeavesTheStateAsItWas(t *testing.T) {
 	}
 	before := snapshot(t, m.Paths.Root)
 	l.setFail(errBadConfig)
-	for _, o := range []UpdateOptions{{Config: ptr("services.httpd.enable = ;")}, {ConfigFile: "/srv/web.nix"}, {}} {
+	for _, o := range []UpdateOptions{
+		{Config: ptr("services.httpd.enable = ;")},
+		{ConfigFile: "/srv/web.nix"},
+		{},
+		{Config: ptr("services.httpd.enable = false;"), Settings: SettingValues{"memory": {"1G"}, "tasks": {"100"}}},
+	} {
 		if _, err := m.Update(ctx, "web", o); err == nil {
 			t.Fatalf("update %+v with a failing build succeeded", o)
 		} else if fault.KindOf(err) != fault.Invalid {

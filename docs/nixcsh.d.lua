@@ -37,6 +37,7 @@
 ---@field bridge? string
 ---@field ports? string
 ---@field autoStart boolean
+---@field settings? table<string, string[]>
 ---@field generation? integer
 ---@field pid? integer
 ---@field uptimeSeconds? integer
@@ -72,6 +73,13 @@
 ---@field port? string forward host ports: tcp:8080:80[,udp:53...]
 ---@field host_address? string the host side's address, IPv4 or IPv6 (with --local-address)
 ---@field local_address? string the container's address, IPv4 or IPv6 (with --host-address)
+---@field bind? string|string[] bind-mount a host directory or file read-write (repeatable; CONTAINER defaults to HOST; on update the binds given replace the old ones, '' removes them)
+---@field bind_ro? string|string[] bind-mount a host directory or file read-only (repeatable, as --bind)
+---@field private_users? string run the container in a user namespace: pick a free UID range, identity, or the range starting at host UID N (a multiple of 65536)
+---@field memory? string memory limit of the whole container, swap included, e.g. 512M or 2G ('' removes it); a process that goes over it is killed inside
+---@field cpus? string CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)
+---@field tasks? integer|string most processes and threads the container may have at once ('' removes the limit)
+---@field io_weight? integer|string block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)
 
 ---@class nixcsh.EvalFlags
 ---@field expr? string evaluate this expression
@@ -90,6 +98,13 @@
 ---@field config_file? string a NixOS module that configuration.nix imports
 ---@field nixos_path? string accepted for compatibility; nixcsh evaluates configurations itself
 ---@field flake? string not supported: use --config or --config-file
+---@field bind? string|string[] bind-mount a host directory or file read-write (repeatable; CONTAINER defaults to HOST; on update the binds given replace the old ones, '' removes them)
+---@field bind_ro? string|string[] bind-mount a host directory or file read-only (repeatable, as --bind)
+---@field private_users? string run the container in a user namespace: pick a free UID range, identity, or the range starting at host UID N (a multiple of 65536)
+---@field memory? string memory limit of the whole container, swap included, e.g. 512M or 2G ('' removes it); a process that goes over it is killed inside
+---@field cpus? string CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)
+---@field tasks? integer|string most processes and threads the container may have at once ('' removes the limit)
+---@field io_weight? integer|string block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)
 
 ---@class nixcsh
 ---@field args string[] the script's arguments

@@ -201,6 +201,9 @@ func flagLuaType(f verbs.Flag) string {
 	if f.Value == "" {
 		return "boolean"
 	}
+	if f.Repeat {
+		return "string|string[]"
+	}
 	if f.Kind == verbs.Number {
 		return "integer|string"
 	}

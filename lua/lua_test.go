@@ -594,3 +594,30 @@ func TestResetManager(t *testing.T) {
 		t.Errorf("NewManager called %d times", made)
 	}
 }
+
+// The container settings are create/update fields; a repeatable one (bind)
+// takes a list, and info returns them by flag name.
+func TestSettingsFields(t *testing.T) {
+	s, root := testSession(t, false, nil, nil)
+	dir := t.TempDir()
+	code := fmt.Sprintf(`
+		local n = require("nixcsh")
+		assert(n.create("web", {bind = {%q, %q .. ":/srv"}, bind_ro = %q, memory = "512M", cpus = 1.5, private_users = "pick"}))
+		local i = assert(n.info("web"))
+		assert(#i.settings.bind == 2 and i.settings.bind[2] == %q .. ":/srv", "bind")
+		assert(i.settings.bind_ro == nil and i.settings["bind-ro"][1] == %q, "bind-ro")
+		assert(i.settings.memory[1] == "512M" and i.settings.cpus[1] == "1.5" and i.settings["private-users"][1] == "pick")
+		assert(n.update("web", {bind = {}, tasks = 64, memory = ""}))
+		i = assert(n.info("web"))
+		assert(i.settings.bind == nil and i.settings.memory == nil and i.settings.tasks[1] == "64", "update")
+		local ok, msg = n.update("web", {bind = %q})
+		assert(ok == nil and msg:find("does not exist", 1, true), msg)
+	`, dir, dir, dir, dir, dir, dir+"/missing")
+	if err := s.Exec(context.Background(), code, "settings.lua"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "etc/containers/web.conf"))
+	if !strings.Contains(string(b), "EXTRA_NSPAWN_FLAGS=--bind-ro="+dir+"\n") || !strings.Contains(string(b), "TASKS_MAX=64") {
+		t.Errorf("web.conf:\n%s", b)
+	}
+}

@@ -265,12 +265,25 @@ func parseFlags(L *glua.LState, v *verbs.Verb, fname string, pos int, tbl *glua.
 			}
 			return
 		}
+		if t, ok := val.(*glua.LTable); ok && flag.Repeat {
+			// A repeatable flag (bind) takes a list: {"/a", "/b:/c"}.
+			for _, w := range wordArg(L, fname, pos, lname, t) {
+				inv.Add(flag, w)
+			}
+			if t.Len() == 0 {
+				inv.Add(flag, "") // {} clears the setting, as '' does
+			}
+			return
+		}
 		switch x := val.(type) {
 		case glua.LString:
-			inv.Flags[flag.Name] = string(x)
+			inv.Add(flag, string(x))
 		case glua.LNumber:
-			inv.Flags[flag.Name] = x.String()
+			inv.Add(flag, x.String())
 		default:
+			if flag.Repeat {
+				raise(L, fname, "flag '%s' must be a string or a list of strings, got %s", lname, val.Type())
+			}
 			raise(L, fname, "flag '%s' must be a string, got %s", lname, val.Type())
 		}
 	})

@@ -93,14 +93,14 @@ func (c *Completer) completeWord(ctx context.Context, before []string, cur word,
 	// The value of a flag: --flag VALUE or --flag=VALUE.
 	if n := len(before); n > 0 && strings.HasPrefix(before[n-1], "--") && !strings.Contains(before[n-1], "=") {
 		if f := findFlag(v, before[n-1][2:]); f != nil && f.Value != "" {
-			return c.value(ctx, f.Kind, cur, quote)
+			return c.flagValue(ctx, f, cur, quote)
 		}
 	}
 	if name, val, ok := strings.Cut(cur.val, "="); ok && strings.HasPrefix(name, "--") && quote == 0 {
 		if f := findFlag(v, name[2:]); f != nil && f.Value != "" {
 			prefix := name + "="
 			sub := word{raw: strings.TrimPrefix(cur.raw, prefix), val: val}
-			res := c.value(ctx, f.Kind, sub, quote)
+			res := c.flagValue(ctx, f, sub, quote)
 			if !strings.HasPrefix(cur.raw, prefix) {
 				return Completion{}
 			}
@@ -122,7 +122,7 @@ func (c *Completer) completeWord(ctx context.Context, before []string, cur word,
 				given[strings.SplitN(w, "=", 2)[0]] = true
 			}
 			for _, f := range v.SortedFlagNames() {
-				if !given[f] {
+				if fl := findFlag(v, f[2:]); !given[f] || (fl != nil && fl.Repeat) {
 					names = append(names, f)
 				}
 			}
@@ -172,6 +172,14 @@ func (c *Completer) completeWord(ctx context.Context, before []string, cur word,
 		return c.value(ctx, v.Args[pos].Kind, cur, quote)
 	}
 	return Completion{}
+}
+
+// flagValue completes a flag's value: one of its choices, else by its kind.
+func (c *Completer) flagValue(ctx context.Context, f *verbs.Flag, cur word, quote byte) Completion {
+	if len(f.Choices) > 0 {
+		return offer(cur, quote, f.Choices, true)
+	}
+	return c.value(ctx, f.Kind, cur, quote)
 }
 
 // value completes a word of the given kind.

@@ -83,6 +83,13 @@ func TestComplete(t *testing.T) {
 		{"create web --config 'users.users.", "users.users.", nil},
 		{"create web --config 'services.httpd.listen.", "services.httpd.listen.", nil},
 		{"create web --port tcp:", "tcp:", nil},
+		{"create web --private-users ", "", []string{"identity ", "no ", "pick "}},
+		{"update web --private-users=p", "--private-users=p", []string{"--private-users=pick "}},
+		{"create web --bind sub/", "sub/", []string{"sub/inner.nix "}},
+		// --bind may be given again; --memory only once.
+		{"create web --bind /a --memory 1G --bi", "--bi", []string{"--bind ", "--bind-ro "}},
+		{"create web --memory 1G --mem", "--mem", nil},
+		{"update web --io", "--io", []string{"--io-weight "}},
 		{"show-config foo serv", "serv", []string{"services."}},
 		{"show-config foo services.openssh.p", "services.openssh.p", []string{"services.openssh.ports"}},
 		{"help st", "st", []string{"start ", "status ", "stop "}},

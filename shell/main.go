@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/nixcsh/nixcsh/core/engine"
 	"github.com/nixcsh/nixcsh/core/fault"
@@ -13,13 +14,7 @@ import (
 
 // Main is the whole program: cmd/nixcsh calls os.Exit(Main(...)).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	// A panic is a bug; the user gets one line, not a Go stack.
-	defer func() {
-		if r := recover(); r != nil {
-			io.WriteString(stderr, "nixcsh: internal error: "+stringOf(r)+"\nPlease report this with the command that caused it.\n")
-			code = 70
-		}
-	}()
+	defer recoverBug(stderr, os.Getenv, &code)
 	prog := "nixcsh"
 	if len(args) > 0 && filepath.Base(args[0]) == "nixos-container" {
 		prog = "nixos-container"
@@ -75,6 +70,26 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return env.fail(err)
 	}
 	return env.Execute(ctx, cmd)
+}
+
+// recoverBug, deferred, turns a panic (a bug) into exit code 70 and one line
+// for the user, not a Go stack. Under NIXCSH_DEBUG=1, and only then, the
+// stack of the panic follows, for the report. It must be the deferred
+// function itself, for recover to stop the panic; deferred code runs before
+// the stack unwinds, so debug.Stack still shows where the panic happened.
+func recoverBug(stderr io.Writer, getenv func(string) string, code *int) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	io.WriteString(stderr, "nixcsh: internal error: "+stringOf(r)+"\nPlease report this with the command that caused it")
+	if getenv("NIXCSH_DEBUG") == "1" {
+		io.WriteString(stderr, " and this stack:\n")
+		stderr.Write(debug.Stack())
+	} else {
+		io.WriteString(stderr, " (run it with NIXCSH_DEBUG=1 to add the Go stack).\n")
+	}
+	*code = 70
 }
 
 func stringOf(r any) string {

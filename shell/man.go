@@ -64,6 +64,7 @@ func ManPage() string {
 		{"NIXCSH_PLUGIN_DIR", "a directory searched for plugins (nixcsh-plugin-NAME)."},
 		{"XDG_STATE_HOME", "the shell's history is $XDG_STATE_HOME/nixcsh/history (default ~/.local/state)."},
 		{"NO_COLOR", "when set, errors and the prompt are not coloured."},
+		{"NIXCSH_DEBUG", "when 1, an internal error (a bug in nixcsh) prints its Go stack, for the report."},
 	} {
 		fmt.Fprintf(&b, ".TP\n.B %s\n%s\n", e[0], roffText(e[1]))
 	}

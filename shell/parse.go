@@ -20,17 +20,19 @@ type Command struct {
 // valueFlags says, for every option name any verb knows, whether it takes a
 // value. Options may stand anywhere, also before the verb (as with
 // nixos-container's Getopt), so the kind of an option cannot wait for the verb.
-func valueFlags() map[string]bool {
-	m := map[string]bool{"json": false}
+// repeat says which of them may be given more than once (--bind).
+func valueFlags() (takes, repeat map[string]bool) {
+	takes, repeat = map[string]bool{"json": false}, map[string]bool{}
 	for _, f := range verbs.GlobalFlags {
-		m[f.Name] = f.Value != ""
+		takes[f.Name] = f.Value != ""
 	}
 	for _, v := range verbs.All() {
 		for _, f := range v.Flags {
-			m[f.Name] = f.Value != ""
+			takes[f.Name] = f.Value != ""
+			repeat[f.Name] = repeat[f.Name] || f.Repeat
 		}
 	}
-	return m
+	return takes, repeat
 }
 
 // Parse reads a command line (the words after the program name) with
@@ -39,9 +41,10 @@ func valueFlags() map[string]bool {
 // no name, invalid name.
 func Parse(words []string) (*Command, error) {
 	cmd := &Command{Globals: map[string]string{}}
-	known := valueFlags()
+	known, repeat := valueFlags()
 	flags := map[string]string{}
-	var positional, rest, raw []string
+	lists := map[string][]string{}
+	var positional, rest []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if w == "--" {
@@ -82,7 +85,9 @@ func Parse(words []string) (*Command, error) {
 			value = "1"
 		}
 		flags[name] = value
-		raw = append(raw, w)
+		if repeat[name] {
+			lists[name] = append(lists[name], value)
+		}
 	}
 	_, host := flags["host-address"]
 	_, local := flags["local-address"]
@@ -147,6 +152,6 @@ func Parse(words []string) (*Command, error) {
 	} else if rest != nil && v.Rest == nil {
 		return nil, fault.Errorf(fault.Invalid, "'%s' takes no arguments after --", v.Name)
 	}
-	cmd.Inv = verbs.Invocation{Args: args, Flags: flags, Rest: rest}
+	cmd.Inv = verbs.Invocation{Args: args, Flags: flags, Lists: lists, Rest: rest}
 	return cmd, nil
 }

@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// The messages and their order are nixos-container's (REFERENCE.md, "Command line").
+// The messages and their order are nixos-container's (its Getopt handling and
+// its checks, in the order its script makes them).
 func TestParseErrors(t *testing.T) {
 	cases := []struct {
 		words []string
@@ -100,5 +101,26 @@ func TestHelp(t *testing.T) {
 	cmd, err = Parse([]string{"run", "--help"})
 	if err != nil || !cmd.Help || cmd.Verb == nil || cmd.Verb.Name != "run" {
 		t.Fatalf("run --help: %+v, %v", cmd, err)
+	}
+}
+
+// Repeatable flags (--bind) keep every value; others the last one.
+func TestParseRepeatedFlags(t *testing.T) {
+	cmd, err := Parse([]string{"create", "web", "--bind", "/a", "--bind=/b:/c", "--bind-ro", "/d", "--memory", "1G", "--memory", "2G"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := cmd.Inv
+	if got := in.Values("bind"); !reflect.DeepEqual(got, []string{"/a", "/b:/c"}) {
+		t.Errorf("bind values %q", got)
+	}
+	if got := in.Values("bind-ro"); !reflect.DeepEqual(got, []string{"/d"}) {
+		t.Errorf("bind-ro values %q", got)
+	}
+	if got := in.Values("memory"); !reflect.DeepEqual(got, []string{"2G"}) {
+		t.Errorf("memory values %q", got)
+	}
+	if in.Values("cpus") != nil {
+		t.Error("cpus has values though not given")
 	}
 }

@@ -171,6 +171,17 @@ func (f *File) Set(key, value string) {
 	f.lines = append(f.lines, line{raw: key + "=" + quote(value), key: key, value: value})
 }
 
+// Unset removes every assignment of key.
+func (f *File) Unset(key string) {
+	kept := f.lines[:0]
+	for _, l := range f.lines {
+		if l.key != key {
+			kept = append(kept, l)
+		}
+	}
+	f.lines = kept
+}
+
 // Map returns every key's value.
 func (f *File) Map() map[string]string {
 	m := map[string]string{}

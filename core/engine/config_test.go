@@ -13,8 +13,8 @@ import (
 )
 
 // A config that does not evaluate, names an unknown option or fails an
-// assertion: create fails with the error and leaves no trace (REFERENCE.md's
-// b0rk test); update fails and leaves configuration.nix and the profile as
+// assertion: create fails with the error and leaves no trace (as
+// nixos-container's own test with a broken configuration has it); update fails and leaves configuration.nix and the profile as
 // they were. No root needed: nothing boots.
 func TestBadConfigsChangeNothing(t *testing.T) {
 	var stderr bytes.Buffer

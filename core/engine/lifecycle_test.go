@@ -776,9 +776,16 @@ func TestLoginAndRootLogin(t *testing.T) {
 	needRoot(t)
 	t.Parallel()
 	r := newTestRoot(t)
-	ctx := timeout(t)
 	name := r.create("lg", `users.users.root.password = "hunter2";`)
 	r.start(name)
+	r.checkLogins(t, name)
+}
+
+// checkLogins checks root-login (the Manager's and the CLI's) and login at a
+// real prompt, as root with the password hunter2.
+func (r *testRoot) checkLogins(t *testing.T, name string) {
+	t.Helper()
+	ctx := timeout(t)
 	var out, errb bytes.Buffer
 	code, err := r.M.RootLogin(ctx, name, core.Stdio{In: strings.NewReader("id\n"), Out: &out, Err: &errb})
 	if err != nil || code != 0 || !strings.Contains(out.String(), "uid=0") {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -77,17 +78,20 @@ func containerSpec(p layout.Paths, name string) (runtime.Spec, *network.Spec, er
 		Root:         p.StateDir(name),
 		LogFile:      p.LogFile(name),
 		RunDir:       p.RunDir(name),
-		PrivateUsers: f.Get("PRIVATE_USERS"),
+		PrivateUsers: f.Get(conf.PrivateUsers),
 		Binds: []runtime.Bind{
 			// Generations are linked from the container's /etc at their host path.
 			{Source: p.Store(), ReadOnly: true},
 			{Source: p.ProfileDir(name), Target: "/nix/var/nix/profiles", ReadOnly: true},
 		},
 	}
+	if spec.Limits, err = limitsOf(f); err != nil {
+		return spec, nil, fault.Errorf(fault.Invalid, "container '%s': %v in %s; set it again with nixcsh update %s (--memory, --cpus, --tasks, --io-weight)", name, err, p.ConfFile(name), name)
+	}
 	// The generation owns /etc/localtime and resolv.conf (activation writes
 	// them); nspawn's defaults would overwrite them with the host's.
 	spec.ExtraFlags = []string{"--timezone=off", "--resolv-conf=off"}
-	if extra := f.Get("EXTRA_NSPAWN_FLAGS"); extra != "" {
+	if extra := f.Get(conf.ExtraNspawnFlags); extra != "" {
 		spec.ExtraFlags = append(spec.ExtraFlags, strings.Fields(extra)...)
 	}
 	if f.Get(conf.PrivateNetwork) != "1" {
@@ -103,6 +107,36 @@ func containerSpec(p layout.Paths, name string) (runtime.Spec, *network.Spec, er
 	// inside. It reaches nothing of the host's.
 	spec.ExtraFlags = append(spec.ExtraFlags, "--capability=CAP_NET_ADMIN")
 	return spec, &ns, nil
+}
+
+// limitsOf reads the resource limits of a conf (the keys of the memory,
+// cpus, tasks and io-weight settings).
+func limitsOf(f *conf.File) (runtime.Limits, error) {
+	var l runtime.Limits
+	var err error
+	if v := f.Get(conf.MemoryMax); v != "" {
+		if l.MemoryMax, err = conf.ParseSize(v); err != nil {
+			return l, fmt.Errorf("%s=%s: %v", conf.MemoryMax, v, err)
+		}
+	}
+	if v := f.Get(conf.CPUs); v != "" {
+		if l.CPUs, err = conf.ParseCPUs(v); err != nil {
+			return l, fmt.Errorf("%s=%s: %v", conf.CPUs, v, err)
+		}
+	}
+	for _, k := range []struct {
+		key  string
+		into *int
+	}{{conf.TasksMax, &l.TasksMax}, {conf.IOWeight, &l.IOWeight}} {
+		if v := f.Get(k.key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return l, fmt.Errorf("%s=%s: expected a whole number above 0", k.key, v)
+			}
+			*k.into = n
+		}
+	}
+	return l, nil
 }
 
 // supervise composes the runtime's supervisor with activation and the
@@ -138,11 +172,35 @@ func supervise(ctx context.Context, p layout.Paths, name string) error {
 			if netSpec == nil {
 				return nil
 			}
+			if s.UserNS() {
+				// nspawn cannot join a network namespace that the
+				// container's user namespace does not own (systemd issue
+				// 36363), and its root could not bind ports below 1024 in
+				// one: nspawn makes the namespace, and Leader sets it up.
+				s.ExtraFlags = append(s.ExtraFlags, "--private-network")
+				return nil
+			}
 			nsPath, err := network.Setup(ctx, *netSpec)
 			if err != nil {
 				return err
 			}
 			s.NetNSPath = nsPath
+			return applyFirewall(nsPath, gen.StorePath)
+		},
+		Leader: func(ctx context.Context, s runtime.Spec, leader int) error {
+			if netSpec == nil || !s.UserNS() {
+				return nil
+			}
+			ns := *netSpec
+			ns.FromPID = leader
+			nsPath, err := network.Setup(ctx, ns)
+			if err != nil {
+				return err
+			}
+			gen, _, err := system.NewProfile(p, name).Current()
+			if err != nil {
+				return err
+			}
 			return applyFirewall(nsPath, gen.StorePath)
 		},
 		Stopping: func(s runtime.Spec) {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Paths is the state layout of DESIGN.md. Every path hangs off Root so that a
+// Paths is the state layout (docs/architecture.md, "State"). Every path hangs off Root so that a
 // whole installation can be relocated (--root, NIXCSH_ROOT) — tests use a
 // temporary directory, the real host uses "/".
 type Paths struct {
@@ -31,7 +31,7 @@ func (p Paths) join(parts ...string) string {
 	return filepath.Join(append([]string{root}, parts...)...)
 }
 
-// ConfDir holds NAME.conf files (shared with podman: see IsForeignConf).
+// ConfDir holds NAME.conf files (shared with podman: see podmanFiles).
 func (p Paths) ConfDir() string { return p.join("etc/containers") }
 
 // ConfFile is the container's settings file.

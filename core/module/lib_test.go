@@ -16,7 +16,7 @@ func TestLibNix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for expr, want := range map[string]any{
+	checkWithLib(t, ev, lib, map[string]any{
 		`splitString "," "a,b,,c"`:                                         []any{"a", "b", "", "c"},
 		`hasSuffix ".nix" "x.nix"`:                                         true,
 		`toLower "AbC"`:                                                    "abc",
@@ -57,26 +57,7 @@ func TestLibNix(t *testing.T) {
 		`filterAttrs (n: v: v != null) { a = null; b = 1; }`:             map[string]any{"b": int64(1)},
 		`genAttrs [ "x" ] (n: n + "!")`:                                  map[string]any{"x": "x!"},
 		`attrByPath [ "a" "z" ] 0 { a.b = 1; }`:                          int64(0),
-	} {
-		fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		v, err := ev.Call(fn, lib)
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		got, err := ev.ToGo(v)
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s = %#v, want %#v", expr, got, want)
-		}
-	}
+	})
 }
 
 // TestLibParts checks lib/*.nix, what configurations and modules call most:
@@ -94,7 +75,7 @@ func TestLibParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for expr, want := range map[string]any{
+	checkWithLib(t, ev, lib, map[string]any{
 		`generators.toINI { } { main = { a = 1; b = true; }; "x y" = { c = "d"; }; }`:                                      "[main]\na=1\nb=true\n\n[x y]\nc=d\n",
 		`generators.toINIWithGlobalSection { } { globalSection.g = 1; sections.s.k = "v"; }`:                               "g=1\n\n[s]\nk=v\n",
 		`generators.toKeyValue { mkKeyValue = generators.mkKeyValueDefault { } " = "; } { a = 1; b = "x"; }`:               "a = 1\nb = x\n",
@@ -126,29 +107,7 @@ func TestLibParts(t *testing.T) {
 		`(types.attrsWith { elemType = types.int; }).elemType.name`:                                                        "int",
 		`toShellVars { A = "x y"; L = [ "a" "b c" ]; }`:                                                                    "A='x y'\ndeclare -a L=(a 'b c')",
 		`(mkPackageOption { } "hello" { nullable = true; default = null; }).default`:                                       nil,
-	} {
-		fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		v, err := ev.Call(fn, lib)
-		if err == nil {
-			err = ev.ForceDeep(v)
-		}
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		got, err := ev.ToGo(v)
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s = %#v, want %#v", expr, got, want)
-		}
-	}
+	})
 }
 
 // TestLibPartNames checks that the names evalLib reads from each part's
@@ -181,4 +140,35 @@ func TestLibPartNames(t *testing.T) {
 			t.Errorf("%s: the layout gives %v, the result set defines %v", p.file, got, want)
 		}
 	}
+}
+
+// checkWithLib checks that each "with lib; EXPR" of table is its value.
+func checkWithLib(t *testing.T, ev *nix.Evaluator, lib nix.Value, table map[string]any) {
+	t.Helper()
+	for expr, want := range table {
+		got, err := withLib(ev, lib, expr)
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", expr, got, want)
+		}
+	}
+}
+
+// withLib evaluates "with lib; EXPR" fully, as Go values.
+func withLib(ev *nix.Evaluator, lib nix.Value, expr string) (any, error) {
+	fn, err := ev.EvalString("lib: with lib; "+expr, "/test.nix")
+	if err != nil {
+		return nil, err
+	}
+	v, err := ev.Call(fn, lib)
+	if err == nil {
+		err = ev.ForceDeep(v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ev.ToGo(v)
 }

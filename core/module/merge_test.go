@@ -276,3 +276,23 @@ func TestModuleArgs(t *testing.T) {
 		"uses.nix":          `{ lib, nowhere, ... }: { networking.extraHosts = nowhere; }`,
 	}, "The module argument 'nowhere' is not defined")
 }
+
+// TestMkOrderAboveAnOption pins NixOS's lib/modules.nix: mkIf and
+// mkOverride around a set of options are pushed down to each option, and
+// mkOrder inside them (at the option) sorts; but mkOrder around a set of
+// options is not pushed down (pushDownProperties leaves it, so NixOS refuses
+// its _type as an unknown option). nixcsh once dropped it silently there.
+func TestMkOrderAboveAnOption(t *testing.T) {
+	c := mustEval(t, map[string]string{
+		"configuration.nix": template("foo", `imports = [ ./a.nix ];
+  networking.nameservers = lib.mkMerge [ (lib.mkOverride 50 [ "2.2.2.2" ]) [ "3.3.3.3" ] ];`),
+		"a.nix": `{ lib, ... }: { networking = lib.mkIf true (lib.mkOverride 50 { nameservers = lib.mkBefore [ "1.1.1.1" ]; }); }`,
+	})
+	if got := get(t, c, "networking.nameservers"); !reflect.DeepEqual(got, []any{"1.1.1.1", "2.2.2.2"}) {
+		t.Errorf("nameservers %v, want [1.1.1.1 2.2.2.2]: mkOverride pushed down to the option, mkBefore sorting there", got)
+	}
+	wantErr(t, map[string]string{
+		"configuration.nix": template("foo", `imports = [ ./a.nix ];`),
+		"a.nix":             `{ lib, ... }: { networking = lib.mkBefore { nameservers = [ "1.1.1.1" ]; }; }`,
+	}, "The option 'networking._type' does not exist", "a.nix", "mkOrder", "Put it on the option's value")
+}

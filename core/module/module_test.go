@@ -63,6 +63,13 @@ func get(t *testing.T, c *module.Config, path string) any {
 func wantErr(t *testing.T, files map[string]string, parts ...string) {
 	t.Helper()
 	_, err := eval(t, files)
+	checkErr(t, err, parts...)
+}
+
+// checkErr checks that err is an invalid configuration whose message holds
+// each of parts.
+func checkErr(t *testing.T, err error, parts ...string) {
+	t.Helper()
 	if err == nil {
 		t.Fatalf("evaluation should fail with %q", parts)
 	}

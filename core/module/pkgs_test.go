@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/module"
 	"github.com/nixcsh/nixcsh/core/options"
 )
@@ -88,17 +87,7 @@ func TestGetExeFindsDaemonsInSbin(t *testing.T) {
 func wantFakeErr(t *testing.T, config string, parts ...string) string {
 	t.Helper()
 	_, err := evalFake(t, config)
-	if err == nil {
-		t.Fatalf("evaluation of %s should fail", config)
-	}
-	if fault.KindOf(err) != fault.Invalid {
-		t.Errorf("error kind %v, want invalid: %v", fault.KindOf(err), err)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Errorf("error lacks %q:\n%s", p, err)
-		}
-	}
+	checkErr(t, err, parts...)
 	return err.Error()
 }
 

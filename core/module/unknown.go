@@ -64,31 +64,24 @@ func (sc *scope) unknownIn(d def, n *node, at []string, top bool, found *[]unkno
 	if n.opt != nil {
 		return nil
 	}
-	v, err := sc.force(d.value)
-	if err != nil {
-		return err
-	}
-	switch sc.tagOf(v) {
-	case "merge":
-		cl, err := sc.force(sc.attr(v, "contents"))
-		if err != nil {
-			return err
-		}
-		for _, c := range nix.Elems(cl) {
-			d2 := d
-			d2.value = c
-			if err := sc.unknownIn(d2, n, at, top, found); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "if", "override", "order":
-		d2 := d
-		d2.value = sc.attr(v, "content")
-		return sc.unknownIn(d2, n, at, top, found)
-	}
+	return sc.properties(d, false, func(d def) error {
+		return sc.unknownNames(d, n, at, top, found)
+	})
+}
+
+// unknownNames is unknownIn for a definition without properties around it.
+func (sc *scope) unknownNames(d def, n *node, at []string, top bool, found *[]unknown) error {
+	v := d.value
 	if nix.TypeOf(v) != "set" {
 		return sc.notNamespace(d, at, v)
+	}
+	if sc.tagOf(v) == "order" {
+		// NixOS reports the first of _type, priority and content as an
+		// unknown option; say what is wrong instead.
+		at = append(append([]string{}, at...), "_type")
+		*found = append(*found, unknown{path: sc.full(at), loc: sc.loc(d), value: sc.show(v, 0),
+			reason: "does not exist: mkOrder (mkBefore, mkAfter) orders the definitions of one option and cannot wrap a set of options (NixOS refuses it too). Put it on the option's value."})
+		return nil
 	}
 	for _, name := range nix.AttrNames(v) {
 		if top && len(at) == 0 && reservedKeys[name] {

@@ -43,7 +43,7 @@ func BenchmarkSetupTeardownWithForward(b *testing.B) {
 }
 
 // BenchmarkSetupTeardownIPCommands does the same as BenchmarkSetupTeardown
-// with iproute2 commands, as a shell script would (FIELD-NOTES' recipe): the
+// with iproute2 commands, as a shell script would: the
 // floor to compare with.
 func BenchmarkSetupTeardownIPCommands(b *testing.B) {
 	requireRoot(b)

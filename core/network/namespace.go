@@ -112,6 +112,22 @@ func createNamespace(path string) error {
 	return nil
 }
 
+// adoptNamespace bind-mounts the network namespace of process pid at path,
+// so that it is named as one createNamespace made. It fails with
+// os.ErrExist if the path is taken.
+func adoptNamespace(path string, pid int) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o444)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", pid), path, "none", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("bind mount of the namespace of process %d: %w", pid, err)
+	}
+	return nil
+}
+
 // deleteNamespace unmounts and removes a named namespace; a missing one is
 // not an error. The namespace itself lives on until its last process exits.
 func deleteNamespace(path string) error {

@@ -76,6 +76,10 @@ type Spec struct {
 	Bridge                      string // HOST_BRIDGE: host side is vb-NAME enslaved to it (no host address then)
 	Ports                       []PortForward
 	LocalMACAddress             string // LOCAL_MAC_ADDRESS: eth0's hardware address; "" lets the kernel pick
+	// FromPID, when set, makes Setup adopt the network namespace of this
+	// process (a container with private users, whose namespace nspawn made
+	// owned by the container's user namespace) instead of making one.
+	FromPID int
 }
 
 // SpecFromConf reads a container's network from its NAME.conf keys (get is

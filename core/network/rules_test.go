@@ -8,8 +8,8 @@ import (
 )
 
 // TestRulesAsNftSeesThem reads the rules back with nftables' own tool, to
-// check that the bytecode nixcsh writes means what FIELD-NOTES' hand-made
-// rules meant.
+// check that the bytecode nixcsh writes means what the same rules written
+// by hand for nft would mean.
 func TestRulesAsNftSeesThem(t *testing.T) {
 	requireRoot(t)
 	if _, err := exec.LookPath("nft"); err != nil {

@@ -71,7 +71,11 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if err := shareNamespaceDir(); err != nil {
 		return "", step("making "+namespaceDir+" a shared mount", err)
 	}
-	if err := createNamespace(p.nsPath); err != nil {
+	create := createNamespace
+	if s.FromPID > 0 {
+		create = func(path string) error { return adoptNamespace(path, s.FromPID) }
+	}
+	if err := create(p.nsPath); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return "", fault.Errorf(fault.Exists,
 				"cannot set up the network of container '%s': network namespace %s already exists (another container or state root uses the name, or a previous run was not torn down); nixcsh will not take it over",

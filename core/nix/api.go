@@ -58,6 +58,9 @@ type Options struct {
 	// evaluation sets it: there is no /nix/store, and the build copies what
 	// a configuration reads into the generation itself.
 	HostPaths bool
+	// AbortOnWarn makes builtins.warn an error after printing its warning
+	// (Nix's abort-on-warn setting), to reveal where it came from.
+	AbortOnWarn bool
 }
 
 // Value is a Nix value, possibly an unevaluated thunk. Use Force to get its

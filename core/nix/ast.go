@@ -3,6 +3,12 @@ package nix
 import "sync/atomic"
 
 // Expr is a node of the parsed syntax tree. Every node knows its position.
+//
+// eval returns a value in weak head normal form, never a pending thunk:
+// laziness is not in eval but in mkThunk, which the nodes call for what Nix
+// evaluates only on demand (bindings, list elements, call arguments, the
+// set of a `with`). So a caller of eval can switch on the value's type at
+// once, and a thunk is made only where something is actually delayed.
 type Expr interface {
 	P() Pos
 	eval(ev *Evaluator, en *env) Value

@@ -1,7 +1,13 @@
 package nix
 
 // scope is the static counterpart of env, used to resolve variables to
-// (level, index) once, after parsing.
+// (level, index) once, after parsing, so that evaluation reads a slot
+// instead of searching names. Every scope here must make exactly one env at
+// run time (eval.go), in the same nesting and with the same slot order, or
+// the indices read the wrong values: lambda ([@-name,] formals...), rec set
+// and let (bindings in order), with (no slots). The env of the sources of
+// `inherit (e) ...` has no scope here: only the selections bindAttrs makes
+// for it read it, at level 0.
 type scope struct {
 	up    *scope
 	names map[string]int
@@ -17,6 +23,11 @@ func (p *parseCtx) bind(e Expr, sc *scope) {
 	switch x := e.(type) {
 	case nil, *ExprConst, *ExprCurPos:
 	case *ExprVar:
+		// A name bound by any enclosing lambda, let or rec set wins over
+		// every `with`, however deep; only a name bound nowhere is looked
+		// up in the `with`s at run time, starting at the innermost
+		// (withLevel). With no `with` around, it is undefined now, at
+		// parse time, as in Nix.
 		level := 0
 		withLevel := -1
 		for s := sc; s != nil; s = s.up {
@@ -120,12 +131,16 @@ func (p *parseCtx) bindAttrs(a *ExprAttrs, sc *scope) *scope {
 	for _, b := range a.binds {
 		switch {
 		case b.fromIdx >= 0:
-			// ExprSelect on the inherit-from env; fixed up here
+			// `inherit (e) name`: the binding is e.name, where e is the
+			// fromIdx-th slot of the inherit-from env that ExprAttrs.eval
+			// makes just inside inner, hence level 0.
 			sel := b.value.(*ExprSelect)
 			if sel.e == nil {
 				sel.e = &ExprVar{node: node{b.pos}, name: "", level: 0, idx: b.fromIdx}
 			}
 		case b.inherited:
+			// `inherit name` in a rec set or let reads the enclosing
+			// scope, not the binding itself (which would be a cycle).
 			p.bind(b.value, sc)
 		default:
 			p.bind(b.value, inner)

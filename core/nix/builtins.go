@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -114,6 +113,9 @@ func registerCore(reg func(string, int, primFn)) {
 			sep = ""
 		}
 		fmt.Fprintf(ev.opts.Trace, "evaluation warning:%s%s\n", sep, msg)
+		if ev.opts.AbortOnWarn {
+			ev.throwf(pos, "aborting to reveal stack trace of warning, as abort-on-warn is set")
+		}
 		return ev.force(a[1])
 	})
 	reg("throw", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
@@ -807,8 +809,6 @@ func (ev *Evaluator) findFile(sp *listVal, name string, pos Pos) Value {
 	ev.throwf(pos, "file '%s' was not found in the Nix search path (add it using $NIX_PATH or -I)", name)
 	return nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // readFileLimited reads a file, refusing more than the string size limit
 // (so /dev/zero and the like end in an error).

@@ -32,14 +32,6 @@ func (s *strVal) context() strCtx {
 	return *s.ctx
 }
 
-// ctxOf is the context of a forced value (only strings have one).
-func ctxOf(v Value) strCtx {
-	if s, ok := v.(*strVal); ok {
-		return s.context()
-	}
-	return nil
-}
-
 // mergeCtx is the union of two contexts; it shares a when b adds nothing.
 func mergeCtx(a, b strCtx) strCtx {
 	if len(b) == 0 {

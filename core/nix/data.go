@@ -31,7 +31,7 @@ func registerData(reg func(string, int, primFn)) {
 		if d.More() {
 			ev.throwf(pos, "while decoding a JSON string: trailing data")
 		}
-		return ev.fromJSONValue(x, pos)
+		return ev.fromDecoded(x, pos, false)
 	})
 	reg("fromTOML", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		s := ev.forceString(a[0], pos)
@@ -42,7 +42,7 @@ func registerData(reg func(string, int, primFn)) {
 			}
 			ev.throwf(pos, "while parsing TOML: %s", err)
 		}
-		return ev.fromTOMLValue(x, pos)
+		return ev.fromDecoded(x, pos, true)
 	})
 	reg("toXML", 1, func(ev *Evaluator, pos Pos, a []Value) Value {
 		var b strings.Builder
@@ -51,10 +51,13 @@ func registerData(reg func(string, int, primFn)) {
 	})
 }
 
-func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
+// fromDecoded makes a Nix value of what fromJSON's decoder (with UseNumber)
+// or fromTOML's gives. The two formats share the lists and sets; they differ
+// in their scalars and in Nix's messages, which isTOML selects.
+func (ev *Evaluator) fromDecoded(x any, pos Pos, isTOML bool) Value {
 	switch t := x.(type) {
 	case nil:
-		return nullV
+		return nullV // JSON's null; TOML has none
 	case bool:
 		return mkBool(t)
 	case json.Number:
@@ -66,66 +69,54 @@ func (ev *Evaluator) fromJSONValue(x any, pos Pos) Value {
 			ev.throwf(pos, "while decoding a JSON string: number %s out of range", t)
 		}
 		return floatVal(f)
-	case string:
-		if strings.IndexByte(t, 0) >= 0 {
-			ev.throwf(pos, "input string '%s' cannot be represented as Nix string because it contains null bytes", strings.ReplaceAll(t, "\x00", "␀"))
-		}
-		return mkStr(t)
-	case []any:
-		out := make([]Value, len(t))
-		for i, e := range t {
-			out[i] = ev.fromJSONValue(e, pos)
-		}
-		return &listVal{out}
-	case map[string]any:
-		r := newAttrs(len(t))
-		for k, e := range t {
-			if strings.IndexByte(k, 0) >= 0 {
-				ev.throwf(pos, "input string '%s' cannot be represented as Nix string because it contains null bytes", strings.ReplaceAll(k, "\x00", "␀"))
-			}
-			r.set(k, ev.fromJSONValue(e, pos), Pos{})
-		}
-		return r
-	}
-	return nullV
-}
-
-func (ev *Evaluator) fromTOMLValue(x any, pos Pos) Value {
-	switch t := x.(type) {
-	case bool:
-		return mkBool(t)
 	case int64:
 		return intVal(t)
 	case float64:
 		return floatVal(t)
-	case string:
-		return mkStr(t)
 	case time.Time:
 		ev.throwf(pos, "while parsing TOML: Dates and times are not supported")
+	case string:
+		if !isTOML {
+			ev.noNullBytes(t, pos, isTOML)
+		}
+		return mkStr(t)
 	case []any:
-		out := make([]Value, len(t))
-		for i, e := range t {
-			out[i] = ev.fromTOMLValue(e, pos)
-		}
-		return &listVal{out}
-	case []map[string]any:
-		out := make([]Value, len(t))
-		for i, e := range t {
-			out[i] = ev.fromTOMLValue(e, pos)
-		}
-		return &listVal{out}
+		return fromDecodedList(ev, t, pos, isTOML)
+	case []map[string]any: // TOML's array of tables
+		return fromDecodedList(ev, t, pos, isTOML)
 	case map[string]any:
 		r := newAttrs(len(t))
 		for k, e := range t {
-			if strings.IndexByte(k, 0) >= 0 {
-				ev.throwf(pos, "while parsing TOML: error: input string '%s' cannot be represented as Nix string because it contains null bytes", strings.ReplaceAll(k, "\x00", "␀"))
-			}
-			r.set(k, ev.fromTOMLValue(e, pos), Pos{})
+			ev.noNullBytes(k, pos, isTOML)
+			r.set(k, ev.fromDecoded(e, pos, isTOML), Pos{})
 		}
 		return r
 	}
-	ev.throwf(pos, "while parsing TOML: unsupported value %v", x)
-	return nil
+	if isTOML {
+		ev.throwf(pos, "while parsing TOML: unsupported value %v", x)
+	}
+	return nullV
+}
+
+func fromDecodedList[E any](ev *Evaluator, xs []E, pos Pos, isTOML bool) Value {
+	out := make([]Value, len(xs))
+	for i, e := range xs {
+		out[i] = ev.fromDecoded(e, pos, isTOML)
+	}
+	return &listVal{out}
+}
+
+// noNullBytes refuses a decoded string that a Nix string cannot hold (Nix's
+// strings are C strings), with the message Nix gives for the format.
+func (ev *Evaluator) noNullBytes(s string, pos Pos, isTOML bool) {
+	if strings.IndexByte(s, 0) < 0 {
+		return
+	}
+	prefix := ""
+	if isTOML {
+		prefix = "while parsing TOML: error: "
+	}
+	ev.throwf(pos, "%sinput string '%s' cannot be represented as Nix string because it contains null bytes", prefix, strings.ReplaceAll(s, "\x00", "␀"))
 }
 
 func (ev *Evaluator) jsonStr(b *strings.Builder, s string, pos Pos) {

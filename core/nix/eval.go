@@ -9,6 +9,14 @@ import (
 )
 
 // env is a runtime scope: the values of one static scope, or a `with`.
+//
+// Variables are not looked up by name at run time: bind (bind.go) has
+// already turned each one into (level, idx), how many envs to go up and
+// which slot to read, because the static scopes that bind walks and the
+// envs built here nest alike. A lambda's env holds its @-name (if any)
+// then its formals in order; a rec set's or let's holds its bindings in
+// order; a `with` env holds no slots, only the set in with (forced on the
+// first lookup that reaches it), since its names are known only at run time.
 type env struct {
 	up   *env
 	vals []Value
@@ -31,6 +39,13 @@ func newEnv1(up *env, v Value) *env {
 
 // frame is one entry of the evaluation trace; its text is built only when
 // an error is reported.
+//
+// Frames are pushed and popped by hand on ev.stack around the work they
+// describe, not with defer: an error is a panic, so the frames of
+// everything it unwinds are still on the stack when mkErr copies them
+// (that copy is the trace, innermost last), and guard cuts the stack back
+// afterwards. A frame holds its position and a kind rather than text, so
+// that the common path, where nothing fails, formats no strings.
 type frame struct {
 	pos  Pos
 	kind frameKind
@@ -225,6 +240,17 @@ type thrownError struct{ *EvalError }
 
 // --- forcing ---
 
+// force evaluates v to weak head normal form: a thunk is evaluated once and
+// updated in place, so every holder of it shares the result (laziness).
+//
+// While a thunk runs it is blackholed (state 1): forcing it again from
+// inside its own evaluation can only loop, so that is reported at once as
+// "infinite recursion encountered", as Nix does, instead of recursing until
+// the stack runs out. If its evaluation throws, the deferred reset returns
+// it to pending (state 0) rather than leaving it blackholed: the error may
+// be caught (tryEval, or the module system reading another option) and a
+// later force must evaluate it again and meet the same error, not a false
+// infinite recursion.
 func (ev *Evaluator) force(v Value) Value {
 	t, ok := v.(*thunk)
 	if !ok {
@@ -269,6 +295,8 @@ func (ev *Evaluator) force(v Value) Value {
 		r = t.expr.eval(ev, t.env)
 	}
 	ev.forceDepth--
+	// Dropping expr, env and fn lets the collector free the scope the thunk
+	// closed over once its value is known.
 	t.val, t.state, t.expr, t.env, t.fn = r, 2, nil, nil, nil
 	return r
 }
@@ -280,7 +308,11 @@ func asEvalError(err error) *EvalError {
 	return &EvalError{Msg: err.Error()}
 }
 
-// mkThunk delays e in en, avoiding a thunk where evaluation is trivial.
+// mkThunk delays e in en, avoiding a thunk where evaluation is trivial: a
+// constant or a lambda is already a value, and a bound variable is the
+// value (or thunk) in its slot. A slot is still nil while a rec set or let
+// is being built (bindings see each other's slots before all are filled),
+// and then a thunk reads it later.
 func mkThunk(e Expr, en *env) Value {
 	switch x := e.(type) {
 	case *ExprConst:
@@ -301,14 +333,20 @@ func mkThunk(e Expr, en *env) Value {
 	return &thunk{expr: e, env: en}
 }
 
-func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
-	orig := v
-	v = ev.force(v)
-	a, ok := v.(*attrsVal)
+// forceAs forces v and asserts its type, or throws "expected WANT but
+// found ..." with the unforced v, so that the trace can say which argument
+// of the builtin being run it is.
+func forceAs[T Value](ev *Evaluator, v Value, pos Pos, want string) T {
+	f := ev.force(v)
+	t, ok := f.(T)
 	if !ok {
-		ev.typeErrOf(orig, v, "a set", pos)
+		ev.typeErrOf(v, f, want, pos)
 	}
-	return a
+	return t
+}
+
+func (ev *Evaluator) forceAttrs(v Value, pos Pos, ctx string) *attrsVal {
+	return forceAs[*attrsVal](ev, v, pos, "a set")
 }
 
 func (ev *Evaluator) typeErr(v Value, want string, pos Pos, ctx string) {
@@ -358,13 +396,7 @@ func (ev *Evaluator) showShort(v Value) string {
 }
 
 func (ev *Evaluator) forceList(v Value, pos Pos) *listVal {
-	orig := v
-	v = ev.force(v)
-	l, ok := v.(*listVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "a list", pos)
-	}
-	return l
+	return forceAs[*listVal](ev, v, pos, "a list")
 }
 
 // forceListCtx is forceList whose type error is reported as Nix does for
@@ -380,23 +412,11 @@ func (ev *Evaluator) forceListCtx(v Value, pos Pos, ctx string) *listVal {
 }
 
 func (ev *Evaluator) forceInt(v Value, pos Pos) int64 {
-	orig := v
-	v = ev.force(v)
-	i, ok := v.(intVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "an integer", pos)
-	}
-	return int64(i)
+	return int64(forceAs[intVal](ev, v, pos, "an integer"))
 }
 
 func (ev *Evaluator) forceBool(v Value, pos Pos) bool {
-	orig := v
-	v = ev.force(v)
-	b, ok := v.(boolVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "a Boolean", pos)
-	}
-	return bool(b)
+	return bool(forceAs[boolVal](ev, v, pos, "a Boolean"))
 }
 
 func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
@@ -413,13 +433,7 @@ func (ev *Evaluator) forceFloat(v Value, pos Pos) float64 {
 }
 
 func (ev *Evaluator) forceStr(v Value, pos Pos) *strVal {
-	orig := v
-	v = ev.force(v)
-	s, ok := v.(*strVal)
-	if !ok {
-		ev.typeErrOf(orig, v, "a string", pos)
-	}
-	return s
+	return forceAs[*strVal](ev, v, pos, "a string")
 }
 
 // forceStringNoCtx forces a string (paths are not accepted).
@@ -444,6 +458,10 @@ func (ev *Evaluator) forceFunction(v Value, pos Pos) Value {
 
 func (x *ExprConst) eval(ev *Evaluator, en *env) Value { return x.v }
 
+// eval of a variable: bound ones read their slot. One that no enclosing
+// let, rec or lambda binds comes from a `with`, searched from the innermost
+// outwards (Nix's rule: lexical bindings always win over `with`, and an
+// inner `with` over an outer one); x.level is the innermost `with`'s level.
 func (x *ExprVar) eval(ev *Evaluator, en *env) Value {
 	if !x.fromWith {
 		s := en
@@ -494,6 +512,13 @@ func (ev *Evaluator) attrName(n AttrName, en *env) (string, bool) {
 	return "", false
 }
 
+// eval of a.b.c (or d): each step forces the set it selects from; a
+// missing name or a value that is not a set anywhere along the path gives
+// the `or` default if there is one. Only forcing the last attribute, and
+// only when it is still a thunk, is traced as "while evaluating the
+// attribute 'a.b.c'" at the attribute's definition: that is where Nix's
+// trace of an error inside it points, and it costs nothing on the path
+// where the value is already known.
 func (x *ExprSelect) eval(ev *Evaluator, en *env) Value {
 	v := x.e.eval(ev, en)
 	for i, n := range x.path {
@@ -574,32 +599,26 @@ func (x *ExprHasAttr) eval(ev *Evaluator, en *env) Value {
 
 func (x *ExprAttrs) eval(ev *Evaluator, en *env) Value {
 	a := &attrsVal{m: make(map[string]attr, len(x.binds)+len(x.dyn))}
+	// A rec set's bindings are thunks over an env holding those very
+	// thunks, which is how they see each other; a plain set's are thunks
+	// over the enclosing env. `inherit (e) a b` evaluates e once, in an env
+	// of its own (inh) whose slots the selections of a and b read (bind
+	// points them at it).
 	inner := en
 	if x.rec {
 		inner = &env{up: en, vals: make([]Value, len(x.binds))}
 	}
-	var inh *env
-	if len(x.inheritFrom) > 0 {
-		inh = &env{up: inner, vals: make([]Value, len(x.inheritFrom))}
-		for i, e := range x.inheritFrom {
-			inh.vals[i] = mkThunk(e, inner)
-		}
-	}
+	inh := x.inheritEnv(inner)
 	for i, b := range x.binds {
-		var v Value
-		switch {
-		case b.fromIdx >= 0:
-			v = mkThunk(b.value, inh)
-		case b.inherited:
-			v = mkThunk(b.value, en)
-		default:
-			v = mkThunk(b.value, inner)
-		}
+		v := b.thunk(en, inner, inh)
 		if x.rec {
 			inner.vals[i] = v
 		}
 		a.m[b.name] = attr{v, b.pos}
 	}
+	// __overrides (a legacy Nix feature) replaces bindings of a rec set
+	// after the fact: the set's slots are updated too, so the other
+	// bindings see the overriding values.
 	if x.rec {
 		if ov, ok := a.m["__overrides"]; ok {
 			for k, v := range ev.forceAttrs(ov.v, x.pos, "").m {
@@ -638,6 +657,11 @@ func (x *Lambda) eval(ev *Evaluator, en *env) Value { return &lambdaVal{x, en} }
 
 func (x *ExprCall) eval(ev *Evaluator, en *env) Value {
 	fn := x.fn.eval(ev, en)
+	// The commonest call, a lambda applied to one argument, needs no slice
+	// of arguments (it would escape to the heap through call).
+	if l, ok := fn.(*lambdaVal); ok && len(x.args) == 1 {
+		return ev.force(ev.callLambda(l.fn, l.env, mkThunk(x.args[0], en), x.pos))
+	}
 	args := make([]Value, len(x.args))
 	for i, a := range x.args {
 		args[i] = mkThunk(a, en)
@@ -648,24 +672,37 @@ func (x *ExprCall) eval(ev *Evaluator, en *env) Value {
 func (x *ExprLet) eval(ev *Evaluator, en *env) Value {
 	a := x.attrs
 	inner := &env{up: en, vals: make([]Value, len(a.binds))}
-	var inh *env
-	if len(a.inheritFrom) > 0 {
-		inh = &env{up: inner, vals: make([]Value, len(a.inheritFrom))}
-		for i, e := range a.inheritFrom {
-			inh.vals[i] = mkThunk(e, inner)
-		}
-	}
+	inh := a.inheritEnv(inner)
 	for i, b := range a.binds {
-		switch {
-		case b.fromIdx >= 0:
-			inner.vals[i] = mkThunk(b.value, inh)
-		case b.inherited:
-			inner.vals[i] = mkThunk(b.value, en)
-		default:
-			inner.vals[i] = mkThunk(b.value, inner)
-		}
+		inner.vals[i] = b.thunk(en, inner, inh)
 	}
 	return x.body.eval(ev, inner)
+}
+
+// inheritEnv is the env of the sources of `inherit (e) ...` in a set or
+// let whose bindings live in inner (nil if there are none).
+func (x *ExprAttrs) inheritEnv(inner *env) *env {
+	if len(x.inheritFrom) == 0 {
+		return nil
+	}
+	inh := &env{up: inner, vals: make([]Value, len(x.inheritFrom))}
+	for i, e := range x.inheritFrom {
+		inh.vals[i] = mkThunk(e, inner)
+	}
+	return inh
+}
+
+// thunk delays a binding of a set or let: in inh for `inherit (e) name`, in
+// en (the env around the set) for `inherit name`, else in inner (en itself
+// for a plain set).
+func (b *Binding) thunk(en, inner, inh *env) Value {
+	switch {
+	case b.fromIdx >= 0:
+		return mkThunk(b.value, inh)
+	case b.inherited:
+		return mkThunk(b.value, en)
+	}
+	return mkThunk(b.value, inner)
 }
 
 func (x *ExprWith) eval(ev *Evaluator, en *env) Value {
@@ -907,6 +944,12 @@ func (ev *Evaluator) add(l, r Value, pos Pos) Value {
 	return nil
 }
 
+// eval of `l + r` (isPlus), of an interpolated path (./a/${b}) and of an
+// interpolated string ("a${b}"). A path cannot carry string context, so a
+// part that refers to a store path is refused in the first two; in a
+// string, an interpolated path is coerced with copyToStore (it becomes the
+// store path Nix would copy it to, with that context) and the contexts of
+// all parts are merged into the result.
 func (x *ExprConcat) eval(ev *Evaluator, en *env) Value {
 	if x.isPlus {
 		l := x.parts[0].eval(ev, en)
@@ -1056,6 +1099,12 @@ func lambdaName(l *Lambda) string {
 	return "function 'anonymous lambda'"
 }
 
+// call applies fn to args, one or more at a time: f a b c is one ExprCall
+// with three arguments. Each round consumes what the function in hand
+// takes (one for a lambda, arity for a builtin) and continues with its
+// result; a builtin given fewer arguments than its arity becomes a
+// primopApp waiting for the rest, and a set with __functor is called as
+// __functor self.
 func (ev *Evaluator) call(fn Value, args []Value, pos Pos) Value {
 	for len(args) > 0 {
 		f := ev.force(fn)
@@ -1153,6 +1202,9 @@ func (ev *Evaluator) callLambda(l *Lambda, up *env, arg Value, pos Pos) Value {
 		if l.arg != "" {
 			off = 1
 		}
+		// The env is built before the defaults are made: a default is a
+		// thunk over this same env, so it may refer to the other formals
+		// (and the @-name), as Nix allows.
 		ne = &env{up: up, vals: make([]Value, off+len(l.formals))}
 		if off == 1 {
 			ne.vals[0] = arg

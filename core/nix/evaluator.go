@@ -11,6 +11,12 @@ import (
 
 // guard runs f, turning evaluation errors and any unexpected panic into an
 // error, and restores the evaluator's bookkeeping.
+//
+// Inside the evaluator an error is a panic (throwf), because it must cross
+// any depth of eval, force and call without every one of them checking a
+// result; guard is the boundary where the API returns it as an error. The
+// depths and the trace stack are put back since the panic skipped the code
+// that would have popped them.
 func (ev *Evaluator) guard(f func() Value) (v Value, err error) {
 	depth, fdepth, stack := ev.depth, ev.forceDepth, len(ev.stack)
 	defer func() {
@@ -96,6 +102,10 @@ var sharedASTs sync.Map
 
 // EvalShared is EvalString for a source that does not change during the
 // process: it is parsed once. Parse-time lint warnings are not repeated.
+// The key holds the text as well as the name, so that two sources given the
+// same name (tests do) never share a parse. Only the parse is shared: each
+// evaluator evaluates it into thunks of its own, so values never cross
+// evaluators (which are not safe for concurrent use).
 func (ev *Evaluator) EvalShared(src, filename string) (Value, error) {
 	key := filename + "\x00" + src
 	e, ok := sharedASTs.Load(key)
@@ -107,15 +117,6 @@ func (ev *Evaluator) EvalShared(src, filename string) (Value, error) {
 		e, _ = sharedASTs.LoadOrStore(key, parsed)
 	}
 	return ev.guard(func() Value { return e.(Expr).eval(ev, ev.base) })
-}
-
-// evalExprString is EvalString with an explicit base directory.
-func (ev *Evaluator) evalExprString(src, filename, baseDir string) (Value, error) {
-	e, err := ev.parse(src, filename, baseDir)
-	if err != nil {
-		return nil, err
-	}
-	return ev.guard(func() Value { return e.eval(ev, ev.base) })
 }
 
 // Force evaluates v to weak head normal form.

@@ -12,6 +12,7 @@ import (
 // instOpts are the parsed nix-instantiate flags.
 type instOpts struct {
 	strict, json, xml, noLocation, showTrace, parseOnly bool
+	abortOnWarn                                         bool
 	search                                              []string
 	autoArgs                                            []autoArg
 	attrPaths                                           []string
@@ -49,10 +50,51 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 		}
 		return args[i+1], true
 	}
+	// the flags that take one argument and may repeat
+	repeated := map[string]*[]string{
+		"-I": &o.search, "--include": &o.search,
+		"-A": &o.attrPaths, "--attr": &o.attrPaths,
+		"-E": &o.exprs, "--expr": &o.exprs,
+		"-f": &o.files, "--file": &o.files,
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		if dst, ok := repeated[a]; ok {
+			v, ok := need(i, a)
+			if !ok {
+				return 2
+			}
+			*dst = append(*dst, v)
+			i++
+			continue
+		}
 		switch a {
-		case "--eval", "--read-write-mode", "--readonly-mode", "--impure", "--pure-eval=false":
+		case "--eval", "--eval-only", "--read-write-mode", "--readonly-mode", "--impure", "--pure-eval=false":
+		case "--timeout":
+			// A limit on builds; evaluation alone builds nothing.
+			if _, ok := need(i, a); !ok {
+				return 2
+			}
+			i++
+		case "--option":
+			if i+2 >= len(args) {
+				fmt.Fprintf(stderr, "error: flag '%s' requires two arguments\n", a)
+				return 2
+			}
+			switch name, value := args[i+1], args[i+2]; name {
+			case "abort-on-warn":
+				o.abortOnWarn = value == "true"
+			case "max-call-depth":
+				n, err := strconv.Atoi(value)
+				if err != nil || n <= 0 {
+					fmt.Fprintf(stderr, "error: invalid value '%s' for max-call-depth\n", value)
+					return 2
+				}
+				o.maxDepth = n
+			default:
+				fmt.Fprintf(stderr, "warning: unknown setting '%s'\n", name)
+			}
+			i += 2
 		case "--help", "-h":
 			io.WriteString(stdout, instantiateUsage)
 			return 0
@@ -68,13 +110,6 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 			o.showTrace = true
 		case "--parse":
 			o.parseOnly = true
-		case "-I", "--include":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.search = append(o.search, v)
-			i++
 		case "--arg", "--argstr":
 			if i+2 >= len(args) {
 				fmt.Fprintf(stderr, "error: flag '%s' requires two arguments\n", a)
@@ -82,27 +117,6 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 			}
 			o.autoArgs = append(o.autoArgs, autoArg{args[i+1], args[i+2], a == "--argstr"})
 			i += 2
-		case "-A", "--attr":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.attrPaths = append(o.attrPaths, v)
-			i++
-		case "-E", "--expr":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.exprs = append(o.exprs, v)
-			i++
-		case "--file", "-f":
-			v, ok := need(i, a)
-			if !ok {
-				return 2
-			}
-			o.files = append(o.files, v)
-			i++
 		case "--max-call-depth":
 			v, ok := need(i, a)
 			if !ok {
@@ -160,7 +174,7 @@ func Instantiate(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 	for _, s := range strings.Split(getenv("NIX_PATH"), ":") {
 		add(s)
 	}
-	ev := NewEvaluator(Options{SearchPath: sp, Getenv: getenv, Trace: stderr, MaxCallDepth: o.maxDepth})
+	ev := NewEvaluator(Options{SearchPath: sp, Getenv: getenv, Trace: stderr, MaxCallDepth: o.maxDepth, AbortOnWarn: o.abortOnWarn})
 	ev.lintURL, ev.lintShort, ev.lintAbs = o.lintURL, o.lintShort, o.lintAbs
 	ev.warnOut = stderr
 
@@ -286,6 +300,8 @@ so evaluation is all it does). FILE defaults to ./default.nix; - reads stdin.
       --argstr NAME STR    pass NAME = STR to a top-level function
   -I, --include [NAME=]DIR add DIR to the search path for <NAME> lookups
       --max-call-depth N   limit nested function calls (default 10000)
+      --option NAME VALUE  abort-on-warn true (a warning is an error), max-call-depth N
+      --eval-only, --timeout N, --read-write-mode  accepted as nix-instantiate does
       --show-trace         print the full evaluation trace on errors
       --lint-url-literals, --lint-short-path-literals,
       --lint-absolute-path-literals  warn|fatal
@@ -477,9 +493,8 @@ func writeTrace(b *strings.Builder, ee *EvalError, showTrace bool, texts func(st
 	flush()
 }
 
-// posSnippet renders "at file:line:col:" and the surrounding source lines.
-func posSnippet(p Pos, indent, pad string) string { return posSnippetFrom(p, indent, pad, nil) }
-
+// posSnippetFrom renders "at file:line:col:" and the surrounding source
+// lines, read through texts for sources that are not files.
 func posSnippetFrom(p Pos, indent, pad string, texts func(string) (string, bool)) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sat %s:\n", indent, p)

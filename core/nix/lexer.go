@@ -36,6 +36,13 @@ type token struct {
 var keywords = map[string]bool{"if": true, "then": true, "else": true, "assert": true, "with": true,
 	"let": true, "in": true, "rec": true, "inherit": true, "or": true}
 
+// lexer turns source into tokens on the parser's demand. There is no
+// separate token stream: what text means depends on where it stands (in
+// a string, an indented string or a path, `${` starts an interpolation and
+// spaces are text), so the parser calls the mode it is in (next, lexStringText,
+// lexIndText, lexPathCont), and backtracks by saving and restoring off.
+// lineStarts turns an offset into a line and column only when a position is
+// wanted (an error, a lambda's or attribute's position).
 type lexer struct {
 	file       string
 	src        string

@@ -368,6 +368,14 @@ func TestInstantiateFlags(t *testing.T) {
 	if code, out, _ := run("--eval", "--strict", "-E", "[ (-0.0) (-1.5) ]"); code != 0 || out != "[ 0 -1.5 ]\n" {
 		t.Errorf("negated floats: %d %q", code, out)
 	}
+	// nix-instantiate's flags for settings and builds are accepted;
+	// abort-on-warn makes a warning an error.
+	if code, out, _ := run("--eval-only", "--timeout", "1", "--read-write-mode", "-E", `builtins.warn "w" 1`); code != 0 || out != "1\n" {
+		t.Errorf("warn: %d %q", code, out)
+	}
+	if code, _, e := run("--eval", "--option", "abort-on-warn", "true", "-E", `builtins.warn "w" 1`); code != 1 || !strings.Contains(e, "abort-on-warn is set") {
+		t.Errorf("abort-on-warn: %d %s", code, e)
+	}
 	// Without --arg a top-level function is printed, as nix-instantiate
 	// --eval does; with one, every argument needs a value.
 	if code, out, e := run("--eval", "f.nix"); code != 0 || out != "<LAMBDA>\n" {

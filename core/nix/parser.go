@@ -733,7 +733,11 @@ func (p *parseCtx) parseIndString(open token) Expr {
 }
 
 // stripIndentation removes the common leading indentation of an indented
-// string, as Nix's parser does.
+// string, as Nix's parser does. It needs the whole string first: the
+// indentation removed is the least of the lines that have content, where a
+// line of spaces only does not count, and an interpolation or an escape
+// does count and is never itself stripped. Hence two passes, one to
+// measure and one to cut, over the parts the lexer gave.
 func (p *parseCtx) stripIndentation(pos Pos, parts []strPart) Expr {
 	if len(parts) == 0 {
 		return mkConst(pos, mkStr(""))

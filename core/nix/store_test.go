@@ -209,14 +209,7 @@ func TestStoreWithoutStore(t *testing.T) {
 		`let ` + a + ` in builtins.hasContext (builtins.substring 0 1 "${a}")`:                  `true`,
 		`builtins.hasContext (builtins.replaceStrings ["x"] ["${builtins.toFile "f" ""}"] "x")`: `true`,
 	} {
-		ev := NewEvaluator(Options{})
-		v, err := ev.EvalString(src, "/t.nix")
-		if err == nil {
-			err = ev.ForceDeep(v)
-		}
-		if err != nil || Print(v) != want {
-			t.Errorf("%s = %s (%v), want %s", src, Print(v), err, want)
-		}
+		expectPrinted(t, src, want)
 	}
 }
 

@@ -69,7 +69,7 @@ type thunk struct {
 	env   *env
 	fn    func() (Value, error)
 	val   Value
-	state uint8 // 0 pending, 1 running (blackhole), 2 done
+	state uint8 // 0 pending, 1 running (blackhole: forcing it again is infinite recursion), 2 done (val holds the value)
 }
 
 func (nullVal) isValue()    {}
@@ -107,11 +107,6 @@ func (a *attrsVal) set(k string, v Value, p Pos) {
 		a.keys = nil
 	}
 	a.m[k] = attr{v, p}
-}
-
-func (a *attrsVal) get(k string) (Value, bool) {
-	at, ok := a.m[k]
-	return at.v, ok
 }
 
 func (a *attrsVal) names() []string {

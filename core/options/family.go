@@ -34,8 +34,8 @@ type requirement struct {
 var moduleFiles embed.FS
 
 // families are the option families implemented as modules. The older
-// options (users, openssh, httpd, systemd.*, environment.*) are still
-// rendered in Go by render.go.
+// ones (users, openssh, httpd, systemd.*, environment.*...) are rendered
+// in Go, one file each, listed by builtins and steps in render.go.
 var families = []family{
 	sudoFamily,
 	mysqlFamily,

@@ -137,6 +137,18 @@ type Host struct {
 	pkgs       map[string]m.DebianPackage
 }
 
+// addUnit installs a unit file and its .wants links for the given targets.
+func (g *Generation) addUnit(u Unit, text string, wantedBy ...string) {
+	g.text("etc/systemd/system/"+u.Name, text)
+	for _, t := range wantedBy {
+		g.link("etc/systemd/system/"+t+".wants/"+u.Name, "../"+u.Name)
+	}
+	if len(wantedBy) > 0 {
+		u.Wanted = true
+	}
+	g.Units = append(g.Units, u)
+}
+
 // DefaultHost is this machine.
 func DefaultHost() *Host { return &Host{Usr: "/usr", DpkgStatus: "/var/lib/dpkg/status"} }
 

@@ -106,3 +106,26 @@ func TestList(t *testing.T) {
 		t.Fatalf("List = %+v", l)
 	}
 }
+
+// A service required by a target is wanted even when startAt gives it a
+// timer (the timer once took the mark, being the unit added last).
+func TestRequiredServiceWithTimerIsWanted(t *testing.T) {
+	tree := map[string]any{"systemd": map[string]any{"services": map[string]any{
+		"job": map[string]any{"script": "true", "startAt": "daily", "requiredBy": []any{"x.target"}, "partOf": []any{"y.service"}},
+	}}}
+	g, err := Render(NewValues(tree), "foo", DefaultHost(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range g.Units {
+		if u.Name == "job.service" && !u.Wanted {
+			t.Error("job.service, required by x.target, is not marked wanted")
+		}
+	}
+	if g.Files["etc/systemd/system/x.target.requires/job.service"] == nil {
+		t.Error("no x.target.requires link")
+	}
+	if unit := string(g.Files["etc/systemd/system/job.service"].Data); !strings.Contains(unit, "PartOf=y.service\n") {
+		t.Errorf("job.service lacks PartOf:\n%s", unit)
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	m "github.com/nixcsh/nixcsh/core/module"
 )
 
 // Values reads a merged configuration tree: nested map[string]any with Go
@@ -53,11 +51,18 @@ func lookup(tree map[string]any, path string) (any, bool) {
 }
 
 // Get returns the value of a declared option (relative to this tree).
+// A path that no declaration has is a renderer's typo: it would read as
+// null (false, "", 0) whatever the configuration says, so it panics, and
+// TestRenderersReadOnlyDeclaredOptions makes every renderer read.
 func (v Values) Get(path string) any {
+	d, declared := v.decl(path)
+	if !declared {
+		panic("options: a renderer reads " + v.Where(path) + ", which is not declared") // a defect of nixcsh, caught by the tests
+	}
 	if x, ok := lookup(v.tree, path); ok {
 		return x
 	}
-	if d, ok := v.decl(path); ok && d.HasDefault {
+	if d.HasDefault {
 		return d.Default
 	}
 	return nil
@@ -104,14 +109,19 @@ func (v Values) Map(path string) map[string]any {
 	return mp
 }
 
+// subDecls are the declarations of the submodules of an attrsOf or listOf
+// option.
+func (v Values) subDecls(path string) []Decl {
+	if d, _ := v.decl(path); d.Type != nil && d.Type.Elem != nil {
+		return d.Type.Elem.Options
+	}
+	return nil
+}
+
 // Subs reads an attrsOf-submodule option: the entries' names (sorted) and
 // a Values for each, with the submodule's declarations for defaults.
 func (v Values) Subs(path string) ([]string, map[string]Values) {
-	d, _ := v.decl(path)
-	var sub []Decl
-	if d.Type != nil && d.Type.Elem != nil {
-		sub = d.Type.Elem.Options
-	}
+	sub := v.subDecls(path)
 	mp := v.Map(path)
 	names := make([]string, 0, len(mp))
 	out := make(map[string]Values, len(mp))
@@ -126,11 +136,7 @@ func (v Values) Subs(path string) ([]string, map[string]Values) {
 
 // SubList reads a listOf-submodule option.
 func (v Values) SubList(path string) []Values {
-	d, _ := v.decl(path)
-	var sub []Decl
-	if d.Type != nil && d.Type.Elem != nil {
-		sub = d.Type.Elem.Options
-	}
+	sub := v.subDecls(path)
 	var out []Values
 	for i, x := range v.List(path) {
 		t, _ := x.(map[string]any)
@@ -189,5 +195,3 @@ func pkgName(x any) string {
 	}
 	return ""
 }
-
-var _ = m.Bool

@@ -55,7 +55,7 @@ func benchSpecFor(b testing.TB) Spec {
 	return Spec{Name: name, Root: root, LogFile: filepath.Join(dir, "log"), RunDir: filepath.Join(dir, "run")}
 }
 
-// rawBoot is systemd-nspawn by hand, as FIELD-NOTES does it: NOTIFY_SOCKET
+// rawBoot is systemd-nspawn by hand, as one would run it: NOTIFY_SOCKET
 // of ours, wait for READY=1. It runs in a cgroup of its own (made outside
 // the timed part) so that nspawn's payload/ does not land in ours.
 type rawBoot struct {
@@ -117,7 +117,7 @@ func (r *rawBoot) boot(b *testing.B) {
 	}
 }
 
-// stop: SIGRTMIN+3 to the leader (as FIELD-NOTES), wait for nspawn.
+// stop: SIGRTMIN+3 to the leader (systemd's clean poweroff), wait for nspawn.
 func (r *rawBoot) stop(b *testing.B) {
 	syscall.Kill(r.leader, sigPoweroff)
 	select {

@@ -27,8 +27,9 @@ import (
 // its payload/ and supervisor/ cgroups land inside, and everything the
 // container runs is counted and killed together.
 type cgroupSet struct {
-	dirs    []string // absolute dirs, unified one (if any) included
-	unified string   // the cgroup2 dir, "" on a pure v1 host
+	dirs    []string          // absolute dirs, unified one (if any) included
+	unified string            // the cgroup2 dir, "" on a pure v1 host
+	v1      map[string]string // v1 controller (memory, cpu, pids, blkio...) -> its dir
 }
 
 type cgroupMount struct {
@@ -144,7 +145,7 @@ func newCgroupSet(machine string) (*cgroupSet, error) {
 		return nil, err
 	}
 	name := "nixcsh-" + machine + "-" + hex.EncodeToString(rnd[:])
-	cg := &cgroupSet{}
+	cg := &cgroupSet{v1: map[string]string{}}
 	for _, m := range ms {
 		path, ok := own[m.key]
 		if !ok || m.readOnly {
@@ -172,6 +173,10 @@ func newCgroupSet(machine string) (*cgroupSet, error) {
 		}
 		if m.v2 {
 			cg.unified = dir
+		} else {
+			for _, c := range strings.Split(m.key, ",") {
+				cg.v1[c] = dir
+			}
 		}
 	}
 	if len(cg.dirs) == 0 {

@@ -131,7 +131,7 @@ func enter(ctx context.Context, leader int, inner []string, stdin io.Reader, std
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	// A stdin that never ends (not an *os.File) must not hold Wait forever.
 	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
+	if err := startInContainerCgroups(cmd, leader); err != nil {
 		return 0, fault.Errorf(fault.Failed, "cannot enter the container: %w", err)
 	}
 	return waitInside(ctx, cmd)
@@ -276,7 +276,7 @@ func withPTY(ctx context.Context, cmd *exec.Cmd, leader int, stdin io.Reader, st
 		pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80})
 	}
 
-	if err := cmd.Start(); err != nil {
+	if err := startInContainerCgroups(cmd, leader); err != nil {
 		slave.Close()
 		return 0, fault.Errorf(fault.Failed, "cannot enter the container: %w", err)
 	}
@@ -325,6 +325,22 @@ func openContainerPTY(leader int) (master, slave *os.File, err error) {
 		unix.Close(fd)
 		return nil, nil, errno
 	}
+	// A pts belongs to whoever opened ptmx: here the host's root, who is
+	// nobody in a container with private users, where login could then not
+	// take the terminal over ("Unable to change owner or mode of tty").
+	// Give it to the container's root and tty group (gid 5), as a pty
+	// opened inside would be.
+	if ownUserNS(leader) {
+		uid, uerr := hostID(leader, "uid_map", 0)
+		gid, gerr := hostID(leader, "gid_map", 5)
+		if uerr == nil && gerr == nil {
+			if err := unix.Fchown(int(sfd), uid, gid); err != nil {
+				unix.Close(fd)
+				unix.Close(int(sfd))
+				return nil, nil, err
+			}
+		}
+	}
 	// Non-blocking, so that the runtime poller serves it and a read can be
 	// given a deadline.
 	if err := unix.SetNonblock(fd, true); err != nil {
@@ -333,6 +349,22 @@ func openContainerPTY(leader int) (master, slave *os.File, err error) {
 		return nil, nil, err
 	}
 	return os.NewFile(uintptr(fd), "ptmx"), os.NewFile(sfd, "pts"), nil
+}
+
+// hostID maps id of the user namespace of process pid to the host's, by
+// its uid_map or gid_map ("inside outside count" lines).
+func hostID(pid int, mapFile string, id int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, mapFile))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var in, out, n int
+		if _, err := fmt.Sscan(line, &in, &out, &n); err == nil && id >= in && id < in+n {
+			return out + id - in, nil
+		}
+	}
+	return 0, fmt.Errorf("id %d is not mapped in %s of process %d", id, mapFile, pid)
 }
 
 // copyInput copies stdin to the terminal until stdin ends or stop closes.

@@ -40,6 +40,7 @@ type Spec struct {
 	NetNSPath    string   // "" shares the host's network; else --network-namespace-path
 	PrivateUsers string   // PRIVATE_USERS: "", no, identity, pick, or a number
 	ExtraFlags   []string // EXTRA_NSPAWN_FLAGS, already split into words
+	Limits       Limits   // resource limits of the container's cgroup
 	LogFile      string   // console + supervisor log (appended)
 	RunDir       string   // runtime state; removed when the container is down
 	StopTimeout  time.Duration
@@ -81,12 +82,26 @@ func MachineName(name string) string {
 // where systemd is not PID 1, and nspawn then refuses to start without them;
 // --keep-unit also makes nspawn create its payload/ and supervisor/ cgroups
 // below the cgroup it was started in, which the supervisor makes per container.
+//
+// With private users (a user namespace), the root dir is mapped into the
+// container's UID range by an ID-mapped mount (--private-users-ownership=
+// auto: "map" where the file system supports it, as ext4, xfs, btrfs and
+// tmpfs do on Linux 5.12+, else a one-time chown), so the container's root
+// owns its /etc, /root and /var, and files activation writes later as the
+// host's root stay the container root's. Unless the mapping is the identity,
+// the host's /usr and nixcsh's own binds (the store, the profile) are
+// mounted with "idmap": their root-owned
+// files are root's inside too, and set-uid binaries (su, sudo) keep working.
 func Args(s Spec) []string {
+	usr := "--bind-ro=/usr"
+	if s.shifted() {
+		usr = "--bind-ro=/usr:/usr:idmap"
+	}
 	args := []string{NspawnPath,
 		"-q", "--register=no", "--keep-unit",
 		"-M", MachineName(s.Name),
 		"-D", s.Root,
-		"--bind-ro=/usr",
+		usr,
 		"--notify-ready=yes",
 		"--kill-signal=SIGRTMIN+3",
 	}
@@ -96,8 +111,11 @@ func Args(s Spec) []string {
 			flag = "--bind-ro="
 		}
 		spec := escapeBindPath(b.Source)
-		if b.Target != "" && b.Target != b.Source {
-			spec += ":" + escapeBindPath(b.Target)
+		if b.Target != "" && b.Target != b.Source || s.shifted() {
+			spec += ":" + escapeBindPath(b.targetPath())
+		}
+		if s.shifted() {
+			spec += ":idmap"
 		}
 		args = append(args, flag+spec)
 	}
@@ -106,9 +124,31 @@ func Args(s Spec) []string {
 	}
 	if s.PrivateUsers != "" {
 		args = append(args, "--private-users="+s.PrivateUsers)
+		if s.UserNS() {
+			args = append(args, "--private-users-ownership=auto")
+		}
 	}
 	args = append(args, s.ExtraFlags...)
 	return append(args, "-b")
+}
+
+// UserNS says whether the container runs in a user namespace of its own.
+func (s Spec) UserNS() bool {
+	return s.PrivateUsers != "" && s.PrivateUsers != "no"
+}
+
+// shifted says whether the user namespace maps the container's root to
+// another host UID, so that host-owned binds need ID mapping (the kernel
+// refuses an ID-mapped mount for an identity mapping, where none is needed).
+func (s Spec) shifted() bool {
+	return s.UserNS() && s.PrivateUsers != "identity" && s.PrivateUsers != "0"
+}
+
+func (b Bind) targetPath() string {
+	if b.Target == "" {
+		return b.Source
+	}
+	return b.Target
 }
 
 // escapeBindPath escapes what nspawn's --bind SRC:DST syntax treats

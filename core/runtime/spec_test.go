@@ -30,9 +30,19 @@ func TestArgs(t *testing.T) {
 		PrivateUsers: "pick",
 		ExtraFlags:   []string{"--capability=CAP_NET_ADMIN"},
 	}), " ")
+	// Private users: /usr and the binds ID-mapped, the root mapped by nspawn.
 	want := "/usr/bin/systemd-nspawn -q --register=no --keep-unit -M my-box -D /var/lib/containers/my_box" +
-		" --bind-ro=/usr --notify-ready=yes --kill-signal=SIGRTMIN+3 --bind-ro=/nix/store --bind=/data\\:x:/srv" +
-		" --network-namespace-path=/run/netns/nixcsh-my_box --private-users=pick --capability=CAP_NET_ADMIN -b"
+		" --bind-ro=/usr:/usr:idmap --notify-ready=yes --kill-signal=SIGRTMIN+3 --bind-ro=/nix/store:/nix/store:idmap --bind=/data\\:x:/srv:idmap" +
+		" --network-namespace-path=/run/netns/nixcsh-my_box --private-users=pick --private-users-ownership=auto --capability=CAP_NET_ADMIN -b"
+	if got != want {
+		t.Errorf("Args =\n%s\nwant\n%s", got, want)
+	}
+	got = strings.Join(Args(Spec{
+		Name: "box", Root: "/r", PrivateUsers: "no",
+		Binds: []Bind{{Source: "/nix/store", ReadOnly: true}, {Source: "/p", Target: "/nix/var/nix/profiles", ReadOnly: true}},
+	}), " ")
+	want = "/usr/bin/systemd-nspawn -q --register=no --keep-unit -M box -D /r --bind-ro=/usr --notify-ready=yes --kill-signal=SIGRTMIN+3" +
+		" --bind-ro=/nix/store --bind-ro=/p:/nix/var/nix/profiles --private-users=no -b"
 	if got != want {
 		t.Errorf("Args =\n%s\nwant\n%s", got, want)
 	}

@@ -44,6 +44,10 @@ type Supervisor struct {
 	// shuts down: the network lets go of the namespace here so that the
 	// kernel removes the container's link together with its last process.
 	Stopping func(s Spec)
+	// Leader runs once a boot's leader (the container's init) is known, before
+	// READY=1 is taken: the network of a container with private users is
+	// set up here, in the namespace nspawn made. An error stops that boot.
+	Leader func(ctx context.Context, s Spec, leader int) error
 	// Ready runs when READY=1 arrived (multi-user.target reached), on every
 	// boot, reboots included.
 	Ready func(leader int)
@@ -179,6 +183,13 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 			fmt.Fprintf(log, "nixcsh: %v\n", rerr)
 		}
 	}()
+	warnings, err := cg.limit(spec.Limits)
+	for _, w := range warnings {
+		fmt.Fprintf(log, "nixcsh: warning: %s\n", w)
+	}
+	if err != nil {
+		return fail(err)
+	}
 	nl, err := sdnotify.Listen(filepath.Join(spec.RunDir, notifyFileName))
 	if err != nil {
 		return fail(err)
@@ -217,6 +228,7 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 
 	st := State{Supervisor: os.Getpid(), Started: started, Machine: machine, Cgroups: cg.dirs}
 	var (
+		leaderErr error // the Leader hook failed: this boot is being killed
 		stopping  bool
 		signalled bool
 		killTimer <-chan time.Time
@@ -254,6 +266,13 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 					st.Leader = pid
 					if err := writeState(spec.RunDir, st); err != nil {
 						fmt.Fprintf(log, "nixcsh: cannot write state: %v\n", err)
+					}
+					if s.Leader != nil && !stopping && leaderErr == nil {
+						if leaderErr = s.Leader(ctx, spec, pid); leaderErr != nil {
+							fmt.Fprintf(log, "nixcsh: %v\n", leaderErr)
+							syscall.Kill(pid, syscall.SIGKILL)
+							cmd.Process.Kill()
+						}
 					}
 					if stopping {
 						signalWhenAccepted()
@@ -294,6 +313,9 @@ func (s *Supervisor) boot(ctx context.Context, spec Spec, log *os.File) (res boo
 			killTimer = nil
 		case <-exited:
 			os.Remove(filepath.Join(spec.RunDir, stateFileName))
+			if leaderErr != nil {
+				return res, fault.Errorf(fault.Failed, "cannot start container '%s': %w", spec.Name, leaderErr)
+			}
 			res.exitCode = cmd.ProcessState.ExitCode()
 			res.stopped = stopping
 			if _, err := os.Stat(filepath.Join(spec.RunDir, terminateFileName)); err == nil {

@@ -271,19 +271,6 @@ func (db *dbFile) put(f []string) {
 	db.lines[f[0]] = f
 }
 
-func (db *dbFile) remove(name string) {
-	if _, ok := db.lines[name]; !ok {
-		return
-	}
-	delete(db.lines, name)
-	for i, n := range db.names {
-		if n == name {
-			db.names = append(db.names[:i], db.names[i+1:]...)
-			break
-		}
-	}
-}
-
 func (db *dbFile) bytes() []byte {
 	var b bytes.Buffer
 	for _, n := range db.names {

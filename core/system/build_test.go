@@ -11,7 +11,7 @@ import (
 	"github.com/nixcsh/nixcsh/core/layout"
 )
 
-// template is REFERENCE.md's configuration.nix, as create writes it.
+// template is nixos-container's configuration.nix, as create writes it.
 func template(name, config string) string {
 	return "{ config, lib, pkgs, ... }:\n\n{ boot.isContainer = true;\n  networking.hostName = lib.mkDefault \"" + name +
 		"\";\n  networking.useDHCP = false;\n  " + config + "\n}\n"

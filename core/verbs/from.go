@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/conf"
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/module"
 	"github.com/nixcsh/nixcsh/core/options"
@@ -43,10 +45,8 @@ func (rs FromResults) Text() string {
 // not implement yet, with their NixOS defaults: a file may state the
 // default (it changes nothing) but any other value is refused by name.
 var unsupportedDefaults = map[string]any{
-	"bindMounts":             map[string]any{},
 	"allowedDevices":         []any{},
 	"ephemeral":              false,
-	"privateUsers":           "no",
 	"extraVeths":             map[string]any{},
 	"interfaces":             []any{},
 	"macvlans":               []any{},
@@ -88,7 +88,24 @@ func isHonoured(k string) bool {
 			return true
 		}
 	}
+	for _, s := range conf.Settings {
+		if s.Option == k {
+			return true
+		}
+	}
 	return false
+}
+
+// honouredNames lists every container option nixcsh implements, for the
+// message that refuses the others.
+func honouredNames() string {
+	names := append([]string(nil), honoured...)
+	for _, s := range conf.Settings {
+		if !slices.Contains(names, s.Option) {
+			names = append(names, s.Option)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // createFrom is create --from FILE [NAME].
@@ -118,7 +135,7 @@ func createFrom(ctx context.Context, m *core.Manager, file, only string) (any, e
 	}
 	if len(problems) > 0 {
 		return nil, fault.Errorf(fault.Invalid, "%s: nothing was created or changed:\n  %s\nnixcsh honours the container options %s",
-			file, strings.Join(problems, "\n  "), strings.Join(honoured, ", "))
+			file, strings.Join(problems, "\n  "), honouredNames())
 	}
 	rs, err := m.CreateFrom(ctx, cs)
 	if err != nil {
@@ -226,6 +243,20 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 			flags = append(flags, fmt.Sprint(f))
 		}
 		c.ExtraFlags = strings.Join(flags, " ")
+	}
+	// The container settings (conf.Settings): the file holds all of them,
+	// so one it leaves out is cleared.
+	o.Settings = core.SettingValues{}
+	for _, s := range conf.Settings {
+		o.Settings[s.Flag] = nil
+		if v := e.Settings[s.Option]; v != nil {
+			vals, err := s.FromNix(v)
+			if err != nil {
+				bad(s.Option, "%v", err)
+				continue
+			}
+			o.Settings[s.Flag] = vals
+		}
 	}
 	return c, problems
 }

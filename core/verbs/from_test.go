@@ -73,9 +73,9 @@ func TestFromEntrySettings(t *testing.T) {
 // NixOS default is accepted), unknown ones too, all in one report.
 func TestFromEntryRefusals(t *testing.T) {
 	es := readContainers(t, `{ containers.db = {
-    bindMounts."/data".hostPath = "/srv";
+    bindMounts."/data" = "/srv";
     ephemeral = true;
-    privateUsers = "pick";
+    privateUsers = true;
     frobnicate = 1;
     hostAddress = "10.1.0.1";
     config = { };
@@ -83,9 +83,9 @@ func TestFromEntryRefusals(t *testing.T) {
 	_, problems := fromEntry("/f.nix", es[0])
 	got := strings.Join(problems, "\n")
 	for _, want := range []string{
-		"containers.db.bindMounts: is not supported by nixcsh yet (only NixOS's default, { }, is accepted)",
+		`containers.db.bindMounts: "/data": expected { hostPath; isReadOnly; }, got /srv`,
 		"containers.db.ephemeral: is not supported by nixcsh yet (only NixOS's default, false, is accepted)",
-		`containers.db.privateUsers: is not supported by nixcsh yet (only NixOS's default, "no", is accepted)`,
+		`containers.db.privateUsers: expected "no", "identity", "pick" or an integer, got true`,
 		"containers.db.frobnicate: is not an option of NixOS's containers.<name>",
 		"containers.db.localAddress: nixcsh needs both",
 		"containers.db.privateNetwork: is false",
@@ -110,6 +110,39 @@ func TestContainersFileErrors(t *testing.T) {
 		_, err := module.Containers(context.Background(), file, module.Options{Decls: options.All()})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", text, err, want)
+		}
+	}
+}
+
+// TestFromEntryContainerSettings: bindMounts and privateUsers (NixOS's) and
+// the resource limits (nixcsh's, in NixOS's style) become the settings
+// create and update take as flags; one left out is cleared.
+func TestFromEntryContainerSettings(t *testing.T) {
+	es := readContainers(t, `{ containers.db = {
+    bindMounts = {
+      "/var/lib/data" = { hostPath = "/srv/data"; isReadOnly = false; };
+      "/srv/ro".hostPath = "/srv/ro-src";
+      "/etc/same" = { };
+    };
+    privateUsers = 524288;
+    memoryMax = "512M";
+    cpus = 1.5;
+    tasksMax = 64;
+    config = { };
+  }; }`)
+	c, problems := fromEntry("/f.nix", es[0])
+	if len(problems) > 0 {
+		t.Fatalf("problems: %q", problems)
+	}
+	got := c.Create.Settings
+	want := map[string]string{
+		"bind": "/srv/data:/var/lib/data", "bind-ro": "/etc/same /srv/ro-src:/srv/ro",
+		"private-users": "524288", "memory": "512M", "cpus": "1.5", "tasks": "64", "io-weight": "",
+	}
+	for flag, w := range want {
+		v, ok := got[flag]
+		if !ok || strings.Join(v, " ") != w {
+			t.Errorf("--%s: %q (given %v), want %q", flag, v, ok, w)
 		}
 	}
 }

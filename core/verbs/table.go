@@ -104,7 +104,7 @@ func init() {
 				"or a function from { pkgs, lib, ... } to it): creates each container that does not exist and updates each that does, then restarts the running ones whose system changed " +
 				"and starts the autoStart ones; with NAME, only that container. Container-level options nixcsh does not implement are refused by name.",
 			Hooks: []string{core.PreCreate, core.PostCreate},
-			Flags: []Flag{
+			Flags: append([]Flag{
 				{Name: "config", Value: "S", Kind: NixText, Help: "NixOS configuration text, put into configuration.nix verbatim"},
 				{Name: "config-file", Value: "P", Kind: File, Help: "a NixOS module that configuration.nix imports"},
 				{Name: "from", Value: "FILE", Kind: File, Help: "create or update the containers of a NixOS `containers = { ... }` file"},
@@ -117,7 +117,7 @@ func init() {
 				{Name: "port", Value: "PORT", Kind: Ports, Help: "forward host ports: tcp:8080:80[,udp:53...]"},
 				{Name: "host-address", Value: "A", Kind: Address, Help: "the host side's address, IPv4 or IPv6 (with --local-address)"},
 				{Name: "local-address", Value: "A", Kind: Address, Help: "the container's address, IPv4 or IPv6 (with --host-address)"},
-			},
+			}, settingFlags()...),
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if err := refuseFlake(in); err != nil {
 					return nil, err
@@ -140,6 +140,7 @@ func init() {
 					Port:             in.Flags["port"],
 					HostAddress:      in.Flags["host-address"],
 					LocalAddress:     in.Flags["local-address"],
+					Settings:         settingValues(in),
 				}
 				c, err := m.Create(ctx, in.Arg(0), o)
 				if err != nil {
@@ -238,20 +239,20 @@ func init() {
 			Name: "update", Args: []Arg{name},
 			Summary: "rebuild the container's system and switch a running container to it",
 			Result:  Result{Type: reflect.TypeOf(core.Updated{}), Text: "the new generation and what switching to it did"},
-			Help: "With --config or --config-file, rewrites configuration.nix first. Builds a new generation; if the container runs, prints 'reloading container...' and activates it: " +
+			Help: "With --config or --config-file, rewrites configuration.nix first; the setting flags (--bind, --memory, ...) replace those settings in NAME.conf and take effect at the next start. Builds a new generation; if the container runs, prints 'reloading container...' and activates it: " +
 				"changed units are restarted, new ones started, removed ones stopped. A failed build changes nothing.",
 			Hooks: []string{core.PreUpdate, core.PostUpdate},
-			Flags: []Flag{
+			Flags: append([]Flag{
 				{Name: "config", Value: "S", Kind: NixText, Help: "new NixOS configuration text"},
 				{Name: "config-file", Value: "P", Kind: File, Help: "a NixOS module that configuration.nix imports"},
 				{Name: "nixos-path", Value: "P", Kind: File, Help: "accepted for compatibility; nixcsh evaluates configurations itself"},
 				{Name: "flake", Value: "REF", Kind: Word, Help: "not supported: use --config or --config-file"},
-			},
+			}, settingFlags()...),
 			Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 				if err := refuseFlake(in); err != nil {
 					return nil, err
 				}
-				o := core.UpdateOptions{ConfigFile: in.Flags["config-file"]}
+				o := core.UpdateOptions{ConfigFile: in.Flags["config-file"], Settings: settingValues(in)}
 				if c, ok := in.Flag("config"); ok {
 					o.Config = &c
 				}

@@ -41,11 +41,15 @@ type Arg struct {
 }
 
 // Flag is an option. Value is the placeholder of its value ("" for a switch).
+// A Repeat flag may be given more than once (Invocation.Values has them
+// all); Choices are the values completion offers.
 type Flag struct {
-	Name  string
-	Value string
-	Kind  Kind
-	Help  string
+	Name    string
+	Value   string
+	Kind    Kind
+	Help    string
+	Repeat  bool
+	Choices []string
 }
 
 // Invocation is one call of a verb, already parsed: positional arguments,
@@ -53,7 +57,8 @@ type Flag struct {
 // verb reads and writes. TTY says the streams are a terminal.
 type Invocation struct {
 	Args  []string
-	Flags map[string]string
+	Flags map[string]string   // the last value of each flag given
+	Lists map[string][]string // every value of each Repeat flag, in order
 	Rest  []string
 	Raw   []string // every word after the verb, untouched (Raw verbs)
 	Stdio core.Stdio
@@ -63,6 +68,33 @@ type Invocation struct {
 func (in *Invocation) Flag(name string) (string, bool) {
 	v, ok := in.Flags[name]
 	return v, ok
+}
+
+// Values returns every value given for a flag: all of a Repeat flag's,
+// else the one value (nil when the flag was not given).
+func (in *Invocation) Values(name string) []string {
+	if l, ok := in.Lists[name]; ok {
+		return l
+	}
+	if v, ok := in.Flags[name]; ok {
+		return []string{v}
+	}
+	return nil
+}
+
+// Add records a flag's value: a Repeat flag's values add up, any other
+// flag keeps the last.
+func (in *Invocation) Add(f *Flag, value string) {
+	if in.Flags == nil {
+		in.Flags = map[string]string{}
+	}
+	in.Flags[f.Name] = value
+	if f.Repeat {
+		if in.Lists == nil {
+			in.Lists = map[string][]string{}
+		}
+		in.Lists[f.Name] = append(in.Lists[f.Name], value)
+	}
 }
 
 // Switch reports whether a switch flag was given.

@@ -6,8 +6,6 @@ package proto
 
 import (
 	"context"
-	"errors"
-	"net/rpc"
 
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -31,8 +29,10 @@ var Handshake = goplugin.HandshakeConfig{
 const PluginName = "hooks"
 
 // GRPCPlugin adapts the generated service to go-plugin. The plugin side sets
-// Impl; the host side leaves it nil and gets a PluginClient back.
+// Impl; the host side leaves it nil and gets a PluginClient back. nixcsh
+// speaks gRPC only: go-plugin's NetRPCUnsupportedPlugin refuses net/rpc.
 type GRPCPlugin struct {
+	goplugin.NetRPCUnsupportedPlugin
 	Impl PluginServer
 }
 
@@ -40,16 +40,6 @@ var (
 	_ goplugin.Plugin     = (*GRPCPlugin)(nil)
 	_ goplugin.GRPCPlugin = (*GRPCPlugin)(nil)
 )
-
-// errNetRPC answers go-plugin's net/rpc methods: nixcsh speaks gRPC only,
-// and both sides allow only gRPC, so these are never reached in practice.
-var errNetRPC = errors.New("nixcsh plugins speak gRPC only; net/rpc is not supported")
-
-// Server is go-plugin's net/rpc entry point; refused.
-func (p *GRPCPlugin) Server(*goplugin.MuxBroker) (any, error) { return nil, errNetRPC }
-
-// Client is go-plugin's net/rpc entry point; refused.
-func (p *GRPCPlugin) Client(*goplugin.MuxBroker, *rpc.Client) (any, error) { return nil, errNetRPC }
 
 // GRPCServer registers the plugin's implementation on go-plugin's server.
 func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {

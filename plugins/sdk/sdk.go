@@ -64,8 +64,10 @@ func (i Info) Subscribes(event string) bool {
 }
 
 // Event is one lifecycle event: its name ("pre-start"), the container, and
-// string attributes: the container's conf keys (HOST_ADDRESS, HOST_PORT, ...),
-// "generation", "config.PATH" values.
+// string attributes: the container's conf keys (HOST_ADDRESS, HOST_PORT, ...)
+// and, once it has one, its current "generation", that generation's "system"
+// store path and its configuration's "config.PATH" values, JSON-encoded
+// (plugins/README.md, "Events").
 type Event struct {
 	Name      string
 	Container string

@@ -1,7 +1,7 @@
 # services.resolved: the host's /usr/lib/systemd/systemd-resolved under a
 # unit of nixcsh's making, with resolved.conf from the options and
 # /etc/resolv.conf pointing to its stub listener, as on NixOS (that link
-# is made by render.go's renderNetworking: etc files here are copies).
+# is made by networking.go's renderNetworking: etc files here are copies).
 { config, lib, ... }:
 let
   cfg = config.services.resolved;

@@ -1,5 +1,5 @@
 // Package runtimetest makes bootable container roots for tests, without a
-// generation: the FIELD-NOTES recipe (runtime.PrepareRoot's skeleton, plus
+// generation: the hand-made minimum (runtime.PrepareRoot's skeleton, plus
 // passwd/group/shadow, a default.target, and the minimal PAM stack that su
 // and login need), and skip helpers for tests that need root and nspawn.
 package runtimetest

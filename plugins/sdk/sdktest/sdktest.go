@@ -81,7 +81,7 @@ func StartErr(t testing.TB, impl sdk.Plugin, settings map[string]string) (*Plugi
 	}
 	resp, err := p.client.Configure(ctx, &proto.ConfigureRequest{Settings: all})
 	if err != nil {
-		return nil, fmt.Errorf("Configure: %w", err)
+		return nil, fmt.Errorf("calling Configure: %w", err)
 	}
 	if resp.GetError() != "" {
 		return nil, errors.New(resp.GetError())

@@ -1,0 +1,332 @@
+package conf
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Keys of NAME.conf beyond the ones nixos-container writes on create.
+// PRIVATE_USERS and EXTRA_NSPAWN_FLAGS are NixOS's own (its container@
+// unit reads them); the resource limits are nixcsh's, named after the
+// systemd resource-control properties they stand for.
+const (
+	PrivateUsers     = "PRIVATE_USERS"
+	ExtraNspawnFlags = "EXTRA_NSPAWN_FLAGS"
+	MemoryMax        = "MEMORY_MAX"
+	CPUs             = "CPUS"
+	TasksMax         = "TASKS_MAX"
+	IOWeight         = "IO_WEIGHT"
+)
+
+// Setting is one container setting, declared once: its NAME.conf key, its
+// flag on create and update, how a flag value is checked and stored, and its
+// option in NixOS's containers.<name>. The verb table makes the flags from
+// Settings, create and update store them with Apply, info shows them with
+// Values, and the supervisor reads the keys.
+type Setting struct {
+	Flag  string // the flag on create and update, without "--"
+	Value string // the flag's placeholder
+	Help  string
+	Key   string // the NAME.conf key
+	// Word, for a list setting kept among the words of Key (as NixOS keeps
+	// bind mounts in EXTRA_NSPAWN_FLAGS): the prefix of its words. Other
+	// words of the key are left alone.
+	Word string
+	// Option is the containers.<name> option it stands for: NixOS's name
+	// (bindMounts, privateUsers), or one in NixOS's style for what NixOS
+	// leaves to systemd.services."container@NAME" (memoryMax, ...).
+	Option string
+	// FromNix turns the option's value in a containers.<name> file (as the
+	// evaluator gives it: string, int64, float64, bool, map[string]any,
+	// []any) into the flag's values; none clears the setting.
+	FromNix func(v any) ([]string, error)
+	// Repeat: the flag may be given more than once; the values add up.
+	Repeat bool
+	// Completion says what the value is, for completion: "file", "number",
+	// or "" for anything else;
+	// Choices lists the values when they are few.
+	Completion string
+	Choices    []string
+	// Check validates one flag value and returns it as the key stores it
+	// (which is also the form info shows). It may look at the host: a
+	// bind's host path must exist.
+	Check func(v string) (string, error)
+}
+
+// Settings are every container setting create and update take as flags.
+var Settings = []Setting{
+	{Flag: "bind", Value: "HOST[:CONTAINER]", Key: ExtraNspawnFlags, Word: "--bind=", Option: "bindMounts", Repeat: true, Completion: "file",
+		Help:  "bind-mount a host directory or file read-write (repeatable; CONTAINER defaults to HOST; on update the binds given replace the old ones, '' removes them)",
+		Check: checkBind, FromNix: bindMountsFromNix(false)},
+	{Flag: "bind-ro", Value: "HOST[:CONTAINER]", Key: ExtraNspawnFlags, Word: "--bind-ro=", Option: "bindMounts", Repeat: true, Completion: "file",
+		Help:  "bind-mount a host directory or file read-only (repeatable, as --bind)",
+		Check: checkBind, FromNix: bindMountsFromNix(true)},
+	{Flag: "private-users", Value: "pick|identity|no|N", Key: PrivateUsers, Option: "privateUsers", Choices: []string{"pick", "identity", "no"},
+		Help:  "run the container in a user namespace: pick a free UID range, identity, or the range starting at host UID N (a multiple of 65536)",
+		Check: checkPrivateUsers, FromNix: privateUsersFromNix},
+	{Flag: "memory", Value: "SIZE", Key: MemoryMax, Option: "memoryMax",
+		Help:  "memory limit of the whole container, swap included, e.g. 512M or 2G ('' removes it); a process that goes over it is killed inside",
+		Check: checkSize, FromNix: scalarFromNix},
+	{Flag: "cpus", Value: "N", Key: CPUs, Option: "cpus",
+		Help:  "CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)",
+		Check: checkCPUs, FromNix: scalarFromNix},
+	{Flag: "tasks", Value: "N", Key: TasksMax, Option: "tasksMax", Completion: "number",
+		Help:  "most processes and threads the container may have at once ('' removes the limit)",
+		Check: checkCount(1, math.MaxInt32), FromNix: scalarFromNix},
+	{Flag: "io-weight", Value: "N", Key: IOWeight, Option: "ioWeight", Completion: "number",
+		Help:  "block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)",
+		Check: checkCount(1, 10000), FromNix: scalarFromNix},
+}
+
+// SettingByFlag finds a setting by its flag name.
+func SettingByFlag(flag string) *Setting {
+	for i := range Settings {
+		if Settings[i].Flag == flag {
+			return &Settings[i]
+		}
+	}
+	return nil
+}
+
+// Apply stores the flag values given for s in f, replacing what s held:
+// a scalar takes the last value, a list all of them. No values, or one
+// empty value, clears the setting. Each value is checked first; an error
+// names the flag, the value and what to do.
+func (s *Setting) Apply(f *File, values []string) error {
+	var stored []string
+	for _, v := range values {
+		if v == "" && len(values) == 1 {
+			break
+		}
+		c, err := s.Check(v)
+		if err != nil {
+			return fmt.Errorf("--%s %s: %v", s.Flag, v, err)
+		}
+		stored = append(stored, c)
+	}
+	if s.Word == "" {
+		if len(stored) == 0 {
+			f.Unset(s.Key)
+		} else {
+			f.Set(s.Key, stored[len(stored)-1])
+		}
+		return nil
+	}
+	var words []string
+	for _, w := range strings.Fields(f.Get(s.Key)) {
+		if !strings.HasPrefix(w, s.Word) {
+			words = append(words, w)
+		}
+	}
+	for _, v := range stored {
+		words = append(words, s.Word+v)
+	}
+	if len(words) == 0 {
+		f.Unset(s.Key)
+	} else {
+		f.Set(s.Key, strings.Join(words, " "))
+	}
+	return nil
+}
+
+// Values are s's values in f as the flag takes them (nil when unset).
+func (s *Setting) Values(f *File) []string {
+	if s.Word == "" {
+		if v := f.Get(s.Key); v != "" {
+			return []string{v}
+		}
+		return nil
+	}
+	var out []string
+	for _, w := range strings.Fields(f.Get(s.Key)) {
+		if v, ok := strings.CutPrefix(w, s.Word); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkBind takes HOST[:CONTAINER] and returns nspawn's --bind form. Both
+// paths are absolute; the host path must exist. The words of
+// EXTRA_NSPAWN_FLAGS are split at white space (as NixOS's container@ unit
+// does), so a path may hold none; ':' separates the paths.
+func checkBind(v string) (string, error) {
+	host, ctr, hasCtr := strings.Cut(v, ":")
+	if strings.ContainsAny(v, " \t\n\"'\\") || strings.Contains(ctr, ":") {
+		return "", fmt.Errorf("paths with white space, quotes, backslashes or ':' cannot be bind-mounted (EXTRA_NSPAWN_FLAGS is split at white space, ':' separates the paths); use a path without them, a symlink to it will do")
+	}
+	if !filepath.IsAbs(host) || (hasCtr && !filepath.IsAbs(ctr)) {
+		return "", fmt.Errorf("expected HOST[:CONTAINER] with absolute paths, e.g. /srv/data:/var/lib/data")
+	}
+	if _, err := os.Stat(host); err != nil {
+		return "", fmt.Errorf("the host path %s does not exist: create it first, or fix the path", host)
+	}
+	host = filepath.Clean(host)
+	if !hasCtr || filepath.Clean(ctr) == host {
+		return host, nil
+	}
+	return host + ":" + filepath.Clean(ctr), nil
+}
+
+// checkPrivateUsers takes nspawn's --private-users values that NixOS's
+// privateUsers allows: no, identity, pick, or the first host UID of the
+// range (a multiple of 65536, as nspawn needs for a root dir it shifts).
+func checkPrivateUsers(v string) (string, error) {
+	switch v {
+	case "no", "identity", "pick":
+		return v, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return "", fmt.Errorf("expected pick, identity, no, or the first host UID of the container's range (e.g. 524288)")
+	}
+	if n%65536 != 0 {
+		return "", fmt.Errorf("the first host UID must be a multiple of 65536 (e.g. %d)", (n/65536+1)*65536)
+	}
+	return v, nil
+}
+
+// ParseSize reads a size in bytes with an optional binary suffix K, M, G or
+// T (512M is 512 MiB), as systemd's MemoryMax takes it.
+func ParseSize(v string) (uint64, error) {
+	num := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(v), "B"), "I")
+	mult := uint64(1)
+	if num != "" {
+		switch num[len(num)-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		case 'T':
+			mult = 1 << 40
+		}
+		if mult > 1 {
+			num = num[:len(num)-1]
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) || f*float64(mult) > math.MaxInt64 || strings.ContainsAny(num, "eExXpP") {
+		return 0, fmt.Errorf("expected a size like 512M, 1.5G or 1073741824 (bytes; suffixes K, M, G, T are powers of 1024)")
+	}
+	return uint64(f * float64(mult)), nil
+}
+
+func checkSize(v string) (string, error) {
+	n, err := ParseSize(v)
+	if err != nil {
+		return "", err
+	}
+	if n < 4<<20 {
+		return "", fmt.Errorf("%d bytes is too little for a container to boot; give at least 4M", n)
+	}
+	return strings.TrimSpace(v), nil
+}
+
+// ParseCPUs reads a CPU count as a decimal (1.5 is one and a half CPUs).
+func ParseCPUs(v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || strings.ContainsAny(v, "eExXpP") || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("expected a number of CPUs like 1, 0.5 or 1.5")
+	}
+	if f < 0.01 || f > 4096 {
+		return 0, fmt.Errorf("expected between 0.01 and 4096 CPUs")
+	}
+	return f, nil
+}
+
+func checkCPUs(v string) (string, error) {
+	if _, err := ParseCPUs(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// checkCount makes the check of an integer flag between lo and hi.
+func checkCount(lo, hi int) func(string) (string, error) {
+	return func(v string) (string, error) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return "", fmt.Errorf("expected a whole number from %d to %d", lo, hi)
+		}
+		return strconv.Itoa(n), nil
+	}
+}
+
+// bindMountsFromNix reads NixOS's bindMounts (an attribute set from the
+// mount point to { hostPath ? null; isReadOnly ? true; mountPoint ? name; })
+// into the binds of one kind: read-only ones for --bind-ro, the others for
+// --bind. A null hostPath binds the same path of the host, as NixOS does.
+func bindMountsFromNix(readOnly bool) func(v any) ([]string, error) {
+	return func(v any) ([]string, error) {
+		mounts, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("expected an attribute set of { hostPath; isReadOnly; }, got %v", v)
+		}
+		names := make([]string, 0, len(mounts))
+		for k := range mounts {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var out []string
+		for _, k := range names {
+			m, ok := mounts[k].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%q: expected { hostPath; isReadOnly; }, got %v", k, mounts[k])
+			}
+			ro, point, host := true, k, ""
+			if b, ok := m["isReadOnly"].(bool); ok {
+				ro = b
+			}
+			if p, ok := m["mountPoint"].(string); ok {
+				point = p
+			}
+			if h, ok := m["hostPath"].(string); ok {
+				host = h
+			}
+			if ro != readOnly {
+				continue
+			}
+			if host == "" || host == point {
+				out = append(out, point)
+			} else {
+				out = append(out, host+":"+point)
+			}
+		}
+		return out, nil
+	}
+}
+
+// privateUsersFromNix reads NixOS's privateUsers: "no" (the default, no
+// setting), "identity", "pick", or the first host UID as an integer.
+func privateUsersFromNix(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		if x == "no" {
+			return nil, nil
+		}
+		return []string{x}, nil
+	case int64:
+		return []string{strconv.FormatInt(x, 10)}, nil
+	}
+	return nil, fmt.Errorf(`expected "no", "identity", "pick" or an integer, got %v`, v)
+}
+
+// scalarFromNix reads a size, number or count: a string or a number.
+func scalarFromNix(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		return []string{x}, nil
+	case int64:
+		return []string{strconv.FormatInt(x, 10)}, nil
+	case float64:
+		return []string{strconv.FormatFloat(x, 'f', -1, 64)}, nil
+	}
+	return nil, fmt.Errorf("expected a string or a number, got %v", v)
+}

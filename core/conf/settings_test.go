@@ -1,0 +1,146 @@
+package conf
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"512M": 512 << 20, "1G": 1 << 30, "1.5G": 3 << 29, "2048": 2048, "64k": 64 << 10,
+		"512MiB": 512 << 20, "1GB": 1 << 30, "1T": 1 << 40,
+	} {
+		got, err := ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "M", "-1G", "0", "1e9", "lots", "1X", "0x10"} {
+		if _, err := ParseSize(bad); err == nil || !strings.Contains(err.Error(), "512M") {
+			t.Errorf("ParseSize(%q): error %v, want one showing the form (512M)", bad, err)
+		}
+	}
+}
+
+func TestParseCPUs(t *testing.T) {
+	for in, want := range map[string]float64{"1": 1, "1.5": 1.5, "0.25": 0.25, "16": 16} {
+		if got, err := ParseCPUs(in); err != nil || got != want {
+			t.Errorf("ParseCPUs(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "one", "1,5", "0", "-2", "1e3", "NaN", "Inf", "0.001"} {
+		if _, err := ParseCPUs(bad); err == nil {
+			t.Errorf("ParseCPUs(%q) accepted", bad)
+		}
+	}
+}
+
+// apply applies one flag's values to f and fails the test on error.
+func apply(t *testing.T, f *File, flag string, values ...string) {
+	t.Helper()
+	if err := SettingByFlag(flag).Apply(f, values); err != nil {
+		t.Fatalf("--%s %v: %v", flag, values, err)
+	}
+}
+
+func applyErr(f *File, flag string, values ...string) string {
+	err := SettingByFlag(flag).Apply(f, values)
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestBindSettings(t *testing.T) {
+	dir := t.TempDir()
+	data, logs := filepath.Join(dir, "data"), filepath.Join(dir, "logs")
+	os.Mkdir(data, 0o755)
+	os.Mkdir(logs, 0o755)
+	f, _ := Parse("EXTRA_NSPAWN_FLAGS=\"--capability=CAP_NET_ADMIN\"\n")
+	apply(t, f, "bind", data+":/var/lib/data", logs+"/")
+	apply(t, f, "bind-ro", data+":/srv")
+	want := "--capability=CAP_NET_ADMIN --bind=" + data + ":/var/lib/data --bind=" + logs + " --bind-ro=" + data + ":/srv"
+	if got := f.Get(ExtraNspawnFlags); got != want {
+		t.Fatalf("EXTRA_NSPAWN_FLAGS = %q, want %q", got, want)
+	}
+	if got := SettingByFlag("bind").Values(f); !reflect.DeepEqual(got, []string{data + ":/var/lib/data", logs}) {
+		t.Errorf("bind values %q", got)
+	}
+	if got := SettingByFlag("bind-ro").Values(f); !reflect.DeepEqual(got, []string{data + ":/srv"}) {
+		t.Errorf("bind-ro values %q", got)
+	}
+	// Replacing the binds keeps the other words; '' removes them.
+	apply(t, f, "bind", logs)
+	apply(t, f, "bind-ro", "")
+	if got := f.Get(ExtraNspawnFlags); got != "--capability=CAP_NET_ADMIN --bind="+logs {
+		t.Errorf("after replace: %q", got)
+	}
+	apply(t, f, "bind", "")
+	if got := f.Get(ExtraNspawnFlags); got != "--capability=CAP_NET_ADMIN" {
+		t.Errorf("after removal: %q", got)
+	}
+
+	for _, c := range []struct{ value, want string }{
+		{dir + "/missing", "the host path " + dir + "/missing does not exist"},
+		{"data", "absolute paths"},
+		{data + ":rel", "absolute paths"},
+		{data + ":/a:/b", "':' separates the paths"},
+		{dir + "/with space", "white space"},
+	} {
+		if got := applyErr(f, "bind", c.value); !strings.Contains(got, c.want) || !strings.Contains(got, "--bind "+c.value) {
+			t.Errorf("--bind %q: error %q, want it to name the flag, the value and %q", c.value, got, c.want)
+		}
+	}
+}
+
+func TestScalarSettings(t *testing.T) {
+	f, _ := Parse("PRIVATE_NETWORK=1\n")
+	apply(t, f, "private-users", "pick")
+	apply(t, f, "memory", "512M")
+	apply(t, f, "cpus", "1.5")
+	apply(t, f, "tasks", "64")
+	apply(t, f, "io-weight", "200")
+	for k, v := range map[string]string{PrivateUsers: "pick", MemoryMax: "512M", CPUs: "1.5", TasksMax: "64", IOWeight: "200"} {
+		if got := f.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	apply(t, f, "private-users", "identity", "524288") // the last one wins
+	if got := SettingByFlag("private-users").Values(f); !reflect.DeepEqual(got, []string{"524288"}) {
+		t.Errorf("private-users values %q", got)
+	}
+	apply(t, f, "memory", "")
+	if _, ok := f.Lookup(MemoryMax); ok {
+		t.Error("--memory '' left MEMORY_MAX in the file")
+	}
+	for _, c := range []struct{ flag, value, want string }{
+		{"private-users", "maybe", "pick, identity, no"},
+		{"private-users", "1000", "multiple of 65536 (e.g. 65536)"},
+		{"memory", "1k", "at least 4M"},
+		{"memory", "half", "512M"},
+		{"cpus", "1,5", "1.5"},
+		{"tasks", "0", "from 1 to"},
+		{"io-weight", "20000", "from 1 to 10000"},
+	} {
+		if got := applyErr(f, c.flag, c.value); !strings.Contains(got, c.want) || !strings.HasPrefix(got, "--"+c.flag+" "+c.value+": ") {
+			t.Errorf("--%s %q: error %q, want it to name flag and value and say %q", c.flag, c.value, got, c.want)
+		}
+	}
+}
+
+// Every setting is declared completely: flag, key, option and check.
+func TestSettingsDeclared(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings {
+		if s.Flag == "" || s.Value == "" || s.Help == "" || s.Key == "" || s.Option == "" || s.Check == nil {
+			t.Errorf("setting %+v is incomplete", s)
+		}
+		if seen[s.Flag] {
+			t.Errorf("flag --%s declared twice", s.Flag)
+		}
+		seen[s.Flag] = true
+	}
+}
