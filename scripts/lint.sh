@@ -29,6 +29,8 @@ rules="
 ^core/nix(/|$) . core/nix_imports_nothing_of_nixcsh
 ^plugins/(sdk|proto|examples)(/|$) ^(core|shell|lua|cmd)(/|$) plugin_authors_need_only_the_sdk_and_the_protocol
 ^(core|lua|plugins)(/|$) ^core/engine$ only_shell_wires_a_Manager
+^core/(nix|module|options|system|runtime|host|network|conf|fsx)(/|$) ^core$ the_layers_below_the_Manager_do_not_import_it
+^core/(fault|layout|revert)$ . leaf_packages_import_nothing_of_nixcsh
 "
 edges=$(go list -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./... |
 	awk -v mod="$mod/" '{p=$1; sub(mod, "", p); for (i=2; i<=NF; i++) if (index($i, mod)==1) {q=$i; sub(mod, "", q); print p, q}}')
