@@ -23,10 +23,19 @@ type CreateOptions struct {
 	HostAddress      string
 	LocalAddress     string
 	SystemPath       string        // --system-path: use a prebuilt generation instead of building
-	Settings         SettingValues // --bind, --memory, ...: the keys of conf.Settings
-	// HostNetwork shares the host's network (PRIVATE_NETWORK=0, NixOS's
-	// privateNetwork = false): no link, no addresses, no firewall of its own.
-	HostNetwork bool
+	Settings         SettingValues // --bind, --memory, --host-network, ...: the keys of conf.Settings
+}
+
+// hostNetwork says whether the settings share the host's network
+// (--host-network, NixOS's privateNetwork = false): no link, no addresses,
+// no firewall of the container's own.
+func (o CreateOptions) hostNetwork() bool {
+	v := o.Settings["host-network"]
+	if len(v) == 0 {
+		return false
+	}
+	on, _ := conf.SwitchValue(v[len(v)-1])
+	return on
 }
 
 // Created is what create made.
@@ -68,8 +77,15 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	if o.Config != "" && o.ConfigFile != "" {
 		return nil, Errorf(Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
 	}
-	if (o.HostAddress == "") != (o.LocalAddress == "") {
+	hostNetwork := o.hostNetwork()
+	if hostNetwork && (o.HostAddress != "" || o.LocalAddress != "" || o.Bridge != "" || o.Port != "") {
+		return nil, Errorf(Invalid, "--host-network shares the host's network: --host-address, --local-address, --bridge and --port do not apply (leave them out, or leave out --host-network)")
+	}
+	if o.HostAddress != "" && o.LocalAddress == "" {
 		return nil, Errorf(Invalid, "With --host-address set, --local-address is required as well!")
+	}
+	if o.HostAddress == "" && o.LocalAddress != "" && o.Bridge == "" {
+		return nil, Errorf(Invalid, "--local-address alone needs --bridge (the container then sits on the bridge's network, as NixOS's hostBridge + localAddress); without a bridge give --host-address as well")
 	}
 	if err := ValidateName(name); err != nil {
 		return nil, err
@@ -109,13 +125,13 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		return nil, Errorf(Failed, "create of '%s' cancelled", name)
 	}
 	host, local := o.HostAddress, o.LocalAddress
-	if host == "" && !o.HostNetwork {
+	if host == "" && local == "" && !hostNetwork {
 		if host, local, err = m.allocateAddresses(); err != nil {
 			return nil, err
 		}
 	}
 	f, _ := conf.Parse("")
-	f.Set(conf.PrivateNetwork, boolDigit(!o.HostNetwork))
+	f.Set(conf.PrivateNetwork, "1")
 	f.Set(conf.HostAddress, "")
 	f.Set(conf.LocalAddress, "")
 	f.Set(hostKey, host)
@@ -162,7 +178,11 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
 		return fail(err)
 	}
-	if !o.HostNetwork {
+	switch {
+	case hostNetwork:
+	case host == "":
+		fmt.Fprintf(m.Stderr, "container IP is %s on bridge %s\n", local, o.Bridge)
+	default:
 		fmt.Fprintf(m.Stderr, "host IP is %s, container IP is %s\n", host, local)
 	}
 	if err := mkdir(m.Paths.ProfilesBase(), 0o700); err != nil {
@@ -200,11 +220,14 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 // only) to HOST_ADDRESS6/LOCAL_ADDRESS6, which NixOS's module and nixcsh's
 // network understand. Each may carry a /prefix.
 func addressKeys(host, local string) (hostKey, localKey string, err error) {
-	if host == "" {
+	if host == "" && local == "" {
 		return conf.HostAddress, conf.LocalAddress, nil
 	}
 	v6 := [2]bool{}
 	for i, a := range []struct{ flag, val string }{{"--host-address", host}, {"--local-address", local}} {
+		if a.val == "" { // a bridged container's local address alone
+			continue
+		}
 		p, err := netip.ParsePrefix(a.val)
 		if err != nil {
 			var ip netip.Addr
@@ -216,6 +239,9 @@ func addressKeys(host, local string) (hostKey, localKey string, err error) {
 			return "", "", Errorf(Invalid, "invalid %s %q: expected an IPv4 or IPv6 address, e.g. 10.233.1.2, 10.233.1.2/24 or fc00::2", a.flag, a.val)
 		}
 		v6[i] = p.Addr().Is6()
+	}
+	if host == "" {
+		v6[0] = v6[1]
 	}
 	if v6[0] != v6[1] {
 		return "", "", Errorf(Invalid, "--host-address %s and --local-address %s must both be IPv4 or both IPv6", host, local)

@@ -155,7 +155,6 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 		return false, err
 	}
 	want := map[string]string{
-		conf.PrivateNetwork:  boolDigit(!o.HostNetwork),
 		conf.HostBridge:      o.Bridge,
 		conf.HostPort:        o.Port,
 		conf.AutoStart:       boolDigit(o.AutoStart),
@@ -175,7 +174,7 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 		}
 		want[conf.HostAddress6], want[conf.LocalAddress6] = c.HostAddress6, c.LocalAddress6
 	}
-	if o.HostNetwork {
+	if o.hostNetwork() {
 		for _, k := range []string{conf.HostAddress, conf.LocalAddress, conf.HostAddress6, conf.LocalAddress6} {
 			want[k] = ""
 		}

@@ -80,6 +80,15 @@
 ---@field cpus? string CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)
 ---@field tasks? integer|string most processes and threads the container may have at once ('' removes the limit)
 ---@field io_weight? integer|string block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)
+---@field host_network? boolean share the host's network (no link, addresses or firewall of the container's own; NixOS's privateNetwork = false); --no-host-network gives it a private network again
+---@field no_host_network? boolean turn --host-network off
+---@field ephemeral? boolean boot from a throwaway copy of the root: nothing the container writes survives a stop (the generation is activated afresh at each start); --no-ephemeral turns it off
+---@field no_ephemeral? boolean turn --ephemeral off
+---@field tmpfs? string|string[] mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)
+---@field tun? boolean let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)
+---@field no_tun? boolean turn --tun off
+---@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them)
+---@field capability? string|string[] grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)
 
 ---@class nixcsh.EvalFlags
 ---@field expr? string evaluate this expression
@@ -105,6 +114,15 @@
 ---@field cpus? string CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)
 ---@field tasks? integer|string most processes and threads the container may have at once ('' removes the limit)
 ---@field io_weight? integer|string block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)
+---@field host_network? boolean share the host's network (no link, addresses or firewall of the container's own; NixOS's privateNetwork = false); --no-host-network gives it a private network again
+---@field no_host_network? boolean turn --host-network off
+---@field ephemeral? boolean boot from a throwaway copy of the root: nothing the container writes survives a stop (the generation is activated afresh at each start); --no-ephemeral turns it off
+---@field no_ephemeral? boolean turn --ephemeral off
+---@field tmpfs? string|string[] mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)
+---@field tun? boolean let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)
+---@field no_tun? boolean turn --tun off
+---@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them)
+---@field capability? string|string[] grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)
 
 ---@class nixcsh
 ---@field args string[] the script's arguments

@@ -91,6 +91,16 @@ func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, erro
 	if extra := f.Get(conf.ExtraNspawnFlags); extra != "" {
 		spec.ExtraFlags = append(spec.ExtraFlags, strings.Fields(extra)...)
 	}
+	spec.Ephemeral = f.Get(conf.Ephemeral) == "1"
+	// Devices: nixcsh's units set no device policy, so a node bound into
+	// the container's /dev is usable there. nspawn's own /dev has
+	// /dev/net/tun; enableTun adds the capability to use it, as NixOS does.
+	for _, d := range strings.Fields(f.Get(conf.AllowedDevices)) {
+		spec.Binds = append(spec.Binds, runtime.Bind{Source: d})
+	}
+	if f.Get(conf.EnableTun) == "1" {
+		spec.ExtraFlags = append(spec.ExtraFlags, "--capability=CAP_NET_ADMIN")
+	}
 	if f.Get(conf.PrivateNetwork) != "1" {
 		return spec, nil, nil
 	}

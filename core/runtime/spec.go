@@ -22,6 +22,8 @@
 package runtime
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -41,6 +43,9 @@ type Spec struct {
 	PrivateUsers string   // PRIVATE_USERS: "", no, identity, pick, or a number
 	ExtraFlags   []string // EXTRA_NSPAWN_FLAGS, already split into words
 	Limits       Limits   // resource limits of the container's cgroup
+	// Ephemeral boots a throwaway copy of Root (nspawn --ephemeral: a
+	// snapshot on btrfs, else a copy beside Root), removed when nspawn exits.
+	Ephemeral bool
 	LogFile      string   // console + supervisor log (appended)
 	RunDir       string   // runtime state; removed when the container is down
 	StopTimeout  time.Duration
@@ -128,8 +133,22 @@ func Args(s Spec) []string {
 			args = append(args, "--private-users-ownership=auto")
 		}
 	}
+	if s.Ephemeral {
+		args = append(args, "--ephemeral")
+	}
 	args = append(args, s.ExtraFlags...)
 	return append(args, "-b")
+}
+
+// removeEphemeralLock removes the lock file nspawn leaves beside an
+// ephemeral container's root (.#NAME.lck): it locks the root shared, to
+// copy it, and unlinks the file only after an exclusive lock. Once nspawn
+// has exited nobody holds it; the container's own lock keeps a second
+// nspawn from starting meanwhile.
+func (s Spec) removeEphemeralLock() {
+	if s.Ephemeral {
+		os.Remove(filepath.Join(filepath.Dir(s.Root), ".#"+filepath.Base(s.Root)+".lck"))
+	}
 }
 
 // UserNS says whether the container runs in a user namespace of its own.

@@ -128,6 +128,10 @@ func init() {
 					}
 					return createFrom(ctx, m, file, in.Arg(0))
 				}
+				settings, err := settingValues(in)
+				if err != nil {
+					return nil, err
+				}
 				o := core.CreateOptions{
 					Config:           in.Flags["config"],
 					ConfigFile:       in.Flags["config-file"],
@@ -138,7 +142,7 @@ func init() {
 					Port:             in.Flags["port"],
 					HostAddress:      in.Flags["host-address"],
 					LocalAddress:     in.Flags["local-address"],
-					Settings:         settingValues(in),
+					Settings:         settings,
 				}
 				c, err := m.Create(ctx, in.Arg(0), o)
 				if err != nil {
@@ -250,7 +254,11 @@ func init() {
 				if err := refuseFlake(in); err != nil {
 					return nil, err
 				}
-				o := core.UpdateOptions{ConfigFile: in.Flags["config-file"], Settings: settingValues(in)}
+				settings, err := settingValues(in)
+				if err != nil {
+					return nil, err
+				}
+				o := core.UpdateOptions{ConfigFile: in.Flags["config-file"], Settings: settings}
 				if c, ok := in.Flag("config"); ok {
 					o.Config = &c
 				}
