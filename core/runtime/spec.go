@@ -45,10 +45,10 @@ type Spec struct {
 	Limits       Limits   // resource limits of the container's cgroup
 	// Ephemeral boots a throwaway copy of Root (nspawn --ephemeral: a
 	// snapshot on btrfs, else a copy beside Root), removed when nspawn exits.
-	Ephemeral bool
-	LogFile      string   // console + supervisor log (appended)
-	RunDir       string   // runtime state; removed when the container is down
-	StopTimeout  time.Duration
+	Ephemeral   bool
+	LogFile     string // console + supervisor log (appended)
+	RunDir      string // runtime state; removed when the container is down
+	StopTimeout time.Duration
 }
 
 // DefaultStopTimeout is how long a clean poweroff may take before SIGKILL.
