@@ -57,6 +57,15 @@ type Builder interface {
 	Build(ctx context.Context, p Paths, name string) (gen int, warnings []string, err error)
 }
 
+// Adopter is a Builder that can also take a prebuilt generation into a
+// container's profile (create --system-path).
+type Adopter interface {
+	// Adopt checks that systemPath is a generation of the store (or a link
+	// to one, as a profile's system link) and adds it to the container's
+	// profile, returning its number.
+	Adopt(ctx context.Context, p Paths, name, systemPath string) (gen int, warnings []string, err error)
+}
+
 // ConfigTemplate is configuration.nix as nixos-container writes it.
 func ConfigTemplate(name, config, configFile string) string {
 	body := config
@@ -140,7 +149,9 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	f.Set(conf.HostPort, o.Port)
 	f.Set(conf.AutoStart, boolDigit(o.AutoStart))
 	if o.SystemPath != "" {
-		f.Set("SYSTEM_PATH", o.SystemPath)
+		if _, ok := m.Builder.(Adopter); !ok {
+			return nil, Errorf(Invalid, "--system-path is not available here: this nixcsh has no store to take a generation into")
+		}
 	}
 	if err := applySettings(f, name, o.Settings); err != nil {
 		return nil, err
@@ -199,7 +210,20 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		return fail(err)
 	}
 	c := &Created{Name: name, HostAddress: host, LocalAddress: local}
-	if m.Builder != nil && o.SystemPath == "" {
+	if o.SystemPath != "" {
+		// The profile holds the prebuilt generation, as a build would have
+		// made it; configuration.nix stays the template, so a later update
+		// builds from it instead (as NixOS's SYSTEM_PATH is replaced by
+		// nixos-container update).
+		gen, warnings, err := m.Builder.(Adopter).Adopt(ctx, m.Paths, name, o.SystemPath)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warnings {
+			m.warnf("warning: %s", w)
+		}
+		c.Generation = gen
+	} else if m.Builder != nil {
 		gen, warnings, err := m.Builder.Build(ctx, m.Paths, name)
 		if err != nil {
 			return nil, wrapBuildError(err)

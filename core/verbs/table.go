@@ -106,7 +106,7 @@ func init() {
 				{Name: "config", Value: "S", Kind: NixText, Help: "NixOS configuration text, put into configuration.nix verbatim"},
 				{Name: "config-file", Value: "P", Kind: File, Help: "a NixOS module that configuration.nix imports"},
 				{Name: "from", Value: "FILE", Kind: File, Help: "create or update the containers of a NixOS `containers = { ... }` file"},
-				{Name: "system-path", Value: "P", Kind: File, Help: "use this prebuilt system generation instead of building"},
+				{Name: "system-path", Value: "P", Kind: File, Help: "use this prebuilt generation of nixcsh's store (e.g. another container's, $(readlink .../per-container/NAME/system)) instead of building; a later update builds from configuration.nix"},
 				{Name: "nixos-path", Value: "P", Kind: File, Help: "accepted for compatibility; nixcsh evaluates configurations itself"},
 				{Name: "flake", Value: "REF", Kind: Word, Help: "not supported: use --config or --config-file"},
 				{Name: "ensure-unique-name", Help: "add -0, -1, ... to the name until it is free, and print the name chosen"},
