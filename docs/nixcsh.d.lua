@@ -64,7 +64,7 @@
 ---@field config? string NixOS configuration text, put into configuration.nix verbatim
 ---@field config_file? string a NixOS module that configuration.nix imports
 ---@field from? string create or update the containers of a NixOS `containers = { ... }` file
----@field system_path? string use this prebuilt system generation instead of building
+---@field system_path? string use this prebuilt generation of nixcsh's store (e.g. another container's, $(readlink .../per-container/NAME/system)) instead of building; a later update builds from configuration.nix
 ---@field nixos_path? string accepted for compatibility; nixcsh evaluates configurations itself
 ---@field flake? string not supported: use --config or --config-file
 ---@field ensure_unique_name? boolean add -0, -1, ... to the name until it is free, and print the name chosen
