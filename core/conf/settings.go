@@ -3,8 +3,11 @@ package conf
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +29,8 @@ const (
 	Ephemeral      = "EPHEMERAL"
 	EnableTun      = "ENABLE_TUN"
 	AllowedDevices = "ALLOWED_DEVICES"
+	ExtraVeths     = "EXTRA_VETHS"
+	Macvlans       = "MACVLANS" // NixOS's own key
 )
 
 // Setting is one container setting, declared once: its NAME.conf key, its
@@ -113,6 +118,12 @@ var Settings = []Setting{
 	{Flag: "capability", Value: "CAP", Key: ExtraNspawnFlags, Word: "--capability=", Option: "additionalCapabilities", Repeat: true, Choices: capabilityNames,
 		Help:  "grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)",
 		Check: checkCapability, FromNix: listFromNix},
+	{Flag: "extra-veth", Value: "NAME[,KEY=VALUE...]", Key: ExtraVeths, Option: "extraVeths", Repeat: true,
+		Help:  "a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)",
+		Check: checkExtraVeth, FromNix: extraVethsFromNix},
+	{Flag: "macvlan", Value: "IFACE", Key: Macvlans, Option: "macvlans", Repeat: true,
+		Help:  "a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)",
+		Check: checkMacvlan, FromNix: listFromNix},
 }
 
 // SettingByFlag finds a setting by its flag name.
@@ -508,6 +519,138 @@ func devicesFromNix(v any) ([]string, error) {
 			return nil, fmt.Errorf("expected { node; modifier; }, got %v", x)
 		}
 		out = append(out, node)
+	}
+	return out, nil
+}
+
+// ExtraVeth is one of NixOS's extraVeths: a veth pair named Name on both
+// sides, with the host side's and the container's addresses (each
+// optional, with an optional /prefix), or the host side on a bridge.
+type ExtraVeth struct {
+	Name                        string
+	HostAddress, LocalAddress   string
+	HostAddress6, LocalAddress6 string
+	HostBridge                  string
+}
+
+// extraVethFields are the fields of an extra veth, by NixOS's names.
+var extraVethFields = []string{"hostAddress", "localAddress", "hostAddress6", "localAddress6", "hostBridge"}
+
+func (v *ExtraVeth) field(k string) *string {
+	switch k {
+	case "hostAddress":
+		return &v.HostAddress
+	case "localAddress":
+		return &v.LocalAddress
+	case "hostAddress6":
+		return &v.HostAddress6
+	case "localAddress6":
+		return &v.LocalAddress6
+	case "hostBridge":
+		return &v.HostBridge
+	}
+	return nil
+}
+
+// String is the form EXTRA_VETHS and --extra-veth hold.
+func (v ExtraVeth) String() string {
+	out := v.Name
+	for _, k := range extraVethFields {
+		if x := *v.field(k); x != "" {
+			out += "," + k + "=" + x
+		}
+	}
+	return out
+}
+
+// validLink is a kernel link name: 1-15 bytes, no '/', ':', ',', '=' or space.
+var validLink = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,15}$`)
+
+// ParseExtraVeth reads NAME[,hostAddress=A,...] and checks it.
+func ParseExtraVeth(s string) (ExtraVeth, error) {
+	parts := strings.Split(s, ",")
+	v := ExtraVeth{Name: parts[0]}
+	if !validLink.MatchString(v.Name) || v.Name == "eth0" || v.Name == "lo" {
+		return v, fmt.Errorf("%q is not a usable link name: 1-15 letters, digits, '_', '.' or '-', not eth0 or lo", v.Name)
+	}
+	for _, p := range parts[1:] {
+		k, val, _ := strings.Cut(p, "=")
+		f := v.field(k)
+		if f == nil || val == "" {
+			return v, fmt.Errorf("%q: expected KEY=VALUE with KEY one of %s", p, strings.Join(extraVethFields, ", "))
+		}
+		*f = val
+	}
+	for _, a := range []struct {
+		key, val string
+		v6       bool
+	}{{"hostAddress", v.HostAddress, false}, {"localAddress", v.LocalAddress, false}, {"hostAddress6", v.HostAddress6, true}, {"localAddress6", v.LocalAddress6, true}} {
+		if a.val == "" {
+			continue
+		}
+		ip, err := netip.ParseAddr(a.val)
+		if pre, perr := netip.ParsePrefix(a.val); perr == nil {
+			ip, err = pre.Addr(), nil
+		}
+		if err != nil || ip.Is6() != a.v6 || ip.Is4In6() {
+			return v, fmt.Errorf("%s=%s is not an %s address", a.key, a.val, map[bool]string{false: "IPv4", true: "IPv6"}[a.v6])
+		}
+	}
+	if v.HostBridge != "" && (!validLink.MatchString(v.HostBridge) || v.HostAddress != "" || v.HostAddress6 != "") {
+		return v, fmt.Errorf("hostBridge=%s: a link name, and no host address with it (the bridge carries the host's address)", v.HostBridge)
+	}
+	return v, nil
+}
+
+func checkExtraVeth(s string) (string, error) {
+	v, err := ParseExtraVeth(s)
+	if err != nil {
+		return "", err
+	}
+	return v.String(), nil
+}
+
+// checkMacvlan takes the name of a host interface.
+func checkMacvlan(s string) (string, error) {
+	if !validLink.MatchString(s) {
+		return "", fmt.Errorf("expected the name of a host interface, e.g. eth0")
+	}
+	if _, err := os.Stat(filepath.Join("/sys/class/net", s)); err != nil {
+		return "", fmt.Errorf("the host has no interface %s (see ip link)", s)
+	}
+	return s, nil
+}
+
+// extraVethsFromNix reads NixOS's extraVeths: NAME = { hostAddress; ... }.
+func extraVethsFromNix(v any) ([]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("expected an attribute set of { hostAddress; localAddress; hostBridge; ... }, got %v", v)
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		o, ok := m[n].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%q: expected { hostAddress; localAddress; ... }, got %v", n, m[n])
+		}
+		w := n
+		for _, k := range extraVethFields {
+			if x, ok := o[k].(string); ok && x != "" {
+				w += "," + k + "=" + x
+			}
+		}
+		for k, x := range o {
+			if l, isList := x.([]any); slices.Contains(extraVethFields, k) || x == nil || isList && len(l) == 0 {
+				continue
+			}
+			return nil, fmt.Errorf("%q: nixcsh does not support %s in extraVeths", n, k)
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }

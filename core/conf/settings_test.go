@@ -190,3 +190,30 @@ func TestSwitchAndListSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestExtraVethSettings(t *testing.T) {
+	f, _ := Parse("")
+	apply(t, f, "extra-veth", "ve2,localAddress=10.9.0.2/24,hostAddress=10.9.0.1", "br2,hostBridge=br0,localAddress6=fc00::2")
+	want := []string{"ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2/24", "br2,localAddress6=fc00::2,hostBridge=br0"}
+	if got := SettingByFlag("extra-veth").Values(f); !reflect.DeepEqual(got, want) {
+		t.Errorf("extra veths %q, want %q", got, want)
+	}
+	for v, msg := range map[string]string{
+		"eth0":                    "not a usable link name",
+		"a-name-far-too-long":     "not a usable link name",
+		"ve2,mtu=1500":            "KEY=VALUE",
+		"ve2,hostAddress=fc00::1": "not an IPv4 address",
+		"ve2,hostBridge=br0,hostAddress=10.0.0.1": "no host address",
+	} {
+		if got := applyErr(f, "extra-veth", v); !strings.Contains(got, msg) {
+			t.Errorf("--extra-veth %s: %q, want %q", v, got, msg)
+		}
+	}
+	got, err := extraVethsFromNix(map[string]any{"ve3": map[string]any{"hostAddress": "10.1.0.1", "localAddress": "10.1.0.2", "hostBridge": nil, "forwardPorts": []any{}}})
+	if err != nil || !reflect.DeepEqual(got, []string{"ve3,hostAddress=10.1.0.1,localAddress=10.1.0.2"}) {
+		t.Errorf("extraVeths from Nix: %q, %v", got, err)
+	}
+	if _, err := extraVethsFromNix(map[string]any{"ve3": map[string]any{"forwardPorts": []any{map[string]any{"hostPort": int64(80)}}}}); err == nil || !strings.Contains(err.Error(), "forwardPorts") {
+		t.Errorf("extraVeths with forwardPorts: %v", err)
+	}
+}

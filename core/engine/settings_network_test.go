@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -9,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/network"
 )
 
 // --bridge with only --local-address (NixOS's hostBridge + localAddress):
@@ -157,5 +162,90 @@ func answerDNS(conn net.PacketConn, name string, ip net.IP) {
 			resp = append(resp, ip.To4()...)
 		}
 		conn.WriteTo(resp, from)
+	}
+}
+
+// --extra-veth and --macvlan: a second veth pair with NixOS's extraVeths
+// addresses carries traffic between the host and the container, a macvlan
+// on a host interface (a veth of the test's) is up inside as
+// mv-IFACE; a stop removes the extra host link, and update ” removes them.
+func TestExtraVethAndMacvlan(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	b := make([]byte, 3)
+	rand.Read(b)
+	parent := "nxd" + hex.EncodeToString(b)
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name = parent
+	// A host-only veth pair (no dummy module here) as the parent.
+	if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: attrs, PeerName: "nxe" + hex.EncodeToString(b)}); err != nil {
+		t.Fatalf("veth link %s: %v", parent, err)
+	}
+	t.Cleanup(func() {
+		if l, err := netlink.LinkByName(parent); err == nil {
+			netlink.LinkDel(l)
+		}
+	})
+	r := newTestRoot(t)
+	c := r.scenarioCLI()
+	name := uniqueName("xv")
+	veth := "xv" + hex.EncodeToString(b)
+	vHost, vLocal := uniqueAddresses(t)
+	if _, errb, code := c.run("create", name, "--host-network", "--macvlan", parent); code == 0 || !strings.Contains(errb, "need a private network") {
+		t.Errorf("--macvlan with --host-network: exit %d, %q", code, errb)
+	}
+	if _, errb, code := c.run("create", name, "--extra-veth", veth+",hostAddress=nope"); code == 0 || !strings.Contains(errb, "not an IPv4 address") {
+		t.Errorf("--extra-veth with a bad address: exit %d, %q", code, errb)
+	}
+	host, local := uniqueAddresses(t)
+	c.must("create", name, "--host-address", host, "--local-address", local,
+		"--extra-veth", veth+",hostAddress="+vHost+",localAddress="+vLocal, "--macvlan", parent)
+	if got := r.infoSettings(name); strings.Join(got["extra-veth"], "") != veth+",hostAddress="+vHost+",localAddress="+vLocal || strings.Join(got["macvlan"], "") != parent {
+		t.Errorf("info settings %v", got)
+	}
+	c.must("start", name)
+	if l, err := netlink.LinkByName(veth); err != nil {
+		t.Fatalf("host side of the extra veth: %v", err)
+	} else if addrs, _ := netlink.AddrList(l, netlink.FAMILY_V4); len(addrs) != 1 || addrs[0].IP.String() != vHost {
+		t.Errorf("addresses of %s on the host: %v", veth, addrs)
+	}
+	mv := network.MacvlanName(parent)
+	if out := r.run(name, "sh", "-c", "ip -o -4 addr show dev "+veth+"; ip -o link show "+mv); !strings.Contains(out, vLocal+"/32") || !strings.Contains(out, mv+"@") || !strings.Contains(out, "state UP") && !strings.Contains(out, ",UP") {
+		t.Errorf("links inside: %q", out)
+	}
+	// From inside to the host over the extra pair: the host sees the
+	// container's extra address.
+	ln, err := net.Listen("tcp4", vHost+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	from := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err == nil {
+			from <- conn.RemoteAddr().(*net.TCPAddr).IP.String()
+			conn.Close()
+		}
+	}()
+	if code, _, errb := r.runCode(name, "bash", "-c", fmt.Sprintf("echo hi > /dev/tcp/%s/%d", vHost, ln.Addr().(*net.TCPAddr).Port)); code != 0 {
+		t.Errorf("connecting over the extra veth: exit %d, %q", code, errb)
+	}
+	select {
+	case ip := <-from:
+		if ip != vLocal {
+			t.Errorf("the connection over %s came from %s, want %s", veth, ip, vLocal)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no connection over the extra veth")
+	}
+	c.must("stop", name)
+	if network.LinkExists(veth) {
+		t.Errorf("%s still exists on the host after stop", veth)
+	}
+	c.must("update", name, "--extra-veth", "", "--macvlan", "")
+	c.must("start", name)
+	if out := r.run(name, "ip", "-o", "link"); strings.Contains(out, veth) || strings.Contains(out, mv) {
+		t.Errorf("links inside after removing them: %q", out)
 	}
 }

@@ -35,12 +35,16 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	}
 	defer lock.unlock()
 
-	var made struct{ ns, link, sysctls, table bool }
+	var made struct {
+		ns, link, sysctls, table bool
+		extra                    []string
+	}
 	defer func() {
 		if err == nil {
 			return
 		}
 		// Undo in reverse, and only what this call made.
+		removeHostLinks(made.extra)
 		if made.table {
 			removeForwards(p.table)
 		}
@@ -189,6 +193,9 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if err := configureSide(inside, eth, p.local6, p.host6, true); err != nil {
 		return "", step("configuring eth0 inside", err)
 	}
+	if made.extra, err = setupExtraLinks(s, ns, inside); err != nil {
+		return "", step("making the extra links", err)
+	}
 	// Wait until both ends carry traffic, so that the first packets to and
 	// from the container are not lost (see waitReady).
 	var host6 *addr
@@ -336,7 +343,7 @@ func Teardown(s Spec) error {
 	if foreign {
 		return nil // someone else's network: touch nothing
 	}
-	var errs []string
+	errs := removeHostLinks(extraHostLinks(s))
 	for _, l := range links {
 		// Gone already (ENODEV) when the kernel removed the pair with the
 		// namespace, after ReleaseNamespace.

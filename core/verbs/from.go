@@ -44,9 +44,7 @@ func (rs FromResults) Text() string {
 // not implement yet, with their NixOS defaults: a file may state the
 // default (it changes nothing) but any other value is refused by name.
 var unsupportedDefaults = map[string]any{
-	"extraVeths":       map[string]any{},
 	"interfaces":       []any{},
-	"macvlans":         []any{},
 	"specialArgs":      map[string]any{},
 	"networkNamespace": nil,
 	"path":             nil,
