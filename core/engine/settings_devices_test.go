@@ -110,6 +110,13 @@ func TestDevicesAndCapabilities(t *testing.T) {
 		t.Errorf("info settings %v", got)
 	}
 	r.start(name)
+	// --host-network: the container is in the host's network namespace.
+	if hostNS, _ := os.Readlink("/proc/self/ns/net"); r.run(name, "readlink", "/proc/1/ns/net") != hostNS+"\n" {
+		t.Errorf("the container's network namespace is not the host's %s", hostNS)
+	}
+	if strings.Join(got["host-network"], "") != "yes" {
+		t.Errorf("info settings lack host-network: %v", got)
+	}
 	tun := "t" + name
 	if len(tun) > 15 {
 		tun = tun[:15]
