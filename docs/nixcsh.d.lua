@@ -87,7 +87,7 @@
 ---@field tmpfs? string|string[] mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)
 ---@field tun? boolean let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)
 ---@field no_tun? boolean turn --tun off
----@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them)
+---@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them; with --private-users the node is nobody's inside, so its mode must let others use it, as udev's 0666)
 ---@field capability? string|string[] grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)
 ---@field extra_veth? string|string[] a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)
 ---@field macvlan? string|string[] a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)
@@ -123,7 +123,7 @@
 ---@field tmpfs? string|string[] mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)
 ---@field tun? boolean let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)
 ---@field no_tun? boolean turn --tun off
----@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them)
+---@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them; with --private-users the node is nobody's inside, so its mode must let others use it, as udev's 0666)
 ---@field capability? string|string[] grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)
 ---@field extra_veth? string|string[] a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)
 ---@field macvlan? string|string[] a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)

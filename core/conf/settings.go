@@ -113,7 +113,7 @@ var Settings = []Setting{
 		Help:    "let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)",
 		FromNix: switchFromNix(false)},
 	{Flag: "device", Value: "NODE", Key: AllowedDevices, Option: "allowedDevices", Repeat: true, Completion: "file",
-		Help:  "give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them)",
+		Help:  "give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them; with --private-users the node is nobody's inside, so its mode must let others use it, as udev's 0666)",
 		Check: checkDevice, FromNix: devicesFromNix},
 	{Flag: "capability", Value: "CAP", Key: ExtraNspawnFlags, Word: "--capability=", Option: "additionalCapabilities", Repeat: true, Choices: capabilityNames,
 		Help:  "grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)",

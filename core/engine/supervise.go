@@ -96,7 +96,7 @@ func containerSpec(p core.Paths, name string) (runtime.Spec, *network.Spec, erro
 	// the container's /dev is usable there. nspawn's own /dev has
 	// /dev/net/tun; enableTun adds the capability to use it, as NixOS does.
 	for _, d := range strings.Fields(f.Get(conf.AllowedDevices)) {
-		spec.Binds = append(spec.Binds, runtime.Bind{Source: d})
+		spec.Binds = append(spec.Binds, runtime.Bind{Source: d, Device: true})
 	}
 	if f.Get(conf.EnableTun) == "1" {
 		spec.ExtraFlags = append(spec.ExtraFlags, "--capability=CAP_NET_ADMIN")

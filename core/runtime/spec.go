@@ -32,6 +32,9 @@ import (
 type Bind struct {
 	Source, Target string // Target "" means the same path as Source
 	ReadOnly       bool
+	// Device is a device node: never ID-mapped (devtmpfs cannot be), so
+	// under private users it is owned by nobody inside and its mode decides.
+	Device bool
 }
 
 // Spec is everything needed to boot one container.
@@ -116,10 +119,11 @@ func Args(s Spec) []string {
 			flag = "--bind-ro="
 		}
 		spec := escapeBindPath(b.Source)
-		if b.Target != "" && b.Target != b.Source || s.shifted() {
+		idmap := s.shifted() && !b.Device
+		if b.Target != "" && b.Target != b.Source || idmap {
 			spec += ":" + escapeBindPath(b.targetPath())
 		}
-		if s.shifted() {
+		if idmap {
 			spec += ":idmap"
 		}
 		args = append(args, flag+spec)

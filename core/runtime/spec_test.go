@@ -95,3 +95,16 @@ func TestPrepareRoot(t *testing.T) {
 		t.Errorf("PrepareRoot over a bin dir = %v", err)
 	}
 }
+
+// A device node is never ID-mapped (the kernel refuses it on devtmpfs),
+// while other binds of a shifted container are; --ephemeral goes before -b.
+func TestArgsDeviceAndEphemeral(t *testing.T) {
+	s := Spec{Name: "d", Root: "/r", PrivateUsers: "pick", Ephemeral: true,
+		Binds: []Bind{{Source: "/dev/fuse", Device: true}, {Source: "/srv"}}}
+	args := strings.Join(Args(s), " ")
+	for _, want := range []string{" --bind=/dev/fuse ", " --bind=/srv:/srv:idmap ", " --ephemeral -b"} {
+		if !strings.Contains(args+" ", want) {
+			t.Errorf("args %q lack %q", args, want)
+		}
+	}
+}
