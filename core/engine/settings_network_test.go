@@ -85,6 +85,21 @@ func TestCreateSystemPath(t *testing.T) {
 func TestNetworkReadyAtBoot(t *testing.T) {
 	needRoot(t)
 	t.Parallel()
+	testNetworkReadyAtBoot(t, nil)
+}
+
+// With private users nspawn makes the namespace (nixcsh cannot hand it one
+// that the container's user namespace does not own) and nixcsh sets it up
+// from the leader's pid: it must be ready before the boot goes on all the same.
+//
+// Not parallel: it shares port 53 with TestNetworkReadyAtBoot, which waits
+// until the serial tests are done.
+func TestNetworkReadyAtBootPrivateUsers(t *testing.T) {
+	needRoot(t)
+	testNetworkReadyAtBoot(t, core.SettingValues{"private-users": {"pick"}})
+}
+
+func testNetworkReadyAtBoot(t *testing.T, settings core.SettingValues) {
 	dns, err := net.ListenPacket("udp4", ":53")
 	if err != nil {
 		t.Skipf("port 53 of the host is taken (%v): the test's DNS server needs it", err)
@@ -105,7 +120,7 @@ func TestNetworkReadyAtBoot(t *testing.T) {
 	cfg := fmt.Sprintf(`networking.nameservers = [ %q ];
   systemd.services.boot-check = { wantedBy = [ "multi-user.target" ]; wants = [ "network-online.target" ];
     after = [ "network-online.target" ]; serviceConfig.Type = "oneshot"; script = %s; };`, host, nixString(script))
-	c, err := r.M.Create(timeout(t), uniqueName("nb"), core.CreateOptions{Config: cfg, HostAddress: host, LocalAddress: local})
+	c, err := r.M.Create(timeout(t), uniqueName("nb"), core.CreateOptions{Config: cfg, HostAddress: host, LocalAddress: local, Settings: settings})
 	if err != nil {
 		t.Fatal(err)
 	}
