@@ -252,7 +252,7 @@ func (r *containerRuntime) Switch(ctx context.Context, name string) (core.Switch
 		return rep, err
 	}
 	root := r.paths.StateDir(name)
-	if spec, _, err := containerSpec(r.paths, name); err == nil && spec.Ephemeral {
+	if _, err := os.Stat(filepath.Join(r.paths.RunDir(name), ephemeralMark)); err == nil {
 		// An ephemeral container runs from a copy of its root dir: the
 		// running one is what must change (and what goes at its stop).
 		root = fmt.Sprintf("/proc/%d/root", l)

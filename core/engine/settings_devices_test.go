@@ -59,6 +59,14 @@ func TestEphemeralAndTmpfs(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(state), ".#machine.*")); len(left) != 1 {
 		t.Errorf("throwaway roots beside the state dir while running: %v, want one", left)
 	}
+	// terminate kills nspawn before it can remove its copy: the supervisor does.
+	if err := r.M.Terminate(timeout(t), name); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(state), ".#*")); len(left) != 0 {
+		t.Errorf("throwaway root or locks left after terminate: %v", left)
+	}
+	r.start(name)
 
 	// --no-ephemeral: writes survive a restart again.
 	if code, _, errb := r.cli("", "update", name, "--no-ephemeral"); code != 0 || !strings.Contains(errb, "restart") {

@@ -26,6 +26,10 @@ import (
 // generation against it. It goes with the RunDir when the container stops.
 const activeLink = "system"
 
+// ephemeralMark in a container's RunDir says that the running boot is
+// ephemeral: its root is a copy, which switch must activate into.
+const ephemeralMark = "ephemeral"
+
 // SuperviseMain is the supervisor process: `nixcsh __supervise --root R NAME`.
 // It runs one container until SIGTERM (stop) and reports readiness with
 // sd_notify, to systemd or to the process backend alike.
@@ -175,6 +179,15 @@ func supervise(ctx context.Context, p core.Paths, name string) error {
 			}
 			if err := fsx.SymlinkAtomic(gen.StorePath, filepath.Join(s.RunDir, activeLink)); err != nil {
 				return err
+			}
+			// Whether this boot runs from a throwaway copy, for switch
+			// (the conf may say otherwise once update changed it).
+			if s.Ephemeral {
+				if err := os.WriteFile(filepath.Join(s.RunDir, ephemeralMark), nil, 0o644); err != nil {
+					return err
+				}
+			} else {
+				os.Remove(filepath.Join(s.RunDir, ephemeralMark))
 			}
 			if netSpec == nil {
 				return nil

@@ -144,14 +144,31 @@ func Args(s Spec) []string {
 	return append(args, "-b")
 }
 
-// removeEphemeralLock removes the lock file nspawn leaves beside an
-// ephemeral container's root (.#NAME.lck): it locks the root shared, to
-// copy it, and unlinks the file only after an exclusive lock. Once nspawn
-// has exited nobody holds it; the container's own lock keeps a second
-// nspawn from starting meanwhile.
-func (s Spec) removeEphemeralLock() {
-	if s.Ephemeral {
-		os.Remove(filepath.Join(filepath.Dir(s.Root), ".#"+filepath.Base(s.Root)+".lck"))
+// removeEphemeralLeftovers removes what an ephemeral boot leaves beside
+// the container's root dir once nspawn has exited: the lock file of the
+// root (.#NAME.lck: nspawn locks it shared, to copy it, and unlinks the
+// file only after an exclusive lock), and the throwaway copy
+// (.#machine.NAME + 16 hex digits) with its lock when nspawn was killed
+// before it could remove them (terminate, destroy). Nobody holds them
+// then: the container's own lock keeps a second nspawn from starting.
+func (s Spec) removeEphemeralLeftovers() {
+	if !s.Ephemeral {
+		return
+	}
+	dir, base := filepath.Dir(s.Root), filepath.Base(s.Root)
+	os.Remove(filepath.Join(dir, ".#"+base+".lck"))
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		n := e.Name()
+		copyName := strings.TrimSuffix(n, ".lck") // the copy's lock: .#.#machine.NAMEHEX.lck
+		if strings.HasPrefix(copyName, ".#.#") {
+			copyName = copyName[2:]
+		}
+		rest, ok := strings.CutPrefix(copyName, ".#machine."+base)
+		if !ok || len(rest) != 16 || strings.Trim(rest, "0123456789abcdef") != "" {
+			continue
+		}
+		os.RemoveAll(filepath.Join(dir, n))
 	}
 }
 

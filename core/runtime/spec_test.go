@@ -108,3 +108,33 @@ func TestArgsDeviceAndEphemeral(t *testing.T) {
 		}
 	}
 }
+
+// What a killed ephemeral boot leaves goes; another container's copy stays.
+func TestRemoveEphemeralLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	hex := "0123456789abcdef"
+	gone := []string{".#web.lck", ".#machine.web" + hex, ".#.#machine.web" + hex + ".lck"}
+	kept := []string{"web", ".#machine.webx" + hex, ".#machine.web" + hex + "0", ".#other.lck"}
+	for _, n := range append(gone, kept...) {
+		if strings.HasSuffix(n, ".lck") {
+			os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+		} else {
+			os.MkdirAll(filepath.Join(dir, n, "etc"), 0o755)
+		}
+	}
+	Spec{Root: filepath.Join(dir, "web")}.removeEphemeralLeftovers()
+	if _, err := os.Stat(filepath.Join(dir, gone[1])); err != nil {
+		t.Fatal("removed without --ephemeral")
+	}
+	Spec{Root: filepath.Join(dir, "web"), Ephemeral: true}.removeEphemeralLeftovers()
+	for _, n := range gone {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			t.Errorf("%s is left", n)
+		}
+	}
+	for _, n := range kept {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s was removed", n)
+		}
+	}
+}

@@ -127,7 +127,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			res, err = s.boot(ctx, bootSpec, log)
-			bootSpec.removeEphemeralLock()
+			bootSpec.removeEphemeralLeftovers()
 		}
 		if s.AfterExit != nil {
 			s.AfterExit(bootSpec)
