@@ -67,7 +67,7 @@ type Setting struct {
 	// leaves it out (nil: the setting is cleared).
 	NixDefault any
 	// Completion says what the value is, for completion: "file", "number",
-	// or "" for anything else;
+	// "interface" (a host network interface), or "" for anything else;
 	// Choices lists the values when they are few.
 	Completion string
 	Choices    []string
@@ -121,7 +121,7 @@ var Settings = []Setting{
 	{Flag: "extra-veth", Value: "NAME[,KEY=VALUE...]", Key: ExtraVeths, Option: "extraVeths", Repeat: true,
 		Help:  "a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)",
 		Check: checkExtraVeth, FromNix: extraVethsFromNix},
-	{Flag: "macvlan", Value: "IFACE", Key: Macvlans, Option: "macvlans", Repeat: true,
+	{Flag: "macvlan", Value: "IFACE", Key: Macvlans, Option: "macvlans", Repeat: true, Completion: "interface",
 		Help:  "a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)",
 		Check: checkMacvlan, FromNix: listFromNix},
 }

@@ -17,6 +17,8 @@ func settingFlags() []Flag {
 			f.Kind = File
 		case "number":
 			f.Kind = Number
+		case "interface":
+			f.Kind = Interface
 		}
 		out = append(out, f)
 		if s.Switch {
