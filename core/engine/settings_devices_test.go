@@ -2,6 +2,7 @@ package engine
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,6 +159,26 @@ func TestDevicesAndCapabilities(t *testing.T) {
 	if code, _, _ := asUnit(r, name, "ip tuntap add dev "+tun+" mode tun"); code == 0 {
 		r.run(name, "ip", "link", "del", tun)
 		t.Error("ip tuntap add works without --tun")
+	}
+
+	// --no-host-network: a private network, with the addresses create
+	// would have chosen; the host reaches the container there.
+	code, _, errb := r.cli("", "update", name, "--no-host-network")
+	local := ""
+	if _, after, ok := strings.Cut(errb, "container IP is "); ok {
+		local = strings.Fields(after)[0]
+	}
+	if code != 0 || local == "" {
+		t.Fatalf("update --no-host-network: exit %d, %q (want the addresses chosen)", code, errb)
+	}
+	if err := r.M.Restart(timeout(t), name, nil); err != nil {
+		t.Fatal(err)
+	}
+	if hostNS, _ := os.Readlink("/proc/self/ns/net"); r.run(name, "readlink", "/proc/1/ns/net") == hostNS+"\n" {
+		t.Error("the container still shares the host's network namespace")
+	}
+	if out, err := exec.Command("ping", "-c", "1", "-W", "5", local).CombinedOutput(); err != nil {
+		t.Errorf("ping %s from the host: %v\n%s", local, err, out)
 	}
 }
 
