@@ -161,14 +161,14 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 		"EXTRA_NSPAWN_FLAGS": c.ExtraFlags,
 		"LOCAL_MAC_ADDRESS":  c.LocalMAC,
 	}
-	if o.HostAddress != "" {
+	if o.HostAddress != "" || o.LocalAddress != "" {
 		hostKey, localKey, err := addressKeys(o.HostAddress, o.LocalAddress)
 		if err != nil {
 			return false, err
 		}
 		want[hostKey], want[localKey] = o.HostAddress, o.LocalAddress
 	}
-	if c.HostAddress6 != "" {
+	if c.HostAddress6 != "" || c.LocalAddress6 != "" {
 		if _, _, err := addressKeys(c.HostAddress6, c.LocalAddress6); err != nil {
 			return false, err
 		}

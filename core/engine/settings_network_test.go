@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,6 +41,18 @@ func TestBridgeLocalAddressOnly(t *testing.T) {
 	mustServe(t, "http://"+addrs[1]+"/", indexTitle)
 	if out := r.run(name, "ip", "-o", "-4", "addr", "show", "dev", "eth0"); !strings.Contains(out, addrs[1]+"/29") {
 		t.Errorf("eth0 inside: %q", out)
+	}
+
+	// The same from a containers.<name> file.
+	other := uniqueName("bf")
+	file := filepath.Join(t.TempDir(), "containers.nix")
+	text := fmt.Sprintf(`{ containers.%s = { privateNetwork = true; hostBridge = %q; localAddress = "%s/29"; autoStart = true; config = { }; }; }`, other, br, addrs[2])
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.must("create", "--from", file)
+	if out, err := exec.Command("ping", "-c", "1", "-W", "5", addrs[2]).CombinedOutput(); err != nil {
+		t.Errorf("ping %s (create --from, bridged) from the host: %v\n%s", addrs[2], err, out)
 	}
 }
 

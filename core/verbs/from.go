@@ -196,8 +196,11 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 	default:
 		o.HostAddress, o.LocalAddress = h6, l6
 	}
-	if (o.HostAddress == "") != (o.LocalAddress == "") || (c.HostAddress6 == "") != (c.LocalAddress6 == "") {
-		bad("localAddress", "nixcsh needs both the host's and the container's address (hostAddress and localAddress, or hostAddress6 and localAddress6)")
+	// A pair, or (on a bridge, NixOS's hostBridge + localAddress) the
+	// container's address alone.
+	paired := func(host, local string) bool { return (host == "") == (local == "") || host == "" && o.Bridge != "" }
+	if !paired(o.HostAddress, o.LocalAddress) || !paired(c.HostAddress6, c.LocalAddress6) {
+		bad("localAddress", "nixcsh needs both the host's and the container's address (hostAddress and localAddress, or hostAddress6 and localAddress6), or hostBridge with localAddress alone")
 	}
 	c.LocalMAC = str("localMacAddress")
 	if hostNetwork && (o.HostAddress != "" || o.Bridge != "" || c.LocalMAC != "") {

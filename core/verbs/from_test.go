@@ -148,3 +148,17 @@ func TestFromEntryContainerSettings(t *testing.T) {
 		}
 	}
 }
+
+// hostBridge with localAddress alone is NixOS's bridged container; a
+// hostAddress alone is still refused.
+func TestFromEntryBridgeLocalAddress(t *testing.T) {
+	es := readContainers(t, `{ containers.br = { privateNetwork = true; hostBridge = "br0"; localAddress = "10.5.0.2/24"; config = { }; };
+    containers.half = { privateNetwork = true; hostAddress = "10.6.0.1"; config = { }; }; }`)
+	c, problems := fromEntry("/f.nix", es[0])
+	if len(problems) > 0 || c.Create.Bridge != "br0" || c.Create.LocalAddress != "10.5.0.2/24" || c.Create.HostAddress != "" {
+		t.Errorf("bridged: %+v, %q", c.Create, problems)
+	}
+	if _, problems := fromEntry("/f.nix", es[1]); len(problems) != 1 || !strings.Contains(problems[0], "hostBridge with localAddress alone") {
+		t.Errorf("host address alone: %q", problems)
+	}
+}
