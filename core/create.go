@@ -26,10 +26,19 @@ type CreateOptions struct {
 	HostAddress      string
 	LocalAddress     string
 	SystemPath       string        // --system-path: use a prebuilt generation instead of building
-	Settings         SettingValues // --bind, --memory, ...: the keys of conf.Settings
-	// HostNetwork shares the host's network (PRIVATE_NETWORK=0, NixOS's
-	// privateNetwork = false): no link, no addresses, no firewall of its own.
-	HostNetwork bool
+	Settings         SettingValues // --bind, --memory, --host-network, ...: the keys of conf.Settings
+}
+
+// hostNetwork says whether the settings share the host's network
+// (--host-network, NixOS's privateNetwork = false): no link, no addresses,
+// no firewall of the container's own.
+func (o CreateOptions) hostNetwork() bool {
+	v := o.Settings["host-network"]
+	if len(v) == 0 {
+		return false
+	}
+	on, _ := conf.SwitchValue(v[len(v)-1])
+	return on
 }
 
 // Created is what create made.
@@ -49,6 +58,15 @@ type Builder interface {
 	// its profile, returning the generation number and any warnings. It changes
 	// nothing when it fails.
 	Build(ctx context.Context, p layout.Paths, name string) (gen int, warnings []string, err error)
+}
+
+// Adopter is a Builder that can also take a prebuilt generation into a
+// container's profile (create --system-path).
+type Adopter interface {
+	// Adopt checks that systemPath is a generation of the store (or a link
+	// to one, as a profile's system link) and adds it to the container's
+	// profile, returning its number.
+	Adopt(ctx context.Context, p layout.Paths, name, systemPath string) (gen int, warnings []string, err error)
 }
 
 // ConfigTemplate is configuration.nix as nixos-container writes it.
@@ -71,8 +89,15 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	if o.Config != "" && o.ConfigFile != "" {
 		return nil, fault.Errorf(fault.Invalid, "--config and --config-file are mutually incompatible. Please define one or the other, but not both")
 	}
-	if (o.HostAddress == "") != (o.LocalAddress == "") {
+	hostNetwork := o.hostNetwork()
+	if hostNetwork && (o.HostAddress != "" || o.LocalAddress != "" || o.Bridge != "" || o.Port != "") {
+		return nil, fault.Errorf(fault.Invalid, "--host-network shares the host's network: --host-address, --local-address, --bridge and --port do not apply (leave them out, or leave out --host-network)")
+	}
+	if o.HostAddress != "" && o.LocalAddress == "" {
 		return nil, fault.Errorf(fault.Invalid, "With --host-address set, --local-address is required as well!")
+	}
+	if o.HostAddress == "" && o.LocalAddress != "" && o.Bridge == "" {
+		return nil, fault.Errorf(fault.Invalid, "--local-address alone needs --bridge (the container then sits on the bridge's network, as NixOS's hostBridge + localAddress); without a bridge give --host-address as well")
 	}
 	if err := ValidateName(name); err != nil {
 		return nil, err
@@ -112,13 +137,13 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		return nil, fault.Errorf(fault.Failed, "create of '%s' cancelled", name)
 	}
 	host, local := o.HostAddress, o.LocalAddress
-	if host == "" && !o.HostNetwork {
+	if host == "" && local == "" && !hostNetwork {
 		if host, local, err = m.allocateAddresses(); err != nil {
 			return nil, err
 		}
 	}
 	f, _ := conf.Parse("")
-	f.Set(conf.PrivateNetwork, boolDigit(!o.HostNetwork))
+	f.Set(conf.PrivateNetwork, "1")
 	f.Set(conf.HostAddress, "")
 	f.Set(conf.LocalAddress, "")
 	f.Set(hostKey, host)
@@ -127,7 +152,9 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	f.Set(conf.HostPort, o.Port)
 	f.Set(conf.AutoStart, boolDigit(o.AutoStart))
 	if o.SystemPath != "" {
-		f.Set("SYSTEM_PATH", o.SystemPath)
+		if _, ok := m.Builder.(Adopter); !ok {
+			return nil, fault.Errorf(fault.Invalid, "--system-path is not available here: this nixcsh has no store to take a generation into")
+		}
 	}
 	if err := applySettings(f, name, o.Settings); err != nil {
 		return nil, err
@@ -158,7 +185,11 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 	if err := f.Write(m.Paths.ConfFile(name)); err != nil {
 		return fail(err)
 	}
-	if !o.HostNetwork {
+	switch {
+	case hostNetwork:
+	case host == "":
+		fmt.Fprintf(m.Stderr, "container IP is %s on bridge %s\n", local, o.Bridge)
+	default:
 		fmt.Fprintf(m.Stderr, "host IP is %s, container IP is %s\n", host, local)
 	}
 	if err := mkdir(m.Paths.ProfilesBase(), 0o700); err != nil {
@@ -175,7 +206,20 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 		return fail(err)
 	}
 	c := &Created{Name: name, HostAddress: host, LocalAddress: local}
-	if m.Builder != nil && o.SystemPath == "" {
+	if o.SystemPath != "" {
+		// The profile holds the prebuilt generation, as a build would have
+		// made it; configuration.nix stays the template, so a later update
+		// builds from it instead (as NixOS's SYSTEM_PATH is replaced by
+		// nixos-container update).
+		gen, warnings, err := m.Builder.(Adopter).Adopt(ctx, m.Paths, name, o.SystemPath)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warnings {
+			m.warnf("warning: %s", w)
+		}
+		c.Generation = gen
+	} else if m.Builder != nil {
 		gen, warnings, err := m.Builder.Build(ctx, m.Paths, name)
 		if err != nil {
 			return nil, wrapBuildError(err)
@@ -196,11 +240,14 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cr
 // only) to HOST_ADDRESS6/LOCAL_ADDRESS6, which NixOS's module and nixcsh's
 // network understand. Each may carry a /prefix.
 func addressKeys(host, local string) (hostKey, localKey string, err error) {
-	if host == "" {
+	if host == "" && local == "" {
 		return conf.HostAddress, conf.LocalAddress, nil
 	}
 	v6 := [2]bool{}
 	for i, a := range []struct{ flag, val string }{{"--host-address", host}, {"--local-address", local}} {
+		if a.val == "" { // a bridged container's local address alone
+			continue
+		}
 		p, err := netip.ParsePrefix(a.val)
 		if err != nil {
 			var ip netip.Addr
@@ -212,6 +259,9 @@ func addressKeys(host, local string) (hostKey, localKey string, err error) {
 			return "", "", fault.Errorf(fault.Invalid, "invalid %s %q: expected an IPv4 or IPv6 address, e.g. 10.233.1.2, 10.233.1.2/24 or fc00::2", a.flag, a.val)
 		}
 		v6[i] = p.Addr().Is6()
+	}
+	if host == "" {
+		v6[0] = v6[1]
 	}
 	if v6[0] != v6[1] {
 		return "", "", fault.Errorf(fault.Invalid, "--host-address %s and --local-address %s must both be IPv4 or both IPv6", host, local)

@@ -167,27 +167,26 @@ func (m *Manager) setFromConf(name string, o CreateOptions, c FromContainer) (bo
 		return false, err
 	}
 	want := map[string]string{
-		conf.PrivateNetwork:  boolDigit(!o.HostNetwork),
 		conf.HostBridge:      o.Bridge,
 		conf.HostPort:        o.Port,
 		conf.AutoStart:       boolDigit(o.AutoStart),
 		"EXTRA_NSPAWN_FLAGS": c.ExtraFlags,
 		"LOCAL_MAC_ADDRESS":  c.LocalMAC,
 	}
-	if o.HostAddress != "" {
+	if o.HostAddress != "" || o.LocalAddress != "" {
 		hostKey, localKey, err := addressKeys(o.HostAddress, o.LocalAddress)
 		if err != nil {
 			return false, err
 		}
 		want[hostKey], want[localKey] = o.HostAddress, o.LocalAddress
 	}
-	if c.HostAddress6 != "" {
+	if c.HostAddress6 != "" || c.LocalAddress6 != "" {
 		if _, _, err := addressKeys(c.HostAddress6, c.LocalAddress6); err != nil {
 			return false, err
 		}
 		want[conf.HostAddress6], want[conf.LocalAddress6] = c.HostAddress6, c.LocalAddress6
 	}
-	if o.HostNetwork {
+	if o.hostNetwork() {
 		for _, k := range []string{conf.HostAddress, conf.LocalAddress, conf.HostAddress6, conf.LocalAddress6} {
 			want[k] = ""
 		}

@@ -440,11 +440,46 @@ func (m *Manager) updateSettings(name string, given SettingValues) (restore func
 	if !settingsChanged(old, f) {
 		return restore, false, nil
 	}
+	unlock, err := m.addressPrivateNetwork(f, name)
+	if err != nil {
+		return restore, false, err
+	}
+	defer unlock() // after the conf is written: it claims the addresses
 	path := m.Paths.ConfFile(name)
 	if err := f.Write(path); err != nil {
 		return restore, false, fault.Errorf(fault.Failed, "cannot write %s: %v", path, err)
 	}
 	return func() { old.Write(path) }, true, nil
+}
+
+// addressPrivateNetwork gives a container that update moved from the host's
+// network to a private one (--no-host-network) the addresses create would
+// have chosen, when it has none and no bridge, so that it is reachable.
+// The caller writes f, then calls unlock: create's lock, under which
+// addresses are chosen and claimed, is held until then.
+func (m *Manager) addressPrivateNetwork(f *conf.File, name string) (unlock func(), err error) {
+	unlock = func() {}
+	if f.Get(conf.PrivateNetwork) != "1" || f.Get(conf.HostBridge) != "" {
+		return unlock, nil
+	}
+	for _, k := range []string{conf.HostAddress, conf.LocalAddress, conf.HostAddress6, conf.LocalAddress6} {
+		if f.Get(k) != "" {
+			return unlock, nil
+		}
+	}
+	lock, err := fsx.LockFile(m.Paths.LockFile(), true)
+	if err != nil {
+		return unlock, fault.Errorf(fault.Failed, "cannot take the create lock %s: %v", m.Paths.LockFile(), err)
+	}
+	host, local, err := m.allocateAddresses()
+	if err != nil {
+		lock.Unlock()
+		return unlock, err
+	}
+	f.Set(conf.HostAddress, host)
+	f.Set(conf.LocalAddress, local)
+	fmt.Fprintf(m.Stderr, "container '%s': host IP is %s, container IP is %s\n", name, host, local)
+	return func() { lock.Unlock() }, nil
 }
 
 // switchRunning activates the profile's current generation in the container

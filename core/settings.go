@@ -30,6 +30,9 @@ func applySettings(f *conf.File, name string, given SettingValues) error {
 			return fault.Errorf(fault.Invalid, "container '%s': %v", name, err)
 		}
 	}
+	if f.Get(conf.PrivateNetwork) != "1" && (f.Get(conf.ExtraVeths) != "" || f.Get(conf.Macvlans) != "") {
+		return fault.Errorf(fault.Invalid, "container '%s': --extra-veth and --macvlan need a private network, and the container shares the host's (--host-network; NixOS's privateNetwork = false): leave them out, or give the container its own network", name)
+	}
 	return nil
 }
 

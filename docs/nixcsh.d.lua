@@ -64,7 +64,7 @@
 ---@field config? string NixOS configuration text, put into configuration.nix verbatim
 ---@field config_file? string a NixOS module that configuration.nix imports
 ---@field from? string create or update the containers of a NixOS `containers = { ... }` file
----@field system_path? string use this prebuilt system generation instead of building
+---@field system_path? string use this prebuilt generation of nixcsh's store (e.g. another container's, $(readlink .../per-container/NAME/system)) instead of building; a later update builds from configuration.nix
 ---@field nixos_path? string accepted for compatibility; nixcsh evaluates configurations itself
 ---@field flake? string not supported: use --config or --config-file
 ---@field ensure_unique_name? boolean add -0, -1, ... to the name until it is free, and print the name chosen
@@ -80,6 +80,17 @@
 ---@field cpus? string CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)
 ---@field tasks? integer|string most processes and threads the container may have at once ('' removes the limit)
 ---@field io_weight? integer|string block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)
+---@field host_network? boolean share the host's network (no link, addresses or firewall of the container's own; NixOS's privateNetwork = false); --no-host-network gives it a private network again
+---@field no_host_network? boolean turn --host-network off
+---@field ephemeral? boolean boot from a throwaway copy of the root: nothing the container writes survives a stop (the generation is activated afresh at each start); --no-ephemeral turns it off
+---@field no_ephemeral? boolean turn --ephemeral off
+---@field tmpfs? string|string[] mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)
+---@field tun? boolean let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)
+---@field no_tun? boolean turn --tun off
+---@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them; with --private-users the node is nobody's inside, so its mode must let others use it, as udev's 0666)
+---@field capability? string|string[] grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)
+---@field extra_veth? string|string[] a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)
+---@field macvlan? string|string[] a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)
 
 ---@class nixcsh.EvalFlags
 ---@field expr? string evaluate this expression
@@ -105,6 +116,17 @@
 ---@field cpus? string CPU time the container may use, in CPUs, e.g. 1.5 ('' removes the limit)
 ---@field tasks? integer|string most processes and threads the container may have at once ('' removes the limit)
 ---@field io_weight? integer|string block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)
+---@field host_network? boolean share the host's network (no link, addresses or firewall of the container's own; NixOS's privateNetwork = false); --no-host-network gives it a private network again
+---@field no_host_network? boolean turn --host-network off
+---@field ephemeral? boolean boot from a throwaway copy of the root: nothing the container writes survives a stop (the generation is activated afresh at each start); --no-ephemeral turns it off
+---@field no_ephemeral? boolean turn --ephemeral off
+---@field tmpfs? string|string[] mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)
+---@field tun? boolean let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)
+---@field no_tun? boolean turn --tun off
+---@field device? string|string[] give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them; with --private-users the node is nobody's inside, so its mode must let others use it, as udev's 0666)
+---@field capability? string|string[] grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)
+---@field extra_veth? string|string[] a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)
+---@field macvlan? string|string[] a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)
 
 ---@class nixcsh
 ---@field args string[] the script's arguments

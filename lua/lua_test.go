@@ -621,3 +621,27 @@ func TestSettingsFields(t *testing.T) {
 		t.Errorf("web.conf:\n%s", b)
 	}
 }
+
+// Switch settings are booleans (and no_FLAG turns one off); list ones take
+// lists.
+func TestSwitchSettingsFields(t *testing.T) {
+	s, root := testSession(t, false, nil, nil)
+	code := `
+		local n = require("nixcsh")
+		assert(n.create("eph", {ephemeral = true, tmpfs = {"/var/a", "/var/b"}, capability = "net_admin", tun = true}))
+		local i = assert(n.info("eph"))
+		assert(i.settings.ephemeral[1] == "yes" and #i.settings.tmpfs == 2 and i.settings.capability[1] == "CAP_NET_ADMIN" and i.settings.tun[1] == "yes", "create")
+		assert(n.update("eph", {no_ephemeral = true, host_network = true}))
+		i = assert(n.info("eph"))
+		assert(i.settings.ephemeral == nil and i.settings["host-network"][1] == "yes", "update")
+		local ok, msg = n.update("eph", {macvlan = "lo"})
+		assert(ok == nil and msg:find("need a private network", 1, true), msg)
+	`
+	if err := s.Exec(context.Background(), code, "switches.lua"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "etc/containers/eph.conf"))
+	if !strings.Contains(string(b), "PRIVATE_NETWORK=0\n") || strings.Contains(string(b), "EPHEMERAL") || !strings.Contains(string(b), "ENABLE_TUN=1") {
+		t.Errorf("eph.conf:\n%s", b)
+	}
+}

@@ -193,6 +193,8 @@ func (c *Completer) value(ctx context.Context, kind verbs.Kind, cur word, quote 
 		return offer(cur, quote, names, true)
 	case verbs.Bridge:
 		return offer(cur, quote, c.bridges(), true)
+	case verbs.Interface:
+		return offer(cur, quote, c.interfaces(), true)
 	case verbs.File:
 		return c.files(cur, quote, "")
 	case verbs.OptionPath:
@@ -255,7 +257,13 @@ func optionSteps(paths []string, prefix string) []string {
 }
 
 // bridges lists the host's bridge interfaces (those with a bridge/ dir).
-func (c *Completer) bridges() []string {
+func (c *Completer) bridges() []string { return c.links(true) }
+
+// interfaces lists the host's network interfaces but lo.
+func (c *Completer) interfaces() []string { return c.links(false) }
+
+// links lists the host's interfaces (but lo), only bridges if bridges.
+func (c *Completer) links(bridges bool) []string {
 	dir := c.NetDir
 	if dir == "" {
 		dir = "/sys/class/net"
@@ -266,7 +274,9 @@ func (c *Completer) bridges() []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if fi, err := os.Stat(filepath.Join(dir, e.Name(), "bridge")); err == nil && fi.IsDir() {
+		if !bridges && e.Name() != "lo" {
+			out = append(out, e.Name())
+		} else if fi, err := os.Stat(filepath.Join(dir, e.Name(), "bridge")); bridges && err == nil && fi.IsDir() {
 			out = append(out, e.Name())
 		}
 	}

@@ -68,6 +68,8 @@ func TestComplete(t *testing.T) {
 		{"create web --config x --con", "--con", []string{"--config-file "}},
 		{"create web --bridge ", "", []string{"br0 ", "virbr0 "}},
 		{"create web --bridge=v", "--bridge=v", []string{"--bridge=virbr0 "}},
+		{"create web --macvlan ", "", []string{"br0 ", "eth0 ", "virbr0 "}},
+		{"update web --macvlan e", "e", []string{"eth0 "}},
 		{"create web --config-file w", "w", []string{"web.nix "}},
 		{"create web --config-file ", "", []string{"my\\ file.nix ", "setup.lua ", "sub/", "web.nix "}},
 		{"create web --config-file my", "my", []string{"my\\ file.nix "}},

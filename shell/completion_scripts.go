@@ -291,7 +291,7 @@ func fishScript() string {
 			}
 			for i, a := range v.Args {
 				switch k := kindWord(a.Kind); k {
-				case "container", "bridge", "option":
+				case "container", "bridge", "interface", "option":
 					fmt.Fprintf(&b, "complete -c %s -n '__nixcsh_verb_is %s %d' -a '(__nixcsh_values %s)'\n", c, v.Name, i, k)
 				case "file":
 					fmt.Fprintf(&b, "complete -c %s -n '__nixcsh_verb_is %s %d' -F\n", c, v.Name, i)
@@ -311,7 +311,7 @@ func fishValue(f verbs.Flag) string {
 	switch k := kindWord(f.Kind); k {
 	case "file":
 		return " -r -F"
-	case "container", "bridge", "option", "config":
+	case "container", "bridge", "interface", "option", "config":
 		return " -x -a '(__nixcsh_values " + k + ")'"
 	}
 	return " -x"

@@ -88,6 +88,8 @@ func (e *Env) completeMain(ctx context.Context, args []string) int {
 		out = r.complete.Names(ctx)
 	case "bridge":
 		out = r.complete.bridges()
+	case "interface":
+		out = r.complete.interfaces()
 	case "option":
 		out = optionSteps(r.complete.optionPaths(), prefix)
 	case "config":
@@ -114,6 +116,8 @@ func kindWord(k verbs.Kind) string {
 		return "container"
 	case verbs.Bridge:
 		return "bridge"
+	case verbs.Interface:
+		return "interface"
 	case verbs.OptionPath:
 		return "option"
 	case verbs.NixText:

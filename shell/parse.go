@@ -91,7 +91,10 @@ func Parse(words []string) (*Command, error) {
 	}
 	_, host := flags["host-address"]
 	_, local := flags["local-address"]
-	if host != local {
+	_, bridge := flags["bridge"]
+	// nixos-container's check; a bridged container may have a local
+	// address alone (NixOS's hostBridge + localAddress).
+	if host != local && !(local && bridge) {
 		return nil, fault.Errorf(fault.Invalid, "With --host-address set, --local-address is required as well!")
 	}
 	for _, g := range verbs.GlobalFlags {

@@ -3,8 +3,11 @@ package conf
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +24,13 @@ const (
 	CPUs             = "CPUS"
 	TasksMax         = "TASKS_MAX"
 	IOWeight         = "IO_WEIGHT"
+	// NixOS passes these on nspawn's command line from the module; an
+	// imperative container keeps them in its conf, in the same style.
+	Ephemeral      = "EPHEMERAL"
+	EnableTun      = "ENABLE_TUN"
+	AllowedDevices = "ALLOWED_DEVICES"
+	ExtraVeths     = "EXTRA_VETHS"
+	Macvlans       = "MACVLANS" // NixOS's own key
 )
 
 // Setting is one container setting, declared once: its NAME.conf key, its
@@ -46,9 +56,18 @@ type Setting struct {
 	// []any) into the flag's values; none clears the setting.
 	FromNix func(v any) ([]string, error)
 	// Repeat: the flag may be given more than once; the values add up.
+	// Without Word, the key holds them separated by spaces.
 	Repeat bool
+	// Switch: the flag takes no value and --no-FLAG turns it off. The key
+	// holds On when the setting is on and Off when it is off ("" removes
+	// the key); any other value of the key counts as on.
+	Switch  bool
+	On, Off string
+	// NixDefault is the option's value in NixOS when a containers.<name>
+	// leaves it out (nil: the setting is cleared).
+	NixDefault any
 	// Completion says what the value is, for completion: "file", "number",
-	// or "" for anything else;
+	// "interface" (a host network interface), or "" for anything else;
 	// Choices lists the values when they are few.
 	Completion string
 	Choices    []string
@@ -81,6 +100,30 @@ var Settings = []Setting{
 	{Flag: "io-weight", Value: "N", Key: IOWeight, Option: "ioWeight", Completion: "number",
 		Help:  "block I/O weight, 1-10000 (default 100), as systemd's IOWeight ('' removes it)",
 		Check: checkCount(1, 10000), FromNix: scalarFromNix},
+	{Flag: "host-network", Key: PrivateNetwork, Option: "privateNetwork", Switch: true, On: "0", Off: "1", NixDefault: false,
+		Help:    "share the host's network (no link, addresses or firewall of the container's own; NixOS's privateNetwork = false); --no-host-network gives it a private network again",
+		FromNix: switchFromNix(true)},
+	{Flag: "ephemeral", Key: Ephemeral, Option: "ephemeral", Switch: true, On: "1",
+		Help:    "boot from a throwaway copy of the root: nothing the container writes survives a stop (the generation is activated afresh at each start); --no-ephemeral turns it off",
+		FromNix: switchFromNix(false)},
+	{Flag: "tmpfs", Value: "PATH", Key: ExtraNspawnFlags, Word: "--tmpfs=", Option: "tmpfs", Repeat: true,
+		Help:  "mount an empty tmpfs at PATH in the container (repeatable; on update the paths given replace the old ones, '' removes them)",
+		Check: checkTmpfs, FromNix: listFromNix},
+	{Flag: "tun", Key: EnableTun, Option: "enableTun", Switch: true, On: "1",
+		Help:    "let the container make tunnel interfaces: /dev/net/tun and CAP_NET_ADMIN (--no-tun turns it off)",
+		FromNix: switchFromNix(false)},
+	{Flag: "device", Value: "NODE", Key: AllowedDevices, Option: "allowedDevices", Repeat: true, Completion: "file",
+		Help:  "give the container the host's device node NODE, e.g. /dev/fuse (repeatable; '' removes them; with --private-users the node is nobody's inside, so its mode must let others use it, as udev's 0666)",
+		Check: checkDevice, FromNix: devicesFromNix},
+	{Flag: "capability", Value: "CAP", Key: ExtraNspawnFlags, Word: "--capability=", Option: "additionalCapabilities", Repeat: true, Choices: capabilityNames,
+		Help:  "grant the container a capability beyond nspawn's default set, e.g. CAP_NET_ADMIN (repeatable; '' removes them)",
+		Check: checkCapability, FromNix: listFromNix},
+	{Flag: "extra-veth", Value: "NAME[,KEY=VALUE...]", Key: ExtraVeths, Option: "extraVeths", Repeat: true,
+		Help:  "a second veth pair NAME (host side and container side both named NAME), with KEY one of NixOS's extraVeths options hostAddress, localAddress, hostAddress6, localAddress6 (with an optional /prefix) or hostBridge, e.g. ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2 (repeatable; '' removes them; needs a private network)",
+		Check: checkExtraVeth, FromNix: extraVethsFromNix},
+	{Flag: "macvlan", Value: "IFACE", Key: Macvlans, Option: "macvlans", Repeat: true, Completion: "interface",
+		Help:  "a macvlan on the host's interface IFACE, moved into the container as mv-IFACE (repeatable; '' removes them; needs a private network)",
+		Check: checkMacvlan, FromNix: listFromNix},
 }
 
 // SettingByFlag finds a setting by its flag name.
@@ -93,11 +136,39 @@ func SettingByFlag(flag string) *Setting {
 	return nil
 }
 
+// switchValue reads a switch's value: on (1, yes, true, on) or off (0, no,
+// false, off, "").
+func SwitchValue(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "yes", "true", "on":
+		return true, nil
+	case "", "0", "no", "false", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("expected yes or no")
+}
+
 // Apply stores the flag values given for s in f, replacing what s held:
 // a scalar takes the last value, a list all of them. No values, or one
 // empty value, clears the setting. Each value is checked first; an error
 // names the flag, the value and what to do.
 func (s *Setting) Apply(f *File, values []string) error {
+	if s.Switch {
+		on := false
+		for _, v := range values {
+			b, err := SwitchValue(v)
+			if err != nil {
+				return fmt.Errorf("--%s %s: %v", s.Flag, v, err)
+			}
+			on = b
+		}
+		if v := map[bool]string{true: s.On, false: s.Off}[on]; v != "" {
+			f.Set(s.Key, v)
+		} else {
+			f.Unset(s.Key)
+		}
+		return nil
+	}
 	var stored []string
 	for _, v := range values {
 		if v == "" && len(values) == 1 {
@@ -110,9 +181,12 @@ func (s *Setting) Apply(f *File, values []string) error {
 		stored = append(stored, c)
 	}
 	if s.Word == "" {
-		if len(stored) == 0 {
+		switch {
+		case len(stored) == 0:
 			f.Unset(s.Key)
-		} else {
+		case s.Repeat:
+			f.Set(s.Key, strings.Join(stored, " "))
+		default:
 			f.Set(s.Key, stored[len(stored)-1])
 		}
 		return nil
@@ -136,6 +210,18 @@ func (s *Setting) Apply(f *File, values []string) error {
 
 // Values are s's values in f as the flag takes them (nil when unset).
 func (s *Setting) Values(f *File) []string {
+	if s.Switch {
+		if f.Get(s.Key) != s.Off {
+			return []string{"yes"}
+		}
+		return nil
+	}
+	if s.Word == "" && s.Repeat {
+		if v := strings.Fields(f.Get(s.Key)); len(v) > 0 {
+			return v
+		}
+		return nil
+	}
 	if s.Word == "" {
 		if v := f.Get(s.Key); v != "" {
 			return []string{v}
@@ -329,4 +415,242 @@ func scalarFromNix(v any) ([]string, error) {
 		return []string{strconv.FormatFloat(x, 'f', -1, 64)}, nil
 	}
 	return nil, fmt.Errorf("expected a string or a number, got %v", v)
+}
+
+// IsOn says whether a switch setting is on in f.
+func (s *Setting) IsOn(f *File) bool { return s.Switch && f.Get(s.Key) != s.Off }
+
+// checkTmpfs takes an absolute path with nothing nspawn's --tmpfs or the
+// words of EXTRA_NSPAWN_FLAGS would read otherwise.
+func checkTmpfs(v string) (string, error) {
+	if !filepath.IsAbs(v) || strings.ContainsAny(v, " \t\n\"'\\:") {
+		return "", fmt.Errorf("expected an absolute path without white space, quotes, backslashes or ':', e.g. /var/cache")
+	}
+	if c := filepath.Clean(v); c == "/" || c == "/usr" || strings.HasPrefix(c, "/usr/") || c == "/nix" || strings.HasPrefix(c, "/nix/") {
+		return "", fmt.Errorf("%s holds what the container boots from; a tmpfs there would hide it", c)
+	}
+	return filepath.Clean(v), nil
+}
+
+// checkDevice takes the path of a device node of the host.
+func checkDevice(v string) (string, error) {
+	if !filepath.IsAbs(v) || !strings.HasPrefix(filepath.Clean(v), "/dev/") || strings.ContainsAny(v, " \t\n\"'\\:") {
+		return "", fmt.Errorf("expected a device node under /dev, e.g. /dev/fuse")
+	}
+	st, err := os.Stat(v)
+	if err != nil {
+		return "", fmt.Errorf("the host has no %s: load its driver (e.g. modprobe fuse) or fix the path", v)
+	}
+	if st.Mode()&os.ModeDevice == 0 {
+		return "", fmt.Errorf("%s is not a device node", v)
+	}
+	return filepath.Clean(v), nil
+}
+
+// capabilityNames are the capabilities of capabilities(7), as nspawn's
+// --capability takes them.
+var capabilityNames = []string{"CAP_AUDIT_CONTROL", "CAP_AUDIT_READ", "CAP_AUDIT_WRITE", "CAP_BLOCK_SUSPEND", "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_KILL", "CAP_LEASE", "CAP_LINUX_IMMUTABLE", "CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE",
+	"CAP_MKNOD", "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_RAW", "CAP_PERFMON", "CAP_SETFCAP",
+	"CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_CHROOT", "CAP_SYS_MODULE",
+	"CAP_SYS_NICE", "CAP_SYS_PACCT", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG", "CAP_SYSLOG", "CAP_WAKE_ALARM"}
+
+// checkCapability takes a capability name, with or without CAP_, in any case.
+func checkCapability(v string) (string, error) {
+	c := strings.ToUpper(v)
+	if !strings.HasPrefix(c, "CAP_") {
+		c = "CAP_" + c
+	}
+	for _, n := range capabilityNames {
+		if n == c {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("not a capability; expected one of capabilities(7), e.g. CAP_NET_ADMIN or CAP_SYS_PTRACE")
+}
+
+// switchFromNix reads a boolean option; invert for an option that says the
+// opposite of the flag (privateNetwork for --host-network).
+func switchFromNix(invert bool) func(v any) ([]string, error) {
+	return func(v any) ([]string, error) {
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("expected true or false, got %v", v)
+		}
+		if b != invert {
+			return []string{"yes"}, nil
+		}
+		return []string{"no"}, nil
+	}
+}
+
+// listFromNix reads a list of strings.
+func listFromNix(v any) ([]string, error) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("expected a list of strings, got %v", v)
+	}
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("expected a list of strings, got %v in it", x)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// devicesFromNix reads NixOS's allowedDevices, a list of { node; modifier; }.
+// nixcsh's container units set no device policy, so the node is what counts;
+// the modifier is not narrowed further.
+func devicesFromNix(v any) ([]string, error) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("expected a list of { node; modifier; }, got %v", v)
+	}
+	var out []string
+	for _, x := range l {
+		d, _ := x.(map[string]any)
+		node, ok := d["node"].(string)
+		if !ok {
+			return nil, fmt.Errorf("expected { node; modifier; }, got %v", x)
+		}
+		out = append(out, node)
+	}
+	return out, nil
+}
+
+// ExtraVeth is one of NixOS's extraVeths: a veth pair named Name on both
+// sides, with the host side's and the container's addresses (each
+// optional, with an optional /prefix), or the host side on a bridge.
+type ExtraVeth struct {
+	Name                        string
+	HostAddress, LocalAddress   string
+	HostAddress6, LocalAddress6 string
+	HostBridge                  string
+}
+
+// extraVethFields are the fields of an extra veth, by NixOS's names.
+var extraVethFields = []string{"hostAddress", "localAddress", "hostAddress6", "localAddress6", "hostBridge"}
+
+func (v *ExtraVeth) field(k string) *string {
+	switch k {
+	case "hostAddress":
+		return &v.HostAddress
+	case "localAddress":
+		return &v.LocalAddress
+	case "hostAddress6":
+		return &v.HostAddress6
+	case "localAddress6":
+		return &v.LocalAddress6
+	case "hostBridge":
+		return &v.HostBridge
+	}
+	return nil
+}
+
+// String is the form EXTRA_VETHS and --extra-veth hold.
+func (v ExtraVeth) String() string {
+	out := v.Name
+	for _, k := range extraVethFields {
+		if x := *v.field(k); x != "" {
+			out += "," + k + "=" + x
+		}
+	}
+	return out
+}
+
+// validLink is a kernel link name: 1-15 bytes, no '/', ':', ',', '=' or space.
+var validLink = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,15}$`)
+
+// ParseExtraVeth reads NAME[,hostAddress=A,...] and checks it.
+func ParseExtraVeth(s string) (ExtraVeth, error) {
+	parts := strings.Split(s, ",")
+	v := ExtraVeth{Name: parts[0]}
+	if !validLink.MatchString(v.Name) || v.Name == "eth0" || v.Name == "lo" {
+		return v, fmt.Errorf("%q is not a usable link name: 1-15 letters, digits, '_', '.' or '-', not eth0 or lo", v.Name)
+	}
+	for _, p := range parts[1:] {
+		k, val, _ := strings.Cut(p, "=")
+		f := v.field(k)
+		if f == nil || val == "" {
+			return v, fmt.Errorf("%q: expected KEY=VALUE with KEY one of %s", p, strings.Join(extraVethFields, ", "))
+		}
+		*f = val
+	}
+	for _, a := range []struct {
+		key, val string
+		v6       bool
+	}{{"hostAddress", v.HostAddress, false}, {"localAddress", v.LocalAddress, false}, {"hostAddress6", v.HostAddress6, true}, {"localAddress6", v.LocalAddress6, true}} {
+		if a.val == "" {
+			continue
+		}
+		ip, err := netip.ParseAddr(a.val)
+		if pre, perr := netip.ParsePrefix(a.val); perr == nil {
+			ip, err = pre.Addr(), nil
+		}
+		if err != nil || ip.Is6() != a.v6 || ip.Is4In6() {
+			return v, fmt.Errorf("%s=%s is not an %s address", a.key, a.val, map[bool]string{false: "IPv4", true: "IPv6"}[a.v6])
+		}
+	}
+	if v.HostBridge != "" && (!validLink.MatchString(v.HostBridge) || v.HostAddress != "" || v.HostAddress6 != "") {
+		return v, fmt.Errorf("hostBridge=%s: a link name, and no host address with it (the bridge carries the host's address)", v.HostBridge)
+	}
+	return v, nil
+}
+
+func checkExtraVeth(s string) (string, error) {
+	v, err := ParseExtraVeth(s)
+	if err != nil {
+		return "", err
+	}
+	return v.String(), nil
+}
+
+// checkMacvlan takes the name of a host interface.
+func checkMacvlan(s string) (string, error) {
+	if !validLink.MatchString(s) {
+		return "", fmt.Errorf("expected the name of a host interface, e.g. eth0")
+	}
+	if _, err := os.Stat(filepath.Join("/sys/class/net", s)); err != nil {
+		return "", fmt.Errorf("the host has no interface %s (see ip link)", s)
+	}
+	return s, nil
+}
+
+// extraVethsFromNix reads NixOS's extraVeths: NAME = { hostAddress; ... }.
+func extraVethsFromNix(v any) ([]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("expected an attribute set of { hostAddress; localAddress; hostBridge; ... }, got %v", v)
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		o, ok := m[n].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%q: expected { hostAddress; localAddress; ... }, got %v", n, m[n])
+		}
+		w := n
+		for _, k := range extraVethFields {
+			if x, ok := o[k].(string); ok && x != "" {
+				w += "," + k + "=" + x
+			}
+		}
+		for k, x := range o {
+			if l, isList := x.([]any); slices.Contains(extraVethFields, k) || x == nil || isList && len(l) == 0 {
+				continue
+			}
+			return nil, fmt.Errorf("%q: nixcsh does not support %s in extraVeths", n, k)
+		}
+		out = append(out, w)
+	}
+	return out, nil
 }

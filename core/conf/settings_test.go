@@ -135,12 +135,85 @@ func TestScalarSettings(t *testing.T) {
 func TestSettingsDeclared(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range Settings {
-		if s.Flag == "" || s.Value == "" || s.Help == "" || s.Key == "" || s.Option == "" || s.Check == nil {
+		valued := s.Switch && s.Value == "" && s.Check == nil || !s.Switch && s.Value != "" && s.Check != nil
+		if s.Flag == "" || !valued || s.Help == "" || s.Key == "" || s.Option == "" || s.FromNix == nil {
 			t.Errorf("setting %+v is incomplete", s)
 		}
 		if seen[s.Flag] {
 			t.Errorf("flag --%s declared twice", s.Flag)
 		}
 		seen[s.Flag] = true
+	}
+}
+
+// Switches: on and off from the flag's values, the key's own values (the
+// host-network switch stores PRIVATE_NETWORK inverted), list settings in
+// a key of their own, and the checks of the new settings.
+func TestSwitchAndListSettings(t *testing.T) {
+	f, _ := Parse("PRIVATE_NETWORK=1\n")
+	if SettingByFlag("host-network").Values(f) != nil {
+		t.Error("PRIVATE_NETWORK=1 reads as host network")
+	}
+	apply(t, f, "host-network", "1")
+	apply(t, f, "ephemeral", "yes")
+	if f.Get(PrivateNetwork) != "0" || f.Get(Ephemeral) != "1" || !SettingByFlag("ephemeral").IsOn(f) {
+		t.Errorf("after --host-network --ephemeral: %q", f.String())
+	}
+	apply(t, f, "host-network", "")
+	apply(t, f, "ephemeral", "")
+	if f.Get(PrivateNetwork) != "1" || strings.Contains(f.String(), Ephemeral) {
+		t.Errorf("after --no-host-network --no-ephemeral: %q", f.String())
+	}
+	if got := applyErr(f, "tun", "maybe"); !strings.Contains(got, "yes or no") {
+		t.Errorf("--tun maybe: %q", got)
+	}
+	apply(t, f, "capability", "net_admin", "CAP_SYS_TIME")
+	apply(t, f, "tmpfs", "/var/cache/")
+	if got := f.Get(ExtraNspawnFlags); got != "--capability=CAP_NET_ADMIN --capability=CAP_SYS_TIME --tmpfs=/var/cache" {
+		t.Errorf("EXTRA_NSPAWN_FLAGS %q", got)
+	}
+	if _, err := os.Stat("/dev/null"); err == nil {
+		apply(t, f, "device", "/dev/null", "/dev/zero")
+		if f.Get(AllowedDevices) != "/dev/null /dev/zero" || !reflect.DeepEqual(SettingByFlag("device").Values(f), []string{"/dev/null", "/dev/zero"}) {
+			t.Errorf("ALLOWED_DEVICES %q", f.Get(AllowedDevices))
+		}
+	}
+	for _, c := range []struct{ flag, value, want string }{
+		{"tmpfs", "/usr/lib", "hide it"},
+		{"tmpfs", "/a b", "absolute path"},
+		{"device", "/etc/passwd", "under /dev"},
+		{"device", "/dev/null/x", "the host has no"},
+		{"capability", "CAP_FLY", "not a capability"},
+	} {
+		if got := applyErr(f, c.flag, c.value); !strings.Contains(got, c.want) {
+			t.Errorf("--%s %s: %q, want %q", c.flag, c.value, got, c.want)
+		}
+	}
+}
+
+func TestExtraVethSettings(t *testing.T) {
+	f, _ := Parse("")
+	apply(t, f, "extra-veth", "ve2,localAddress=10.9.0.2/24,hostAddress=10.9.0.1", "br2,hostBridge=br0,localAddress6=fc00::2")
+	want := []string{"ve2,hostAddress=10.9.0.1,localAddress=10.9.0.2/24", "br2,localAddress6=fc00::2,hostBridge=br0"}
+	if got := SettingByFlag("extra-veth").Values(f); !reflect.DeepEqual(got, want) {
+		t.Errorf("extra veths %q, want %q", got, want)
+	}
+	for v, msg := range map[string]string{
+		"eth0":                    "not a usable link name",
+		"a-name-far-too-long":     "not a usable link name",
+		"ve2,mtu=1500":            "KEY=VALUE",
+		"ve2,hostAddress=fc00::1": "not an IPv4 address",
+		"ve2,hostBridge=br0,hostAddress=10.0.0.1": "no host address",
+	} {
+		if got := applyErr(f, "extra-veth", v); !strings.Contains(got, msg) {
+			t.Errorf("--extra-veth %s: %q, want %q", v, got, msg)
+		}
+	}
+	got, err := extraVethsFromNix(map[string]any{"ve3": map[string]any{"hostAddress": "10.1.0.1", "localAddress": "10.1.0.2", "hostBridge": nil, "forwardPorts": []any{}}})
+	if err != nil || !reflect.DeepEqual(got, []string{"ve3,hostAddress=10.1.0.1,localAddress=10.1.0.2"}) {
+		t.Errorf("extraVeths from Nix: %q, %v", got, err)
+	}
+	if _, err := extraVethsFromNix(map[string]any{"ve3": map[string]any{"forwardPorts": []any{map[string]any{"hostPort": int64(80)}}}}); err == nil || !strings.Contains(err.Error(), "forwardPorts") {
+		t.Errorf("extraVeths with forwardPorts: %v", err)
 	}
 }

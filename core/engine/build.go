@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/nixcsh/nixcsh/core/fault"
 	"github.com/nixcsh/nixcsh/core/fsx"
@@ -43,6 +44,38 @@ func (c configLayer) Build(ctx context.Context, p layout.Paths, name string) (in
 	}
 	if c.afterBuild != nil {
 		warnings = append(warnings, c.afterBuild(ctx, name)...)
+	}
+	return gen, warnings, nil
+}
+
+// Adopt is create --system-path: the path (a generation of this root's
+// store, or a link to one such as another container's profile link) joins
+// the container's profile. A generation from elsewhere cannot be used: the
+// container's /etc links into the store, which is what is bound into it.
+func (c configLayer) Adopt(ctx context.Context, p layout.Paths, name, systemPath string) (int, []string, error) {
+	l, err := storeLock(p)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer l.Unlock()
+	storePath, err := filepath.EvalSymlinks(systemPath)
+	if err != nil {
+		return 0, nil, fault.Errorf(fault.Invalid, "--system-path %s: %v", systemPath, err)
+	}
+	if filepath.Dir(storePath) != filepath.Clean(p.Store()) {
+		return 0, nil, fault.Errorf(fault.Invalid, "--system-path %s: not a generation of nixcsh's store %s; give one of its generations, e.g. $(readlink %s)",
+			systemPath, p.Store(), filepath.Join(p.ProfilesBase(), "OTHER", "system"))
+	}
+	if _, err := system.LoadManifest(storePath); err != nil {
+		return 0, nil, fault.Errorf(fault.Invalid, "--system-path %s: %v", systemPath, err)
+	}
+	gen, err := system.NewProfile(p, name).Add(storePath)
+	if err != nil {
+		return 0, nil, err
+	}
+	var warnings []string
+	if c.afterBuild != nil {
+		warnings = c.afterBuild(ctx, name)
 	}
 	return gen, warnings, nil
 }

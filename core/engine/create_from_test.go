@@ -104,13 +104,13 @@ func TestCreateFrom(t *testing.T) {
 
 	// A container-level option nixcsh lacks is refused by name, and
 	// nothing changes.
-	bad := strings.Replace(containersFile(names, web, db, "three"), "bindMounts = { };", `bindMounts = { }; enableTun = true;`, 1)
+	bad := strings.Replace(containersFile(names, web, db, "three"), "bindMounts = { };", `bindMounts = { }; interfaces = [ "eth9" ];`, 1)
 	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, errOut, code := cli.run("create", "--from", file)
-	if code == 0 || !strings.Contains(errOut, "containers."+dn+".enableTun: is not supported by nixcsh yet") {
-		t.Errorf("enableTun: exit %d, stderr %q", code, errOut)
+	if code == 0 || !strings.Contains(errOut, "containers."+dn+".interfaces: is not supported by nixcsh yet") {
+		t.Errorf("interfaces: exit %d, stderr %q", code, errOut)
 	}
 	if got := r.run(dn, "cat", "/etc/db-marker"); got != "two" {
 		t.Errorf("a refused file changed db: /etc/db-marker = %q", got)

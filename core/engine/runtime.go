@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
 	"os"
@@ -252,7 +253,13 @@ func (r *containerRuntime) Switch(ctx context.Context, name string) (core.Switch
 	if err != nil {
 		return rep, err
 	}
-	if err := system.Activate(r.paths.StateDir(name), gen.StorePath); err != nil {
+	root := r.paths.StateDir(name)
+	if _, err := os.Stat(filepath.Join(r.paths.RunDir(name), ephemeralMark)); err == nil {
+		// An ephemeral container runs from a copy of its root dir: the
+		// running one is what must change (and what goes at its stop).
+		root = fmt.Sprintf("/proc/%d/root", l)
+	}
+	if err := system.Activate(root, gen.StorePath); err != nil {
 		return rep, err
 	}
 	if err := fsx.SymlinkAtomic(gen.StorePath, link); err != nil {

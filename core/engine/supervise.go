@@ -28,6 +28,10 @@ import (
 // generation against it. It goes with the RunDir when the container stops.
 const activeLink = "system"
 
+// ephemeralMark in a container's RunDir says that the running boot is
+// ephemeral: its root is a copy, which switch must activate into.
+const ephemeralMark = "ephemeral"
+
 // SuperviseMain is the supervisor process: `nixcsh __supervise --root R NAME`.
 // It runs one container until SIGTERM (stop) and reports readiness with
 // sd_notify, to systemd or to the process backend alike.
@@ -93,6 +97,16 @@ func containerSpec(p layout.Paths, name string) (runtime.Spec, *network.Spec, er
 	spec.ExtraFlags = []string{"--timezone=off", "--resolv-conf=off"}
 	if extra := f.Get(conf.ExtraNspawnFlags); extra != "" {
 		spec.ExtraFlags = append(spec.ExtraFlags, strings.Fields(extra)...)
+	}
+	spec.Ephemeral = f.Get(conf.Ephemeral) == "1"
+	// Devices: nixcsh's units set no device policy, so a node bound into
+	// the container's /dev is usable there. nspawn's own /dev has
+	// /dev/net/tun; enableTun adds the capability to use it, as NixOS does.
+	for _, d := range strings.Fields(f.Get(conf.AllowedDevices)) {
+		spec.Binds = append(spec.Binds, runtime.Bind{Source: d, Device: true})
+	}
+	if f.Get(conf.EnableTun) == "1" {
+		spec.ExtraFlags = append(spec.ExtraFlags, "--capability=CAP_NET_ADMIN")
 	}
 	if f.Get(conf.PrivateNetwork) != "1" {
 		return spec, nil, nil
@@ -168,6 +182,15 @@ func supervise(ctx context.Context, p layout.Paths, name string) error {
 			}
 			if err := fsx.SymlinkAtomic(gen.StorePath, filepath.Join(s.RunDir, activeLink)); err != nil {
 				return err
+			}
+			// Whether this boot runs from a throwaway copy, for switch
+			// (the conf may say otherwise once update changed it).
+			if s.Ephemeral {
+				if err := os.WriteFile(filepath.Join(s.RunDir, ephemeralMark), nil, 0o644); err != nil {
+					return err
+				}
+			} else {
+				os.Remove(filepath.Join(s.RunDir, ephemeralMark))
 			}
 			if netSpec == nil {
 				return nil

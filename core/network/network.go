@@ -40,6 +40,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
+	"github.com/nixcsh/nixcsh/core/conf"
 	"github.com/nixcsh/nixcsh/core/fault"
 )
 
@@ -76,6 +77,13 @@ type Spec struct {
 	Bridge                      string // HOST_BRIDGE: host side is vb-NAME enslaved to it (no host address then)
 	Ports                       []PortForward
 	LocalMACAddress             string // LOCAL_MAC_ADDRESS: eth0's hardware address; "" lets the kernel pick
+	// ExtraVeths are more veth pairs (NixOS's extraVeths): each named the
+	// same on both sides, configured as the main pair but without a
+	// default route, or its host side on a bridge.
+	ExtraVeths []conf.ExtraVeth
+	// Macvlans are host interfaces (NixOS's macvlans) on each of which a
+	// macvlan link is made inside, named mv-IFACE as nspawn names it.
+	Macvlans []string
 	// FromPID, when set, makes Setup adopt the network namespace of this
 	// process (a container with private users, whose namespace nspawn made
 	// owned by the container's user namespace) instead of making one.
@@ -98,6 +106,16 @@ func SpecFromConf(container, owner string, get func(key string) string) (Spec, e
 		LocalAddress6:   get("LOCAL_ADDRESS6"),
 		Bridge:          strings.TrimSpace(get("HOST_BRIDGE")),
 		LocalMACAddress: strings.TrimSpace(get("LOCAL_MAC_ADDRESS")),
+	}
+	for _, w := range strings.Fields(get(conf.ExtraVeths)) {
+		v, err := conf.ParseExtraVeth(w)
+		if err != nil {
+			return Spec{}, fault.Errorf(fault.Invalid, "container '%s': %s: %v", container, conf.ExtraVeths, err)
+		}
+		s.ExtraVeths = append(s.ExtraVeths, v)
+	}
+	if m := strings.Fields(get(conf.Macvlans)); len(m) > 0 {
+		s.Macvlans = m
 	}
 	ports, err := ParsePorts(get("HOST_PORT"))
 	if err != nil {

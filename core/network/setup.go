@@ -176,6 +176,11 @@ func Setup(ctx context.Context, s Spec) (nsPath string, err error) {
 	if err := configureSide(inside, eth, p.local6, p.host6, true); err != nil {
 		return "", step("configuring eth0 inside", err)
 	}
+	extra, err := setupExtraLinks(s, ns, inside)
+	undo.Add(func() { removeHostLinks(extra) }) // those made before a failure too
+	if err != nil {
+		return "", step("making the extra links", err)
+	}
 	// Wait until both ends carry traffic, so that the first packets to and
 	// from the container are not lost (see waitReady).
 	var host6 *addr
@@ -324,7 +329,7 @@ func Teardown(s Spec) error {
 	if foreign {
 		return nil // someone else's network: touch nothing
 	}
-	var errs []string
+	errs := removeHostLinks(extraHostLinks(s))
 	for _, l := range links {
 		// Gone already (ENODEV) when the kernel removed the pair with the
 		// namespace, after ReleaseNamespace.

@@ -22,6 +22,8 @@
 package runtime
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -30,6 +32,9 @@ import (
 type Bind struct {
 	Source, Target string // Target "" means the same path as Source
 	ReadOnly       bool
+	// Device is a device node: never ID-mapped (devtmpfs cannot be), so
+	// under private users it is owned by nobody inside and its mode decides.
+	Device bool
 }
 
 // Spec is everything needed to boot one container.
@@ -41,9 +46,12 @@ type Spec struct {
 	PrivateUsers string   // PRIVATE_USERS: "", no, identity, pick, or a number
 	ExtraFlags   []string // EXTRA_NSPAWN_FLAGS, already split into words
 	Limits       Limits   // resource limits of the container's cgroup
-	LogFile      string   // console + supervisor log (appended)
-	RunDir       string   // runtime state; removed when the container is down
-	StopTimeout  time.Duration
+	// Ephemeral boots a throwaway copy of Root (nspawn --ephemeral: a
+	// snapshot on btrfs, else a copy beside Root), removed when nspawn exits.
+	Ephemeral   bool
+	LogFile     string // console + supervisor log (appended)
+	RunDir      string // runtime state; removed when the container is down
+	StopTimeout time.Duration
 }
 
 // DefaultStopTimeout is how long a clean poweroff may take before SIGKILL.
@@ -111,10 +119,11 @@ func Args(s Spec) []string {
 			flag = "--bind-ro="
 		}
 		spec := escapeBindPath(b.Source)
-		if b.Target != "" && b.Target != b.Source || s.shifted() {
+		idmap := s.shifted() && !b.Device
+		if b.Target != "" && b.Target != b.Source || idmap {
 			spec += ":" + escapeBindPath(b.targetPath())
 		}
-		if s.shifted() {
+		if idmap {
 			spec += ":idmap"
 		}
 		args = append(args, flag+spec)
@@ -128,8 +137,39 @@ func Args(s Spec) []string {
 			args = append(args, "--private-users-ownership=auto")
 		}
 	}
+	if s.Ephemeral {
+		args = append(args, "--ephemeral")
+	}
 	args = append(args, s.ExtraFlags...)
 	return append(args, "-b")
+}
+
+// removeEphemeralLeftovers removes what an ephemeral boot leaves beside
+// the container's root dir once nspawn has exited: the lock file of the
+// root (.#NAME.lck: nspawn locks it shared, to copy it, and unlinks the
+// file only after an exclusive lock), and the throwaway copy
+// (.#machine.NAME + 16 hex digits) with its lock when nspawn was killed
+// before it could remove them (terminate, destroy). Nobody holds them
+// then: the container's own lock keeps a second nspawn from starting.
+func (s Spec) removeEphemeralLeftovers() {
+	if !s.Ephemeral {
+		return
+	}
+	dir, base := filepath.Dir(s.Root), filepath.Base(s.Root)
+	os.Remove(filepath.Join(dir, ".#"+base+".lck"))
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		n := e.Name()
+		copyName := strings.TrimSuffix(n, ".lck") // the copy's lock: .#.#machine.NAMEHEX.lck
+		if strings.HasPrefix(copyName, ".#.#") {
+			copyName = copyName[2:]
+		}
+		rest, ok := strings.CutPrefix(copyName, ".#machine."+base)
+		if !ok || len(rest) != 16 || strings.Trim(rest, "0123456789abcdef") != "" {
+			continue
+		}
+		os.RemoveAll(filepath.Join(dir, n))
+	}
 }
 
 // UserNS says whether the container runs in a user namespace of its own.

@@ -95,3 +95,46 @@ func TestPrepareRoot(t *testing.T) {
 		t.Errorf("PrepareRoot over a bin dir = %v", err)
 	}
 }
+
+// A device node is never ID-mapped (the kernel refuses it on devtmpfs),
+// while other binds of a shifted container are; --ephemeral goes before -b.
+func TestArgsDeviceAndEphemeral(t *testing.T) {
+	s := Spec{Name: "d", Root: "/r", PrivateUsers: "pick", Ephemeral: true,
+		Binds: []Bind{{Source: "/dev/fuse", Device: true}, {Source: "/srv"}}}
+	args := strings.Join(Args(s), " ")
+	for _, want := range []string{" --bind=/dev/fuse ", " --bind=/srv:/srv:idmap ", " --ephemeral -b"} {
+		if !strings.Contains(args+" ", want) {
+			t.Errorf("args %q lack %q", args, want)
+		}
+	}
+}
+
+// What a killed ephemeral boot leaves goes; another container's copy stays.
+func TestRemoveEphemeralLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	hex := "0123456789abcdef"
+	gone := []string{".#web.lck", ".#machine.web" + hex, ".#.#machine.web" + hex + ".lck"}
+	kept := []string{"web", ".#machine.webx" + hex, ".#machine.web" + hex + "0", ".#other.lck"}
+	for _, n := range append(gone, kept...) {
+		if strings.HasSuffix(n, ".lck") {
+			os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+		} else {
+			os.MkdirAll(filepath.Join(dir, n, "etc"), 0o755)
+		}
+	}
+	Spec{Root: filepath.Join(dir, "web")}.removeEphemeralLeftovers()
+	if _, err := os.Stat(filepath.Join(dir, gone[1])); err != nil {
+		t.Fatal("removed without --ephemeral")
+	}
+	Spec{Root: filepath.Join(dir, "web"), Ephemeral: true}.removeEphemeralLeftovers()
+	for _, n := range gone {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			t.Errorf("%s is left", n)
+		}
+	}
+	for _, n := range kept {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s was removed", n)
+		}
+	}
+}

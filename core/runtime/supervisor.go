@@ -127,6 +127,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			res, err = s.boot(ctx, bootSpec, log)
+			bootSpec.removeEphemeralLeftovers()
 		}
 		if s.AfterExit != nil {
 			s.AfterExit(bootSpec)

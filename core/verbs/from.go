@@ -45,26 +45,19 @@ func (rs FromResults) Text() string {
 // not implement yet, with their NixOS defaults: a file may state the
 // default (it changes nothing) but any other value is refused by name.
 var unsupportedDefaults = map[string]any{
-	"allowedDevices":         []any{},
-	"ephemeral":              false,
-	"extraVeths":             map[string]any{},
-	"interfaces":             []any{},
-	"macvlans":               []any{},
-	"tmpfs":                  []any{},
-	"enableTun":              false,
-	"additionalCapabilities": []any{},
-	"specialArgs":            map[string]any{},
-	"networkNamespace":       nil,
-	"path":                   nil,
-	"flake":                  nil,
-	"nixpkgs":                nil,
-	"pkgs":                   nil,
-	"timeoutStartSec":        "1min",
-	"copyResolvConf":         true,
+	"interfaces":       []any{},
+	"specialArgs":      map[string]any{},
+	"networkNamespace": nil,
+	"path":             nil,
+	"flake":            nil,
+	"nixpkgs":          nil,
+	"pkgs":             nil,
+	"timeoutStartSec":  "1min",
+	"copyResolvConf":   true,
 }
 
 // honoured are the container-level options nixcsh implements.
-var honoured = []string{"config", "privateNetwork", "hostAddress", "localAddress", "hostAddress6", "localAddress6",
+var honoured = []string{"config", "hostAddress", "localAddress", "hostAddress6", "localAddress6",
 	"localMacAddress", "hostBridge", "forwardPorts", "autoStart", "restartIfChanged", "extraFlags"}
 
 // nixDefault writes a default as Nix does.
@@ -192,7 +185,7 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 		}
 	}
 	o := &c.Create
-	o.HostNetwork = !boolean("privateNetwork", false)
+	hostNetwork := !boolean("privateNetwork", false) // the host-network setting below stores it
 	o.AutoStart = boolean("autoStart", false)
 	c.RestartIfChanged = boolean("restartIfChanged", true)
 	o.Bridge = str("hostBridge")
@@ -204,11 +197,14 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 	default:
 		o.HostAddress, o.LocalAddress = h6, l6
 	}
-	if (o.HostAddress == "") != (o.LocalAddress == "") || (c.HostAddress6 == "") != (c.LocalAddress6 == "") {
-		bad("localAddress", "nixcsh needs both the host's and the container's address (hostAddress and localAddress, or hostAddress6 and localAddress6)")
+	// A pair, or (on a bridge, NixOS's hostBridge + localAddress) the
+	// container's address alone.
+	paired := func(host, local string) bool { return (host == "") == (local == "") || host == "" && o.Bridge != "" }
+	if !paired(o.HostAddress, o.LocalAddress) || !paired(c.HostAddress6, c.LocalAddress6) {
+		bad("localAddress", "nixcsh needs both the host's and the container's address (hostAddress and localAddress, or hostAddress6 and localAddress6), or hostBridge with localAddress alone")
 	}
 	c.LocalMAC = str("localMacAddress")
-	if o.HostNetwork && (o.HostAddress != "" || o.Bridge != "" || c.LocalMAC != "") {
+	if hostNetwork && (o.HostAddress != "" || o.Bridge != "" || c.LocalMAC != "") {
 		bad("privateNetwork", "is false (the NixOS default: the host's network), but addresses or a bridge are set; add privateNetwork = true")
 	}
 	if fp, ok := e.Settings["forwardPorts"].([]any); ok {
@@ -231,7 +227,7 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 			ports = append(ports, fmt.Sprintf("%s:%d:%d", proto, hp, cp))
 		}
 		o.Port = strings.Join(ports, ",")
-		if o.HostNetwork && len(ports) > 0 {
+		if hostNetwork && len(ports) > 0 {
 			bad("forwardPorts", "needs privateNetwork = true (with the host's network the ports are the host's already)")
 		}
 	} else if v, given := e.Settings["forwardPorts"]; given && v != nil {
@@ -249,7 +245,11 @@ func fromEntry(file string, e module.ContainerEntry) (core.FromContainer, []stri
 	o.Settings = core.SettingValues{}
 	for _, s := range conf.Settings {
 		o.Settings[s.Flag] = nil
-		if v := e.Settings[s.Option]; v != nil {
+		v := e.Settings[s.Option]
+		if v == nil {
+			v = s.NixDefault
+		}
+		if v != nil {
 			vals, err := s.FromNix(v)
 			if err != nil {
 				bad(s.Option, "%v", err)

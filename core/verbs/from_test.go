@@ -54,7 +54,7 @@ func TestFromEntrySettings(t *testing.T) {
 		t.Fatalf("problems: %q", problems)
 	}
 	o := c.Create
-	if o.HostNetwork || o.HostAddress != "10.1.0.1" || o.LocalAddress != "10.1.0.2/24" || c.HostAddress6 != "fc00::1" || c.LocalAddress6 != "fc00::2" {
+	if strings.Join(o.Settings["host-network"], "") != "no" || o.HostAddress != "10.1.0.1" || o.LocalAddress != "10.1.0.2/24" || c.HostAddress6 != "fc00::1" || c.LocalAddress6 != "fc00::2" {
 		t.Errorf("addresses: %+v %+v", o, c)
 	}
 	if o.Port != "tcp:8080:80,udp:53:53" || !o.AutoStart || c.RestartIfChanged || c.ExtraFlags != "--private-users-chown" || c.LocalMAC != "02:00:00:00:00:01" {
@@ -64,7 +64,7 @@ func TestFromEntrySettings(t *testing.T) {
 		t.Errorf("module:\n%s", c.Module)
 	}
 	p, problems := fromEntry("/f.nix", es[0])
-	if len(problems) > 0 || !p.Create.HostNetwork || p.Create.AutoStart || !p.RestartIfChanged {
+	if len(problems) > 0 || strings.Join(p.Create.Settings["host-network"], "") != "yes" || p.Create.AutoStart || !p.RestartIfChanged {
 		t.Errorf("defaults: %+v, %q", p, problems)
 	}
 }
@@ -74,7 +74,8 @@ func TestFromEntrySettings(t *testing.T) {
 func TestFromEntryRefusals(t *testing.T) {
 	es := readContainers(t, `{ containers.db = {
     bindMounts."/data" = "/srv";
-    ephemeral = true;
+    ephemeral = 3;
+    interfaces = [ "eth1" ];
     privateUsers = true;
     frobnicate = 1;
     hostAddress = "10.1.0.1";
@@ -84,7 +85,8 @@ func TestFromEntryRefusals(t *testing.T) {
 	got := strings.Join(problems, "\n")
 	for _, want := range []string{
 		`containers.db.bindMounts: "/data": expected { hostPath; isReadOnly; }, got /srv`,
-		"containers.db.ephemeral: is not supported by nixcsh yet (only NixOS's default, false, is accepted)",
+		"containers.db.ephemeral: expected true or false, got 3",
+		"containers.db.interfaces: is not supported by nixcsh yet (only NixOS's default, [ ], is accepted)",
 		`containers.db.privateUsers: expected "no", "identity", "pick" or an integer, got true`,
 		"containers.db.frobnicate: is not an option of NixOS's containers.<name>",
 		"containers.db.localAddress: nixcsh needs both",
@@ -144,5 +146,19 @@ func TestFromEntryContainerSettings(t *testing.T) {
 		if !ok || strings.Join(v, " ") != w {
 			t.Errorf("--%s: %q (given %v), want %q", flag, v, ok, w)
 		}
+	}
+}
+
+// hostBridge with localAddress alone is NixOS's bridged container; a
+// hostAddress alone is still refused.
+func TestFromEntryBridgeLocalAddress(t *testing.T) {
+	es := readContainers(t, `{ containers.br = { privateNetwork = true; hostBridge = "br0"; localAddress = "10.5.0.2/24"; config = { }; };
+    containers.half = { privateNetwork = true; hostAddress = "10.6.0.1"; config = { }; }; }`)
+	c, problems := fromEntry("/f.nix", es[0])
+	if len(problems) > 0 || c.Create.Bridge != "br0" || c.Create.LocalAddress != "10.5.0.2/24" || c.Create.HostAddress != "" {
+		t.Errorf("bridged: %+v, %q", c.Create, problems)
+	}
+	if _, problems := fromEntry("/f.nix", es[1]); len(problems) != 1 || !strings.Contains(problems[0], "hostBridge with localAddress alone") {
+		t.Errorf("host address alone: %q", problems)
 	}
 }

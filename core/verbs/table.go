@@ -108,7 +108,7 @@ func init() {
 				{Name: "config", Value: "S", Kind: NixText, Help: "NixOS configuration text, put into configuration.nix verbatim"},
 				{Name: "config-file", Value: "P", Kind: File, Help: "a NixOS module that configuration.nix imports"},
 				{Name: "from", Value: "FILE", Kind: File, Help: "create or update the containers of a NixOS `containers = { ... }` file"},
-				{Name: "system-path", Value: "P", Kind: File, Help: "use this prebuilt system generation instead of building"},
+				{Name: "system-path", Value: "P", Kind: File, Help: "use this prebuilt generation of nixcsh's store (e.g. another container's, $(readlink .../per-container/NAME/system)) instead of building; a later update builds from configuration.nix"},
 				{Name: "nixos-path", Value: "P", Kind: File, Help: "accepted for compatibility; nixcsh evaluates configurations itself"},
 				{Name: "flake", Value: "REF", Kind: Word, Help: "not supported: use --config or --config-file"},
 				{Name: "ensure-unique-name", Help: "add -0, -1, ... to the name until it is free, and print the name chosen"},
@@ -130,6 +130,10 @@ func init() {
 					}
 					return createFrom(ctx, m, file, in.Arg(0))
 				}
+				settings, err := settingValues(in)
+				if err != nil {
+					return nil, err
+				}
 				o := core.CreateOptions{
 					Config:           in.Flags["config"],
 					ConfigFile:       in.Flags["config-file"],
@@ -140,7 +144,7 @@ func init() {
 					Port:             in.Flags["port"],
 					HostAddress:      in.Flags["host-address"],
 					LocalAddress:     in.Flags["local-address"],
-					Settings:         settingValues(in),
+					Settings:         settings,
 				}
 				c, err := m.Create(ctx, in.Arg(0), o)
 				if err != nil {
@@ -252,7 +256,11 @@ func init() {
 				if err := refuseFlake(in); err != nil {
 					return nil, err
 				}
-				o := core.UpdateOptions{ConfigFile: in.Flags["config-file"], Settings: settingValues(in)}
+				settings, err := settingValues(in)
+				if err != nil {
+					return nil, err
+				}
+				o := core.UpdateOptions{ConfigFile: in.Flags["config-file"], Settings: settings}
 				if c, ok := in.Flag("config"); ok {
 					o.Config = &c
 				}

@@ -27,7 +27,8 @@ const (
 	Address         // an IP address
 	Ports           // HOST_PORT syntax: tcp:8080:80,...
 	Number
-	Word // anything else
+	Word      // anything else
+	Interface // a host network interface (appended: the kinds' numbers stay)
 )
 
 // Arg is a positional argument.
