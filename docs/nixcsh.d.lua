@@ -133,6 +133,12 @@
 ---@field env table<string, string> the environment
 local nixcsh = {}
 
+--- Print a bash, zsh or fish completion script
+---@param shell? string
+---@return true|nil result
+---@return string? err why it failed
+function nixcsh.completion(shell) end
+
 --- Create a container from a NixOS configuration
 ---@param name? string the new container's name
 ---@param flags? nixcsh.CreateFlags flags, by their Lua names
@@ -179,6 +185,12 @@ function nixcsh.list() end
 ---@return nixcsh.Listing[]|nil result
 ---@return string? err why it failed
 function nixcsh.options(prefix) end
+
+--- List plugins (name, version, events, state); 'plugins reload' rediscovers them
+---@param reload? string
+---@return true|nil result
+---@return string? err why it failed
+function nixcsh.plugins(reload) end
 
 --- Stop and start the container
 ---@param name string an existing container's name

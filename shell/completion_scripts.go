@@ -17,19 +17,18 @@ import (
 // the root, host bridges, option paths) come from `nixcsh __complete KIND
 // PREFIX`, the shell's own completion code.
 
-func init() {
-	verbs.Register(&verbs.Verb{
-		Name:    "completion",
-		NoName:  true,
-		Args:    []verbs.Arg{{Name: "shell", Kind: verbs.Word, Optional: true}},
-		Summary: "print a bash, zsh or fish completion script",
-		Help: "Prints a completion script for the command line: nixcsh completion bash > /etc/bash_completion.d/nixcsh, " +
-			"nixcsh completion zsh > \"${fpath[1]}/_nixcsh\", nixcsh completion fish > ~/.config/fish/completions/nixcsh.fish.",
-		Do: func(ctx context.Context, m *core.Manager, in *verbs.Invocation) (any, error) {
-			s, err := CompletionScript(in.Arg(0))
-			return strings.TrimSuffix(s, "\n"), err
-		},
-	})
+// completionVerb prints a completion script; shell/verbs.go adds it to the table.
+var completionVerb = &verbs.Verb{
+	Name:    "completion",
+	NoName:  true,
+	Args:    []verbs.Arg{{Name: "shell", Kind: verbs.Word, Optional: true}},
+	Summary: "print a bash, zsh or fish completion script",
+	Help: "Prints a completion script for the command line: nixcsh completion bash > /etc/bash_completion.d/nixcsh, " +
+		"nixcsh completion zsh > \"${fpath[1]}/_nixcsh\", nixcsh completion fish > ~/.config/fish/completions/nixcsh.fish.",
+	Do: func(ctx context.Context, m *core.Manager, in *verbs.Invocation) (any, error) {
+		s, err := CompletionScript(in.Arg(0))
+		return strings.TrimSuffix(s, "\n"), err
+	},
 }
 
 // CompletionScript returns the completion script for a shell.

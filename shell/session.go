@@ -143,26 +143,25 @@ func (l PluginList) Text() string {
 	return b.String()
 }
 
-func init() {
-	verbs.Register(&verbs.Verb{
-		Name: "plugins", NoName: true, JSON: true,
-		Args:    []verbs.Arg{{Name: "reload", Kind: verbs.Word, Optional: true}},
-		Summary: "list plugins (name, version, events, state); 'plugins reload' rediscovers them",
-		Do: func(ctx context.Context, m *core.Manager, in *verbs.Invocation) (any, error) {
-			h := pluginHost(m.Hooks)
-			switch in.Arg(0) {
-			case "":
-			case "reload":
-				if err := h.Reload(); err != nil {
-					return nil, err
-				}
-			default:
-				return nil, fault.Errorf(fault.Invalid, "plugins takes no argument or 'reload', not '%s'", in.Arg(0))
+// pluginsVerb lists the session's plugins; shell/verbs.go adds it to the table.
+var pluginsVerb = &verbs.Verb{
+	Name: "plugins", NoName: true, JSON: true,
+	Args:    []verbs.Arg{{Name: "reload", Kind: verbs.Word, Optional: true}},
+	Summary: "list plugins (name, version, events, state); 'plugins reload' rediscovers them",
+	Do: func(ctx context.Context, m *core.Manager, in *verbs.Invocation) (any, error) {
+		h := pluginHost(m.Hooks)
+		switch in.Arg(0) {
+		case "":
+		case "reload":
+			if err := h.Reload(); err != nil {
+				return nil, err
 			}
-			// Describe asks plugins never run before for their version and events.
-			return PluginList(h.Describe(ctx)), nil
-		},
-	})
+		default:
+			return nil, fault.Errorf(fault.Invalid, "plugins takes no argument or 'reload', not '%s'", in.Arg(0))
+		}
+		// Describe asks plugins never run before for their version and events.
+		return PluginList(h.Describe(ctx)), nil
+	},
 }
 
 // optionPaths feeds completion inside --config.

@@ -30,8 +30,9 @@ func (l OptionList) Text() string {
 	return b.String()
 }
 
-func init() {
-	Register(&Verb{
+// configVerbs are the verbs about configurations rather than containers.
+func configVerbs() []*Verb {
+	return []*Verb{{
 		Name: "eval", Raw: true, NoName: true,
 		Summary: "evaluate a Nix expression or file (nix-instantiate --eval)",
 		Result:  Result{Lua: "true", Text: "true; the value is printed on stdout"},
@@ -51,8 +52,7 @@ func init() {
 			}
 			return nil, nil
 		},
-	})
-	Register(&Verb{
+	}, {
 		Name: "options", NoName: true, JSON: true,
 		Args:    []Arg{{Name: "prefix", Kind: OptionPath, Optional: true}},
 		Summary: "list the NixOS options nixcsh implements",
@@ -65,5 +65,5 @@ func init() {
 			}
 			return OptionList(l), nil
 		},
-	})
+	}}
 }

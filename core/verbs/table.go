@@ -81,8 +81,10 @@ func (u UpdateResult) Text() string {
 
 func (u UpdateResult) MarshalJSON() ([]byte, error) { return jsonOf(u.Updated) }
 
-func init() {
-	for _, v := range []*Verb{
+// lifecycleVerbs are nixos-container's verbs and the other verbs on one
+// container or on all of them.
+func lifecycleVerbs() []*Verb {
+	return []*Verb{
 		{
 			Name: "list", NoName: true, JSON: true,
 			Summary: "list all containers",
@@ -372,8 +374,6 @@ func init() {
 				return m.ShowHostKey(ctx, in.Arg(0))
 			},
 		},
-	} {
-		Register(v)
 	}
 }
 

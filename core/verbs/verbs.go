@@ -167,8 +167,10 @@ var GlobalFlags = []Flag{
 	{Name: "help", Help: "show usage"},
 }
 
-// table holds every verb; filled by the declarations in table.go.
-var table []*Verb
+// table holds every verb. It is assembled here, from the lists of this
+// package, and by a front end's Register calls for verbs that need the
+// front end (shell registers plugins and completion in shell/verbs.go).
+var table = append(lifecycleVerbs(), configVerbs()...)
 
 // All returns every verb, sorted by name.
 func All() []*Verb {
@@ -187,9 +189,9 @@ func Lookup(name string) *Verb {
 	return nil
 }
 
-// Register adds a verb; front ends that bring verbs of their own (plugins,
-// completion) declare them through it at start-up so that help and completion
-// see them too. A name already taken panics: it is a programming error.
+// Register adds a verb of a front end's (shell/verbs.go adds plugins and
+// completion), so that help, completion and the Lua module see it too. A
+// name already taken panics: it is a programming error.
 func Register(v *Verb) {
 	if Lookup(v.Name) != nil {
 		panic("verbs: duplicate verb " + v.Name)
