@@ -29,6 +29,7 @@ packages=(
 	zsh               # completion-script tests
 	fish              # completion-script tests
 	protobuf-compiler # scripts/gen-proto.sh
+	etcd-server       # the cluster's store: tests start their own members (cluster/etcdtest); never started on the host
 	nix-bin           # the floor of the evaluator's benchmarks (nix-instantiate); nixcsh never runs it
 )
 missing=()
