@@ -136,14 +136,8 @@ func (c *Cluster) WaitHealthy(m *Member) {
 	c.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(m.ClientURL + "/health")
-		if err == nil {
-			var body [256]byte
-			n, _ := resp.Body.Read(body[:])
-			resp.Body.Close()
-			if strings.Contains(string(body[:n]), `"health":"true"`) {
-				return
-			}
+		if c.healthy(m) {
+			return
 		}
 		select {
 		case <-m.done:
@@ -152,6 +146,34 @@ func (c *Cluster) WaitHealthy(m *Member) {
 		}
 	}
 	c.t.Fatalf("etcd member %s not healthy after 20s; see %s", m.Name, filepath.Join(m.dir, "etcd.log"))
+}
+
+// WaitNoLeader waits until a member reports that it has no leader (its
+// peers are gone), so that a test sees the cluster without quorum, not the
+// moment before the member noticed.
+func (c *Cluster) WaitNoLeader(m *Member) {
+	c.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if !c.healthy(m) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.t.Fatalf("etcd member %s still has a leader after 20s", m.Name)
+}
+
+// healthy asks the member's /health, which is true only with a leader.
+func (c *Cluster) healthy(m *Member) bool {
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(m.ClientURL + "/health")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var body [256]byte
+	n, _ := resp.Body.Read(body[:])
+	return strings.Contains(string(body[:n]), `"health":"true"`)
 }
 
 // freeAddr returns a 127.0.0.1:PORT that was free a moment ago.
