@@ -138,6 +138,10 @@ func noQuorum(err error) bool {
 	switch status.Code(err) {
 	case codes.DeadlineExceeded, codes.Unavailable:
 		return true
+	case codes.Unknown:
+		// A member without a leader may give up on a read itself and send
+		// its own context's error as an untyped gRPC status.
+		return strings.Contains(status.Convert(err).Message(), context.DeadlineExceeded.Error())
 	}
 	return false
 }
