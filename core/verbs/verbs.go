@@ -96,6 +96,9 @@ type Verb struct {
 	NoName bool
 	// Interactive: the verb needs the user's terminal (login, root-login).
 	Interactive bool
+	// Daemon: the verb serves until interrupted (agent); the CLI runs it,
+	// Lua does not offer it.
+	Daemon bool
 	// Hooks are the lifecycle events the verb fires, in order.
 	Hooks []string
 	// Result says what Do returns on success, for the Lua docs and type stubs.

@@ -1,0 +1,127 @@
+package verbs
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/nixcsh/nixcsh/core"
+	"github.com/nixcsh/nixcsh/core/cluster"
+)
+
+// etcdFlags say how to reach the cluster's etcd.
+var etcdFlags = []Flag{
+	{Name: "etcd-cert", Value: "FILE", Kind: File, Help: "client certificate for etcd over TLS"},
+	{Name: "etcd-key", Value: "FILE", Kind: File, Help: "its private key"},
+	{Name: "etcd-ca", Value: "FILE", Kind: File, Help: "the CA that signed etcd's server certificates"},
+	{Name: "insecure", Help: "allow plain http:// to etcd off this host"},
+}
+
+func init() {
+	Register(&Verb{
+		Name: "agent", NoName: true, Daemon: true,
+		Summary: "serve this host in a nixcsh cluster on etcd, until interrupted",
+		Result:  Result{Lua: "true", Text: "nothing; it runs until SIGINT or SIGTERM"},
+		Help: "Registers this host in the cluster's etcd under a lease, with its cores, memory and labels; takes its turn as the " +
+			"cluster's scheduler (one at a time, by etcd election); and applies the containers placed on this host with the same " +
+			"create/update/start/stop/destroy as the CLI, so plugins and Lua hooks run as for local verbs. Reports each container's " +
+			"state back to etcd. When the agent dies, the host counts as lost once its lease expires (--ttl).",
+		Flags: append([]Flag{
+			{Name: "etcd", Value: "URL[,URL...]", Kind: Word, Help: "the cluster's etcd members"},
+			{Name: "name", Value: "HOST", Kind: Word, Help: "this host's name in the cluster (default: the hostname)"},
+			{Name: "labels", Value: "K=V[,K=V...]", Kind: Word, Help: "labels that containers' --label constraints match"},
+			{Name: "ttl", Value: "SECONDS", Kind: Number, Help: "the host lease's time to live (default 10)"},
+		}, etcdFlags...),
+		Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
+			host, err := thisHost(in)
+			if err != nil {
+				return nil, err
+			}
+			ttl := 0
+			if s, ok := in.Flag("ttl"); ok {
+				if ttl, err = strconv.Atoi(s); err != nil || ttl < 1 {
+					return nil, core.Errorf(core.Invalid, "--ttl %q: give a whole number of seconds, at least 1", s)
+				}
+			}
+			cli, err := connectFlags(in, "etcd")
+			if err != nil {
+				return nil, err
+			}
+			defer cli.Close()
+			// systemd stops the unit with SIGTERM: leave the cluster cleanly
+			// then too, so that the host's lease is revoked, not left to expire.
+			ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+			defer stop()
+			a := &cluster.Agent{Client: cli, Manager: m, Host: host, TTL: ttl, Log: in.Stdio.Err}
+			return nil, a.Run(ctx)
+		},
+	})
+}
+
+// connectFlags connects to the etcd that flag (--etcd or --cluster) names.
+func connectFlags(in *Invocation, flag string) (*cluster.Client, error) {
+	eps, ok := in.Flag(flag)
+	if !ok || eps == "" {
+		return nil, core.Errorf(core.Invalid, "--%s URL[,URL...] is needed: the client URLs of the cluster's etcd members", flag)
+	}
+	return cluster.Connect(cluster.Options{
+		Endpoints: cluster.ParseEndpoints(eps),
+		CertFile:  in.Flags["etcd-cert"], KeyFile: in.Flags["etcd-key"], CAFile: in.Flags["etcd-ca"],
+		Insecure: in.Switch("insecure"),
+	})
+}
+
+// thisHost describes the host for its registration.
+func thisHost(in *Invocation) (cluster.Host, error) {
+	name, ok := in.Flag("name")
+	if !ok {
+		hn, err := os.Hostname()
+		if err != nil {
+			return cluster.Host{}, core.Errorf(core.Invalid, "cannot read the hostname (%v): pass --name HOST", err)
+		}
+		name, _, _ = strings.Cut(hn, ".")
+	}
+	labels, err := parseLabels(in.Flags["labels"])
+	if err != nil {
+		return cluster.Host{}, err
+	}
+	return cluster.Host{Name: name, Labels: labels, Cores: runtime.NumCPU(), Memory: availableMemory()}, nil
+}
+
+// parseLabels reads K=V[,K=V...].
+func parseLabels(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, core.Errorf(core.Invalid, "label %q: write labels as KEY=VALUE[,KEY=VALUE...]", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// availableMemory is MemAvailable of /proc/meminfo in bytes (0 if unknown).
+func availableMemory() uint64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
