@@ -172,24 +172,27 @@ func (a *Agent) apply(ctx context.Context, name string, ct Container, rev int64,
 			fail(err)
 			return
 		}
-		if err := markOwned(m, name); err != nil {
+		if err := markOwned(m, name, ct.Config); err != nil {
 			fail(err)
 			return
 		}
 		a.logf("created %s", name)
-		st.Config = ct.Config
 	case !owned:
 		fail(core.Errorf(core.Exists, "a container named %s that the cluster does not own exists on host %s: destroy or rename it there", name, a.Host.Name))
 		return
-	case st.Config != ct.Config:
+	case appliedConfig(m, name) != ct.Config:
 		cfg := ct.Config
 		if _, err := m.Update(ctx, name, core.UpdateOptions{Config: &cfg}); err != nil {
 			fail(err)
 			return
 		}
+		if err := markOwned(m, name, ct.Config); err != nil {
+			fail(err)
+			return
+		}
 		a.logf("updated %s", name)
-		st.Config = ct.Config
 	}
+	st.Config = ct.Config
 	up, err := m.Status(ctx, name)
 	if err != nil {
 		fail(err)

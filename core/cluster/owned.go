@@ -8,7 +8,9 @@ import (
 )
 
 // The agent remembers on its host which local containers it made for the
-// cluster: one empty file per name under var/lib/nixcsh/cluster/. It tells
+// cluster: one file per name under var/lib/nixcsh/cluster/, holding the
+// configuration text it last applied (so an update is told from a repeated
+// report without trusting etcd's view of this host). It tells
 // the cluster's containers from ones made with the local CLI (never touched),
 // and lets an agent that comes back after its host was lost find, and
 // destroy, what was moved elsewhere meanwhile instead of starting it twice.
@@ -20,11 +22,17 @@ func ownedDir(m *core.Manager) string {
 	return filepath.Join(root, "var/lib/nixcsh/cluster")
 }
 
-func markOwned(m *core.Manager, name string) error {
+func markOwned(m *core.Manager, name, config string) error {
 	if err := os.MkdirAll(ownedDir(m), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(ownedDir(m), name), nil, 0o644)
+	return os.WriteFile(filepath.Join(ownedDir(m), name), []byte(config), 0o644)
+}
+
+// appliedConfig is the configuration text the agent last applied to name.
+func appliedConfig(m *core.Manager, name string) string {
+	b, _ := os.ReadFile(filepath.Join(ownedDir(m), name))
+	return string(b)
 }
 
 func unmarkOwned(m *core.Manager, name string) error {
