@@ -27,6 +27,12 @@
 ---@field created string
 ---@field current boolean
 
+---@class nixcsh.Host
+---@field name string
+---@field labels? table<string, string>
+---@field cores integer
+---@field memory integer
+
 ---@class nixcsh.Info
 ---@field name string
 ---@field status string
@@ -125,6 +131,11 @@ function nixcsh.gc() end
 ---@return nixcsh.Generation[]|nil result
 ---@return string? err why it failed
 function nixcsh.generations(name) end
+
+--- List the hosts of the cluster (with --cluster URL)
+---@return nixcsh.Host[]|nil result
+---@return string? err why it failed
+function nixcsh.hosts() end
 
 --- Show the container's settings, state and generation
 ---@param name string an existing container's name

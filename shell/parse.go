@@ -25,7 +25,7 @@ func valueFlags() map[string]bool {
 		m[f.Name] = f.Value != ""
 	}
 	for _, v := range verbs.All() {
-		for _, f := range v.Flags {
+		for _, f := range v.AllFlags() {
 			m[f.Name] = f.Value != ""
 		}
 	}

@@ -14,14 +14,6 @@ import (
 	"github.com/nixcsh/nixcsh/core/cluster"
 )
 
-// etcdFlags say how to reach the cluster's etcd.
-var etcdFlags = []Flag{
-	{Name: "etcd-cert", Value: "FILE", Kind: File, Help: "client certificate for etcd over TLS"},
-	{Name: "etcd-key", Value: "FILE", Kind: File, Help: "its private key"},
-	{Name: "etcd-ca", Value: "FILE", Kind: File, Help: "the CA that signed etcd's server certificates"},
-	{Name: "insecure", Help: "allow plain http:// to etcd off this host"},
-}
-
 func init() {
 	Register(&Verb{
 		Name: "agent", NoName: true, Daemon: true,
@@ -31,12 +23,12 @@ func init() {
 			"cluster's scheduler (one at a time, by etcd election); and applies the containers placed on this host with the same " +
 			"create/update/start/stop/destroy as the CLI, so plugins and Lua hooks run as for local verbs. Reports each container's " +
 			"state back to etcd. When the agent dies, the host counts as lost once its lease expires (--ttl).",
-		Flags: append([]Flag{
+		Flags: []Flag{
 			{Name: "etcd", Value: "URL[,URL...]", Kind: Word, Help: "the cluster's etcd members"},
 			{Name: "name", Value: "HOST", Kind: Word, Help: "this host's name in the cluster (default: the hostname)"},
 			{Name: "labels", Value: "K=V[,K=V...]", Kind: Word, Help: "labels that containers' --label constraints match"},
 			{Name: "ttl", Value: "SECONDS", Kind: Number, Help: "the host lease's time to live (default 10)"},
-		}, etcdFlags...),
+		},
 		Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 			host, err := thisHost(in)
 			if err != nil {
@@ -48,7 +40,7 @@ func init() {
 					return nil, core.Errorf(core.Invalid, "--ttl %q: give a whole number of seconds, at least 1", s)
 				}
 			}
-			cli, err := connectFlags(in, "etcd")
+			cli, err := connect(merged(in.Globals, in.Flags), "etcd")
 			if err != nil {
 				return nil, err
 			}
@@ -63,17 +55,31 @@ func init() {
 	})
 }
 
-// connectFlags connects to the etcd that flag (--etcd or --cluster) names.
-func connectFlags(in *Invocation, flag string) (*cluster.Client, error) {
-	eps, ok := in.Flag(flag)
-	if !ok || eps == "" {
+// connect connects to the etcd that flag (--etcd or --cluster) names, with
+// the global TLS options among values.
+func connect(values map[string]string, flag string) (*cluster.Client, error) {
+	eps := values[flag]
+	if eps == "" {
 		return nil, core.Errorf(core.Invalid, "--%s URL[,URL...] is needed: the client URLs of the cluster's etcd members", flag)
 	}
+	_, insecure := values["insecure"]
 	return cluster.Connect(cluster.Options{
 		Endpoints: cluster.ParseEndpoints(eps),
-		CertFile:  in.Flags["etcd-cert"], KeyFile: in.Flags["etcd-key"], CAFile: in.Flags["etcd-ca"],
-		Insecure: in.Switch("insecure"),
+		CertFile:  values["etcd-cert"], KeyFile: values["etcd-key"], CAFile: values["etcd-ca"],
+		Insecure: insecure,
 	})
+}
+
+// merged is a and b in one map, b winning.
+func merged(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
 
 // thisHost describes the host for its registration.

@@ -15,7 +15,7 @@ func TestAgentFlags(t *testing.T) {
 	if _, err := parseLabels("disk"); core.KindOf(err) != core.Invalid || !strings.Contains(err.Error(), "KEY=VALUE") {
 		t.Fatalf("parseLabels(disk): %v", err)
 	}
-	if _, err := connectFlags(&Invocation{Flags: map[string]string{}}, "etcd"); core.KindOf(err) != core.Invalid || !strings.Contains(err.Error(), "--etcd URL") {
+	if _, err := connect(map[string]string{}, "etcd"); core.KindOf(err) != core.Invalid || !strings.Contains(err.Error(), "--etcd URL") {
 		t.Fatalf("no --etcd: %v", err)
 	}
 	h, err := thisHost(&Invocation{Flags: map[string]string{"name": "h1", "labels": "a=b"}})

@@ -56,7 +56,10 @@ type Invocation struct {
 	Flags map[string]string
 	Rest  []string
 	Raw   []string // every word after the verb, untouched (Raw verbs)
-	Stdio core.Stdio
+	// Globals are the command's global options (--root, --cluster, ...),
+	// for the verbs that need them beyond the Manager (agent's TLS files).
+	Globals map[string]string
+	Stdio   core.Stdio
 }
 
 // Flag returns a flag's value and whether it was given.
@@ -135,6 +138,11 @@ var GlobalFlags = []Flag{
 	{Name: "plugin-dir", Value: "DIR", Kind: File, Help: "look for plugins here first"},
 	{Name: "backend", Value: "NAME", Kind: Word, Help: "where supervisors run: process or systemd (default: detect)"},
 	{Name: "help", Help: "show usage"},
+	{Name: "cluster", Value: "URL[,URL...]", Kind: Word, Help: "act on the nixcsh cluster whose etcd members these are (see docs/cluster.md)"},
+	{Name: "etcd-cert", Value: "FILE", Kind: File, Help: "client certificate for the cluster's etcd over TLS"},
+	{Name: "etcd-key", Value: "FILE", Kind: File, Help: "its private key"},
+	{Name: "etcd-ca", Value: "FILE", Kind: File, Help: "the CA that signed etcd's server certificates"},
+	{Name: "insecure", Help: "allow plain http:// to etcd off this host"},
 }
 
 // table holds every verb; filled by the declarations in table.go.
@@ -174,6 +182,9 @@ func (v *Verb) FindFlag(name string) *Flag {
 			return &v.Flags[i]
 		}
 	}
+	if f := clusterVerbs[v.Name].flag(name); f != nil {
+		return f
+	}
 	for i := range GlobalFlags {
 		if GlobalFlags[i].Name == name {
 			return &GlobalFlags[i]
@@ -189,7 +200,7 @@ var jsonFlag = Flag{Name: "json", Help: "print the result as JSON"}
 
 // AllFlags is the verb's flags followed by --json where it applies.
 func (v *Verb) AllFlags() []Flag {
-	fl := append([]Flag(nil), v.Flags...)
+	fl := append(append([]Flag(nil), v.Flags...), clusterVerbs[v.Name].flags...)
 	if v.JSON {
 		fl = append(fl, jsonFlag)
 	}
