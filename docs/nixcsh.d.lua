@@ -32,6 +32,7 @@
 ---@field labels? table<string, string>
 ---@field cores integer
 ---@field memory integer
+---@field subnet? string
 
 ---@class nixcsh.Info
 ---@field name string

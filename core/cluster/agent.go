@@ -26,6 +26,8 @@ type Agent struct {
 	// dies its host counts as lost. Zero means DefaultTTL.
 	TTL int
 	Log io.Writer // what the agent does, one line each; nil discards
+
+	subnet int // N of the host's subnet 10.250.N.0/24
 }
 
 // DefaultTTL is the host lease's time to live, in seconds.
@@ -57,6 +59,11 @@ func (a *Agent) session(ctx context.Context) error {
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
+	n, err := a.Client.claimSubnet(ctx, a.Host.Name)
+	if err != nil {
+		return err
+	}
+	a.subnet, a.Host.Subnet = n, subnetCIDR(n)
 	sess, err := concurrency.NewSession(a.Client.etcd, concurrency.WithTTL(ttl), concurrency.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("host %s: cannot get a lease from etcd: %w", a.Host.Name, err)
@@ -65,7 +72,7 @@ func (a *Agent) session(ctx context.Context) error {
 	if err := a.register(ctx, sess); err != nil {
 		return err
 	}
-	a.logf("host %s registered (lease %x, ttl %ds)", a.Host.Name, sess.Lease(), ttl)
+	a.logf("host %s registered (lease %x, ttl %ds, containers in %s)", a.Host.Name, sess.Lease(), ttl, a.Host.Subnet)
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go a.Client.Schedule(sctx, sess, a.Host.Name, a.logf)
@@ -168,7 +175,12 @@ func (a *Agent) apply(ctx context.Context, name string, ct Container, rev int64,
 	}
 	switch {
 	case !m.Exists(name):
-		if _, err := m.Create(ctx, name, core.CreateOptions{Config: ct.Config}); err != nil {
+		host, local, err := addressPair(ctx, m, a.subnet)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if _, err := m.Create(ctx, name, core.CreateOptions{Config: ct.Config, HostAddress: host, LocalAddress: local}); err != nil {
 			fail(err)
 			return
 		}

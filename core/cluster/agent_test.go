@@ -177,6 +177,17 @@ func TestAgentsSchedule(t *testing.T) {
 			t.Errorf("%s: no IP reported", n)
 		}
 	}
+	// Each host gives addresses from its own subnet: no IP twice.
+	ips := map[string]string{}
+	for n, e := range got {
+		if other, dup := ips[e.Status.IP]; dup {
+			t.Errorf("%s and %s both have IP %s", n, other, e.Status.IP)
+		}
+		ips[e.Status.IP] = n
+		if !strings.HasPrefix(e.Status.IP, "10.250.") {
+			t.Errorf("%s: IP %s is not from its host's cluster subnet", n, e.Status.IP)
+		}
+	}
 	if got["pin"].Placed != "ha" || got["ssd"].Placed != "hc" {
 		t.Errorf("pin on %s (want ha), ssd on %s (want hc)", got["pin"].Placed, got["ssd"].Placed)
 	}

@@ -135,3 +135,35 @@ func TestConnectRefusesPlainHTTPOffLoopback(t *testing.T) {
 		t.Fatalf("cert without key: %v", err)
 	}
 }
+
+// Hosts racing for subnets each get their own, and keep it when they ask
+// again (after a restart).
+func TestSubnets(t *testing.T) {
+	ec := etcdtest.Start(t, 3)
+	cli := connect(t, ec, 10*time.Second)
+	ctx := context.Background()
+	got := make([]int, 10)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := cli.claimSubnet(ctx, fmt.Sprintf("h%d", i))
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = n
+		}()
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for i, n := range got {
+		if seen[n] {
+			t.Errorf("subnet %d handed out twice (%v)", n, got)
+		}
+		seen[n] = true
+		if again, err := cli.claimSubnet(ctx, fmt.Sprintf("h%d", i)); err != nil || again != n {
+			t.Errorf("h%d asked again: %d, %v; want %d", i, again, err, n)
+		}
+	}
+}

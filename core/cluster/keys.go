@@ -38,6 +38,9 @@ type Host struct {
 	// Memory is the memory available for containers when the agent
 	// registered, in bytes; the scheduler subtracts what it has placed.
 	Memory uint64 `json:"memory"`
+	// Subnet is where the host's containers get their addresses
+	// (10.250.N.0/24, claimed in etcd: see subnet.go).
+	Subnet string `json:"subnet,omitempty"`
 }
 
 // DefaultMemory is what a container that asks for no --memory counts for

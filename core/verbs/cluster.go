@@ -103,8 +103,8 @@ func init() {
 	Register(&Verb{
 		Name: "hosts", NoName: true, JSON: true,
 		Summary: "list the hosts of the cluster (with --cluster URL)",
-		Result:  Result{Type: reflect.TypeOf([]cluster.Host{}), Text: "one host a line: name, cores, memory, labels"},
-		Help:    "Lists the hosts whose agents are registered in the cluster's etcd, with the cores, memory (MiB) and labels each reported.",
+		Result:  Result{Type: reflect.TypeOf([]cluster.Host{}), Text: "one host a line: name, cores, memory, container subnet, labels"},
+		Help:    "Lists the hosts whose agents are registered in the cluster's etcd, with the cores, memory (MiB) and labels each reported, and the subnet (10.250.N.0/24) its containers get addresses from.",
 		Do: func(ctx context.Context, m *core.Manager, in *Invocation) (any, error) {
 			return nil, core.Errorf(core.Invalid, "hosts lists a cluster's hosts: give --cluster URL[,URL...]")
 		},
@@ -192,7 +192,7 @@ func (l hostList) Text() string {
 		for _, k := range sortedKeys(h.Labels) {
 			labels = append(labels, k+"="+h.Labels[k])
 		}
-		fmt.Fprintf(&b, "%s\t%d cores\t%d MiB\t%s\n", h.Name, h.Cores, h.Memory>>20, strings.Join(labels, ","))
+		fmt.Fprintf(&b, "%s\t%d cores\t%d MiB\t%s\t%s\n", h.Name, h.Cores, h.Memory>>20, h.Subnet, strings.Join(labels, ","))
 	}
 	return b.String()
 }
