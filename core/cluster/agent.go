@@ -64,9 +64,20 @@ func (a *Agent) session(ctx context.Context) error {
 		return err
 	}
 	a.subnet, a.Host.Subnet = n, subnetCIDR(n)
-	sess, err := concurrency.NewSession(a.Client.etcd, concurrency.WithTTL(ttl), concurrency.WithContext(ctx))
+	// The lease is granted under ctx (an interrupt ends the wait for a
+	// cluster without quorum), but the session is not tied to ctx: when ctx
+	// ends, Close still revokes the lease, so a stopped agent's host leaves
+	// the cluster at once instead of after the TTL.
+	var lease *clientv3.LeaseGrantResponse
+	if err := a.Client.call(ctx, "lease for host "+a.Host.Name, func(ctx context.Context) (err error) {
+		lease, err = a.Client.etcd.Grant(ctx, int64(ttl))
+		return err
+	}); err != nil {
+		return err
+	}
+	sess, err := concurrency.NewSession(a.Client.etcd, concurrency.WithTTL(ttl), concurrency.WithLease(lease.ID))
 	if err != nil {
-		return fmt.Errorf("host %s: cannot get a lease from etcd: %w", a.Host.Name, err)
+		return fmt.Errorf("host %s: cannot keep a lease in etcd: %w", a.Host.Name, err)
 	}
 	defer sess.Close()
 	if err := a.register(ctx, sess); err != nil {

@@ -227,6 +227,10 @@ func TestAgentsSchedule(t *testing.T) {
 	must(t, cli.Modify(ctx, "sl", func(c *Container) error { c.OnHost = ""; return nil }))
 	waitFor(t, cli, StateUp, "sl")
 	hosts["ha"].kill()
+	// A stopped agent revokes its lease: its host is gone at once.
+	if hs, err := cli.Hosts(ctx); err != nil || len(hs) != 2 {
+		t.Errorf("hosts after stopping ha's agent: %v, %v; want 2", hs, err)
+	}
 	got = waitFor(t, cli, StateLost, "sf", "pin")
 	got = waitFor(t, cli, StateUp, "sl")
 	if got["sl"].Placed == "ha" {
