@@ -34,9 +34,11 @@ const DefaultTimeout = 5 * time.Second
 
 // Client talks to the cluster's etcd.
 type Client struct {
-	etcd    *clientv3.Client
-	timeout time.Duration
-	where   string
+	etcd      *clientv3.Client
+	timeout   time.Duration
+	where     string
+	endpoints []string
+	tls       *tls.Config
 }
 
 // ParseEndpoints splits URL[,URL...] as --etcd and --cluster take it.
@@ -91,7 +93,7 @@ func Connect(o Options) (*Client, error) {
 	if err != nil {
 		return nil, core.Errorf(core.Failed, "cannot reach etcd at %s: %v", strings.Join(o.Endpoints, ","), err)
 	}
-	return &Client{etcd: cli, timeout: timeout, where: strings.Join(o.Endpoints, ",")}, nil
+	return &Client{etcd: cli, timeout: timeout, where: strings.Join(o.Endpoints, ","), endpoints: o.Endpoints, tls: tlsConf}, nil
 }
 
 // Close ends the connection.
@@ -118,6 +120,9 @@ func (c *Client) call(ctx context.Context, what string, f func(ctx context.Conte
 		return core.Errorf(core.Failed, "%s: interrupted", what)
 	}
 	if noQuorum(err) {
+		if why := c.diagnose(what); why != nil {
+			return why
+		}
 		return &core.Error{Kind: core.Failed, Err: ErrNoQuorum,
 			Msg: what + ": cluster has no quorum: etcd at " + c.where + " did not commit within " + c.timeout.String() +
 				". Start the stopped etcd members (a majority must run), then try again"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -165,5 +166,51 @@ func TestSubnets(t *testing.T) {
 		if again, err := cli.claimSubnet(ctx, fmt.Sprintf("h%d", i)); err != nil || again != n {
 			t.Errorf("h%d asked again: %d, %v; want %d", i, again, err, n)
 		}
+	}
+}
+
+// etcd over TLS with client certificates: with --etcd-cert/--etcd-key/
+// --etcd-ca the verbs work; without a client certificate etcd refuses, and
+// the error says to check the TLS files rather than blaming quorum.
+func TestTLS(t *testing.T) {
+	ec := etcdtest.StartTLS(t, 1)
+	f := ec.TLS
+	cli, err := Connect(Options{Endpoints: ec.Endpoints(), CertFile: f.ClientCert, KeyFile: f.ClientKey, CAFile: f.CA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx := context.Background()
+	if err := cli.Create(ctx, Spec{Name: "secure", Config: "{ }"}); err != nil {
+		t.Fatalf("create over TLS: %v", err)
+	}
+	anon, err := Connect(Options{Endpoints: ec.Endpoints(), CAFile: f.CA, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer anon.Close()
+	_, err = anon.List(ctx)
+	if err == nil || errors.Is(err, ErrNoQuorum) || !strings.Contains(err.Error(), "--etcd-cert") {
+		t.Fatalf("list without a client certificate: %v", err)
+	}
+	t.Log(err)
+}
+
+// With no member listening the error says so, not "no quorum".
+func TestNoMemberAnswers(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close()
+	cli, err := Connect(Options{Endpoints: []string{url}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	_, err = cli.List(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no etcd member answers at "+url) {
+		t.Fatalf("list with no etcd: %v", err)
 	}
 }

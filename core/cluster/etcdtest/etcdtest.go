@@ -35,23 +35,46 @@ type Member struct {
 type Cluster struct {
 	t       testing.TB
 	Members []*Member
+	// TLS is set for a cluster from StartTLS: clients must present
+	// TLS.ClientCert, signed by TLS.CA.
+	TLS  *TLSFiles
+	http *http.Client
 }
 
 // Start runs an n-member cluster and waits until it has a leader. It skips
 // the test when etcd is not installed, and stops every member at cleanup.
 func Start(t testing.TB, n int) *Cluster {
 	t.Helper()
+	return start(t, n, false)
+}
+
+// StartTLS is Start with client URLs over TLS that require a client
+// certificate (etcd's --client-cert-auth); peers talk plain HTTP.
+func StartTLS(t testing.TB, n int) *Cluster {
+	t.Helper()
+	return start(t, n, true)
+}
+
+func start(t testing.TB, n int, withTLS bool) *Cluster {
+	t.Helper()
 	path, err := exec.LookPath(Binary)
 	if err != nil {
 		t.Skip("etcd is not installed (apt-get install etcd-server; scripts/setup.sh does it)")
 	}
 	dir := t.TempDir()
-	c := &Cluster{t: t}
+	c := &Cluster{t: t, http: &http.Client{Timeout: 3 * time.Second}}
+	scheme := "http://"
+	if withTLS {
+		f := makeTLS(t, dir)
+		c.TLS = &f
+		c.http.Transport = &http.Transport{TLSClientConfig: f.tlsConfig(t)}
+		scheme = "https://"
+	}
 	var initial []string
 	for i := 0; i < n; i++ {
 		m := &Member{
 			Name:      fmt.Sprintf("m%d", i),
-			ClientURL: "http://" + freeAddr(t),
+			ClientURL: scheme + freeAddr(t),
 			PeerURL:   "http://" + freeAddr(t),
 			dir:       filepath.Join(dir, fmt.Sprintf("m%d", i)),
 		}
@@ -69,6 +92,10 @@ func Start(t testing.TB, n int) *Cluster {
 			"--initial-cluster-state", "new", "--initial-cluster-token", filepath.Base(dir),
 			"--heartbeat-interval", "50", "--election-timeout", "500",
 			"--logger", "zap", "--log-outputs", filepath.Join(m.dir, "etcd.log"),
+		}
+		if c.TLS != nil {
+			m.args = append(m.args, "--cert-file", c.TLS.ServerCert, "--key-file", c.TLS.ServerKey,
+				"--trusted-ca-file", c.TLS.CA, "--client-cert-auth")
 		}
 		if err := os.MkdirAll(m.dir, 0o700); err != nil {
 			t.Fatal(err)
@@ -165,8 +192,7 @@ func (c *Cluster) WaitNoLeader(m *Member) {
 
 // healthy asks the member's /health, which is true only with a leader.
 func (c *Cluster) healthy(m *Member) bool {
-	client := http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get(m.ClientURL + "/health")
+	resp, err := c.http.Get(m.ClientURL + "/health")
 	if err != nil {
 		return false
 	}
