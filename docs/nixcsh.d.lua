@@ -277,4 +277,10 @@ function nixcsh.log(...) end
 ---@param seconds number
 function nixcsh.sleep(seconds) end
 
+--- The cluster forms of the verbs (docs/cluster.md). Each function takes the arguments and flags of the verb of the same name, as with `nixcsh --cluster URL VERB`; create also takes host, label, memory and restart_elsewhere. Failures return nil, message.
+---@param url string the cluster's etcd members, URL[,URL...]
+---@param options? {etcd_cert?: string, etcd_key?: string, etcd_ca?: string, insecure?: boolean} TLS files; insecure allows plain http:// off this host
+---@return table r1 create, update, start, stop, destroy, list, status, show_ip and hosts acting on the cluster
+function nixcsh.cluster(url, options) end
+
 return nixcsh

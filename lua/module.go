@@ -53,6 +53,7 @@ func (s *Session) module(L *glua.LState) *glua.LTable {
 		"on":        s.luaOn,
 		"log":       s.luaLog,
 		"sleep":     s.luaSleep,
+		"cluster":   s.luaCluster,
 	} {
 		mod.RawSetString(name, L.NewFunction(fn))
 	}

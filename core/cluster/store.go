@@ -157,7 +157,7 @@ func (c *Client) List(ctx context.Context) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Entry
+	out := []Entry{}
 	for name, ct := range s.Containers {
 		out = append(out, s.entry(name, ct))
 	}
@@ -189,7 +189,7 @@ func (c *Client) Hosts(ctx context.Context) ([]Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Host
+	out := []Host{}
 	for _, h := range s.Hosts {
 		out = append(out, h)
 	}

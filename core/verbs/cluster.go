@@ -205,3 +205,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ClusterFlags are the flags only the verb's cluster form takes.
+func (v *Verb) ClusterFlags() []Flag { return clusterVerbs[v.Name].flags }
