@@ -211,6 +211,14 @@ func TestAgentsSchedule(t *testing.T) {
 	})
 	waitFor(t, cli, StateUp, "w1")
 
+	// A container no host can take waits, saying why.
+	must(t, cli.Create(ctx, Spec{Name: "nowhere", Config: "{ }", OnHost: "hz"}))
+	pollUntil(t, "the reason nowhere waits", func() bool {
+		ct, _, err := cli.Get(ctx, "nowhere")
+		return err == nil && strings.Contains(ct.Unplaced, "host hz is not in the cluster")
+	})
+	must(t, cli.Destroy(ctx, "nowhere"))
+
 	// A pre-start hook's veto shows as failed, with its message.
 	must(t, cli.Create(ctx, Spec{Name: "veto", Config: "{ }", Running: true, OnHost: "hb"}))
 	got = waitFor(t, cli, StateFailed, "veto")

@@ -65,6 +65,9 @@ type Spec struct {
 type Container struct {
 	Spec
 	Placed string `json:"placed,omitempty"`
+	// Unplaced says why the scheduler found no host for it (while it
+	// waits for one), for status to show.
+	Unplaced string `json:"unplaced,omitempty"`
 }
 
 // States an agent reports under actual/<name>.

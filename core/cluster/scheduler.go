@@ -77,7 +77,23 @@ func (c *Client) waitForChange(ctx context.Context, sess *concurrency.Session, s
 	}
 }
 
-// placeAll places, in name order, each container that needs a host.
+// placeTxn writes a container's record if it is still at rev and this
+// agent still leads the election.
+func (c *Client) placeTxn(ctx context.Context, e *concurrency.Election, name string, rev int64, ct Container) (resp *clientv3.TxnResponse, err error) {
+	key := containerKey(name)
+	err = c.call(ctx, "place "+name, func(ctx context.Context) (err error) {
+		resp, err = c.etcd.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(key), "=", rev),
+				clientv3.Compare(clientv3.CreateRevision(e.Key()), "=", e.Rev())).
+			Then(clientv3.OpPut(key, encode(ct))).
+			Commit()
+		return err
+	})
+	return resp, err
+}
+
+// placeAll places, in name order, each container that needs a host, and
+// records why when there is none.
 func (c *Client) placeAll(ctx context.Context, e *concurrency.Election, s *Snapshot, logf func(string, ...any)) {
 	var names []string
 	for n := range s.Containers {
@@ -90,29 +106,25 @@ func (c *Client) placeAll(ctx context.Context, e *concurrency.Election, s *Snaps
 		if ct.Placed != "" && (alive || !ct.RestartElsewhere) {
 			continue // placed on a live host, or lost until its host returns
 		}
+		from := ct.Placed
 		host, err := choose(s, ct)
 		if err != nil {
+			if ct.Unplaced == err.Error() {
+				continue // already said; writing it again would wake every watcher
+			}
 			logf("cannot place %s: %v", name, err)
-			continue
+			ct.Unplaced = err.Error()
+		} else {
+			ct.Placed, ct.Unplaced = host, ""
 		}
-		from := ct.Placed
-		ct.Placed = host
-		key := containerKey(name)
-		var resp *clientv3.TxnResponse
-		err = c.call(ctx, "place "+name, func(ctx context.Context) (err error) {
-			resp, err = c.etcd.Txn(ctx).
-				If(clientv3.Compare(clientv3.ModRevision(key), "=", s.Revs[name]),
-					clientv3.Compare(clientv3.CreateRevision(e.Key()), "=", e.Rev())).
-				Then(clientv3.OpPut(key, encode(ct))).
-				Commit()
-			return err
-		})
+		resp, err := c.placeTxn(ctx, e, name, s.Revs[name], ct)
 		switch {
 		case err != nil:
 			logf("%v", err)
-		case !resp.Succeeded:
-			// The record changed since the snapshot (or this agent is no
-			// longer the scheduler): the next round sees the new state.
+		case !resp.Succeeded || ct.Placed == from:
+			// Only the reason it waits was recorded; or the record changed
+			// since the snapshot (or this agent is no longer the scheduler)
+			// and the next round sees the new state.
 		case from != "":
 			logf("moved %s from lost host %s to %s", name, from, host)
 			s.Containers[name] = ct

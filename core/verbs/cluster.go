@@ -81,6 +81,9 @@ var clusterVerbs = map[string]clusterSide{
 		if e.State == cluster.StateFailed && e.Status != nil {
 			return e.State + ": " + e.Status.Error, nil
 		}
+		if e.State == cluster.StatePending && e.Unplaced != "" {
+			return e.State + ": " + e.Unplaced, nil
+		}
 		return e.State, nil
 	}},
 	"show-ip": {do: func(ctx context.Context, c *cluster.Client, in *Invocation) (any, error) {
