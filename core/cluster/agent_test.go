@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -284,5 +285,37 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Agents ride out a loss of quorum: while two of three etcd members are
+// down nothing changes, and once they are back a new container is placed
+// and started as before.
+func TestAgentsSurviveQuorumLoss(t *testing.T) {
+	ec := etcdtest.Start(t, 3)
+	cli := connect(t, ec, 2*time.Second)
+	ctx := context.Background()
+	h := &testHost{name: "hq"}
+	startAgent(t, ec, h, nil)
+	waitHosts(t, cli, 1)
+	must(t, cli.Create(ctx, Spec{Name: "before", Config: "{ }", Running: true}))
+	waitFor(t, cli, StateUp, "before")
+
+	ec.Stop(ec.Members[0])
+	ec.Stop(ec.Members[1])
+	ec.WaitNoLeader(ec.Members[2])
+	if err := cli.Create(ctx, Spec{Name: "during", Config: "{ }"}); !errors.Is(err, ErrNoQuorum) {
+		t.Fatalf("create without quorum: %v", err)
+	}
+	time.Sleep(3 * time.Second) // longer than the agent's 2 s lease: it must not count as lost
+	ec.Start(ec.Members[0])
+	ec.Start(ec.Members[1])
+	for _, m := range ec.Members {
+		ec.WaitHealthy(m)
+	}
+	must(t, cli.Create(ctx, Spec{Name: "after", Config: "{ }", Running: true}))
+	waitFor(t, cli, StateUp, "before", "after")
+	if !h.rt.is("before") || !h.rt.is("after") {
+		t.Fatal("containers not running on the agent's host after quorum returned")
 	}
 }
