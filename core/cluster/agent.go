@@ -84,9 +84,25 @@ func (a *Agent) session(ctx context.Context) error {
 		return err
 	}
 	a.logf("host %s registered (lease %x, ttl %ds, containers in %s)", a.Host.Name, sess.Lease(), ttl, a.Host.Subnet)
+	// Campaign as scheduler for as long as the lease lives; an error of
+	// etcd's (no quorum for a while) only means campaigning again.
 	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go a.Client.Schedule(sctx, sess, a.Host.Name, a.logf)
+	scheduled := make(chan struct{})
+	go func() {
+		defer close(scheduled)
+		for sctx.Err() == nil {
+			if err := a.Client.Schedule(sctx, sess, a.Host.Name, a.logf); err != nil && sctx.Err() == nil {
+				a.logf("scheduler: %v", err)
+			}
+			select {
+			case <-sctx.Done():
+			case <-sess.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	defer func() { stop(); <-scheduled }()
 	for {
 		s, err := a.Client.Snapshot(ctx)
 		if err != nil {
