@@ -27,6 +27,13 @@
 ---@field created string
 ---@field current boolean
 
+---@class nixcsh.Host
+---@field name string
+---@field labels? table<string, string>
+---@field cores integer
+---@field memory integer
+---@field subnet? string
+
 ---@class nixcsh.Info
 ---@field name string
 ---@field status string
@@ -168,6 +175,11 @@ function nixcsh.gc() end
 ---@return nixcsh.Generation[]|nil result
 ---@return string? err why it failed
 function nixcsh.generations(name) end
+
+--- List the hosts of the cluster (with --cluster URL)
+---@return nixcsh.Host[]|nil result
+---@return string? err why it failed
+function nixcsh.hosts() end
 
 --- Show the container's settings, state and generation
 ---@param name string an existing container's name
@@ -313,5 +325,11 @@ function nixcsh.log(...) end
 --- Wait; Ctrl-C (or SIGINT to nixcsh FILE.lua) interrupts it. Inside parallel/each only the calling function waits.
 ---@param seconds number
 function nixcsh.sleep(seconds) end
+
+--- The cluster forms of the verbs (docs/cluster.md). Each function takes the arguments and flags of the verb of the same name, as with `nixcsh --cluster URL VERB`; create also takes host, label, memory and restart_elsewhere. Failures return nil, message.
+---@param url string the cluster's etcd members, URL[,URL...]
+---@param options? {etcd_cert?: string, etcd_key?: string, etcd_ca?: string, insecure?: boolean} TLS files; insecure allows plain http:// off this host
+---@return table r1 create, update, start, stop, destroy, list, status, show_ip and hosts acting on the cluster
+function nixcsh.cluster(url, options) end
 
 return nixcsh

@@ -46,6 +46,10 @@ var helpers = []helper{
 	{name: "sleep", params: [][3]string{{"seconds", "number", ""}},
 		summary: "wait; Ctrl-C (or SIGINT to nixcsh FILE.lua) interrupts it",
 		text:    "Inside parallel/each only the calling function waits."},
+	{name: "cluster", params: [][3]string{{"url", "string", "the cluster's etcd members, URL[,URL...]"}, {"options?", "{etcd_cert?: string, etcd_key?: string, etcd_ca?: string, insecure?: boolean}", "TLS files; insecure allows plain http:// off this host"}},
+		returns: [][2]string{{"table", "create, update, start, stop, destroy, list, status, show_ip and hosts acting on the cluster"}},
+		summary: "the cluster forms of the verbs (docs/cluster.md)",
+		text:    "Each function takes the arguments and flags of the verb of the same name, as with `nixcsh --cluster URL VERB`; create also takes host, label, memory and restart_elsewhere. Failures return nil, message."},
 }
 
 // verbLuaType is the LuaLS type of a verb's success value.

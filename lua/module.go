@@ -25,7 +25,15 @@ func LuaName(s string) string { return strings.ReplaceAll(s, "-", "_") }
 var aliases = map[string]string{"ip": "show-ip"}
 
 // luaVerbs are the verbs the module offers, sorted by name.
-func luaVerbs() []*verbs.Verb { return verbs.All() }
+func luaVerbs() []*verbs.Verb {
+	var out []*verbs.Verb
+	for _, v := range verbs.All() {
+		if !v.Daemon { // a verb that runs until interrupted has no place in a script
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // module builds the nixcsh table: one function per verb of the verb table,
 // the aliases, and the helpers.
@@ -46,6 +54,7 @@ func (s *Session) module(L *glua.LState) *glua.LTable {
 		"on":        s.luaOn,
 		"log":       s.luaLog,
 		"sleep":     s.luaSleep,
+		"cluster":   s.luaCluster,
 	} {
 		mod.RawSetString(name, L.NewFunction(fn))
 	}

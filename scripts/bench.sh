@@ -29,6 +29,7 @@ run() {
 run core/engine 5x 'Benchmark(Start|StartRaw|Stop|StopRaw)$'
 run core/engine 200x 'Benchmark(Run|RunRaw)$'
 run core/engine 2x 'BenchmarkStart20(Raw)?$'
+run core/engine 5x 'Benchmark(Cluster|Local)CreateStart$'
 run core/runtime 5x 'Benchmark(Boot|BootRaw|Stop|StopRaw)$'
 run core/runtime 200x 'Benchmark(Exec|ExecRaw)$'
 run core/network 20x 'Benchmark'
@@ -48,6 +49,7 @@ function ms(ns) { return sprintf("%.3f", ns / 1e6) }
 BEGIN {
 	floor["network.BenchmarkSetupTeardown"] = "network.BenchmarkSetupTeardownIPCommands"
 	floor["nix.BenchmarkEvalModule/nixcsh"] = "nix.BenchmarkEvalModule/nix-instantiate"
+	floor["engine.BenchmarkClusterCreateStart"] = "engine.BenchmarkLocalCreateStart"
 	target["plugins.BenchmarkFireSubscribed"] = "< 2 ms"
 	target["engine.BenchmarkCreateServices"] = "< 50 ms"
 }
@@ -63,7 +65,7 @@ END {
 	printf "%-42s %12s  %-42s %12s %8s  %s\n", "benchmark", "ms/op", "floor", "floor ms/op", "ratio", "metrics / target"
 	for (k = 1; k <= n; k++) {
 		name = order[k]
-		if (name ~ /Raw$/ || name ~ /IPCommands$/ || name ~ /nix-instantiate$/) continue
+		if (name ~ /Raw$/ || name ~ /LocalCreateStart$/ || name ~ /IPCommands$/ || name ~ /nix-instantiate$/) continue
 		f = (name in floor) ? floor[name] : name "Raw"
 		if (!(name in floor) && name ~ /\/nixcsh$/) { f = name; sub(/\/nixcsh$/, "/nix-instantiate", f) }
 		if (f in nsop && nsop[f] > 0)

@@ -29,6 +29,7 @@ packages=(
 	zsh               # completion-script tests
 	fish              # completion-script tests
 	protobuf-compiler # scripts/gen-proto.sh
+	etcd-server       # the cluster's store: tests start their own members (core/cluster/etcdtest); never started on the host
 	nix-bin           # the floor of the evaluator's benchmarks (nix-instantiate); nixcsh never runs it
 )
 missing=()
@@ -52,6 +53,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 		rm -f /etc/.resolv.conf.systemd-resolved.bak
 	fi
 	[ $made_policy = 1 ] && rm -f $policy
+	# etcd-server's package enables its unit for the next boot: the tests run
+	# members of their own, and a cluster's operator configures and enables
+	# etcd deliberately (docs/cluster.md).
+	if printf '%s\n' "${missing[@]}" | grep -qx etcd-server && [ -d /run/systemd/system ]; then
+		systemctl disable etcd >/dev/null 2>&1 || true
+	fi
 fi
 
 go mod download
@@ -60,4 +67,9 @@ go mod download
 GOBIN=/usr/local/bin go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 go build -o /usr/local/bin/nixcsh ./cmd/nixcsh
 ln -sf nixcsh /usr/local/bin/nixos-container
+# The cluster agent's unit, installed but not enabled (docs/cluster.md).
+if [ -d /run/systemd/system ]; then
+	install -m 644 scripts/nixcsh-agent.service /etc/systemd/system/nixcsh-agent.service
+	systemctl daemon-reload
+fi
 echo "nixcsh installed: $(command -v nixcsh)"

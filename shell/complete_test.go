@@ -62,7 +62,7 @@ func TestComplete(t *testing.T) {
 		{"start ", "", []string{"bar ", "fob ", "foo "}},
 		{"start 'fo", "'fo", []string{"'fob' ", "'foo' "}},
 		{"status foo ", "", nil},
-		{"start --", "--", []string{"--all-autostart ", "--backend ", "--help ", "--plugin-dir ", "--root "}},
+		{"start --", "--", []string{"--all-autostart ", "--backend ", "--cluster ", "--etcd-ca ", "--etcd-cert ", "--etcd-key ", "--help ", "--insecure ", "--plugin-dir ", "--root "}},
 		{"status foo --j", "--j", []string{"--json "}},
 		{"create web --br", "--br", []string{"--bridge "}},
 		{"create web --config x --con", "--con", []string{"--config-file "}},

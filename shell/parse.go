@@ -27,7 +27,7 @@ func valueFlags() (takes, repeat map[string]bool) {
 		takes[f.Name] = f.Value != ""
 	}
 	for _, v := range verbs.All() {
-		for _, f := range v.Flags {
+		for _, f := range v.AllFlags() {
 			takes[f.Name] = f.Value != ""
 			repeat[f.Name] = repeat[f.Name] || f.Repeat
 		}

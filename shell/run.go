@@ -56,14 +56,26 @@ func (e *Env) Execute(ctx context.Context, cmd *Command) int {
 		}
 		return 0
 	}
-	m, err := e.NewManager(cmd.Globals, e.Stderr)
-	if err != nil {
-		return e.fail(err)
-	}
 	inv := cmd.Inv
 	inv.Stdio = core.Stdio{In: e.Stdin, Out: e.Stdout, Err: e.Stderr, TTY: isTerminal(e.Stdin)}
+	inv.Globals = cmd.Globals
 	began := time.Now()
-	res, err := cmd.Verb.Do(ctx, m, &inv)
+	var res any
+	var err error
+	if _, ok := cmd.Globals["cluster"]; ok {
+		res, err = cmd.Verb.DoCluster(ctx, cmd.Globals, &inv)
+	} else {
+		for f := range inv.Flags {
+			if cmd.Verb.ClusterOnly(f) {
+				return e.fail(fault.Errorf(fault.Invalid, "--%s places a container in a cluster: give --cluster URL too", f))
+			}
+		}
+		m, merr := e.NewManager(cmd.Globals, e.Stderr)
+		if merr != nil {
+			return e.fail(merr)
+		}
+		res, err = cmd.Verb.Do(ctx, m, &inv)
+	}
 	if err != nil {
 		// status prints "gone" for a missing container, and fails.
 		if s, ok := res.(string); ok && s != "" {

@@ -66,7 +66,7 @@ func TestBashCompletionScript(t *testing.T) {
 		{[]string{bin, "create", "web", "--config-file", "w"}, []string{"web.nix"}},
 		{[]string{bin, "create", "web", "--config", "x", "--bridge=", "--port", ""}, nil},
 		{[]string{bin, "run", "foo", "--", "l"}, nil},
-		{[]string{bin, "completion", "--"}, []string{"--backend", "--help", "--plugin-dir", "--root"}},
+		{[]string{bin, "completion", "--"}, []string{"--backend", "--cluster", "--etcd-ca", "--etcd-cert", "--etcd-key", "--help", "--insecure", "--plugin-dir", "--root"}},
 		{[]string{bin, "create", "web", "--config", "'networking.fire"}, []string{"'networking.firewall."}},
 	} {
 		if strings.HasPrefix(tc.words[len(tc.words)-1], "'") && !binaryKnowsOptions(t, bin) {
@@ -225,7 +225,7 @@ _files() { print -r -- FILES }
 		{[]string{bin, "sta"}, []string{"start", "status"}},
 		{[]string{bin, "--root", root, "start", ""}, []string{"fob", "foo"}},
 		{[]string{bin, "create", "web", "--config-file", ""}, []string{"FILES"}},
-		{[]string{bin, "status", "foo", "--"}, []string{"--backend", "--help", "--json", "--plugin-dir", "--root"}},
+		{[]string{bin, "status", "foo", "--"}, []string{"--backend", "--cluster", "--etcd-ca", "--etcd-cert", "--etcd-key", "--help", "--insecure", "--json", "--plugin-dir", "--root"}},
 		{[]string{bin, "create", "web", "--config", "'services.openssh.enable = true; services.op"}, []string{"services.openssh."}},
 	} {
 		if strings.HasPrefix(tc.words[len(tc.words)-1], "'") && !binaryKnowsOptions(t, bin) {

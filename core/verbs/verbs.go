@@ -62,7 +62,10 @@ type Invocation struct {
 	Lists map[string][]string // every value of each Repeat flag, in order
 	Rest  []string
 	Raw   []string // every word after the verb, untouched (Raw verbs)
-	Stdio core.Stdio
+	// Globals are the command's global options (--root, --cluster, ...),
+	// for the verbs that need them beyond the Manager (agent's TLS files).
+	Globals map[string]string
+	Stdio   core.Stdio
 }
 
 // Flag returns a flag's value and whether it was given.
@@ -129,6 +132,9 @@ type Verb struct {
 	NoName bool
 	// Interactive: the verb needs the user's terminal (login, root-login).
 	Interactive bool
+	// Daemon: the verb serves until interrupted (agent); the CLI runs it,
+	// Lua does not offer it.
+	Daemon bool
 	// Hooks are the lifecycle events the verb fires, in order.
 	Hooks []string
 	// Result says what Do returns on success, for the Lua docs and type stubs.
@@ -165,12 +171,17 @@ var GlobalFlags = []Flag{
 	{Name: "plugin-dir", Value: "DIR", Kind: File, Help: "look for plugins here first"},
 	{Name: "backend", Value: "NAME", Kind: Word, Help: "where supervisors run: process or systemd (default: detect)"},
 	{Name: "help", Help: "show usage"},
+	{Name: "cluster", Value: "URL[,URL...]", Kind: Word, Help: "act on the nixcsh cluster whose etcd members these are (see docs/cluster.md)"},
+	{Name: "etcd-cert", Value: "FILE", Kind: File, Help: "client certificate for the cluster's etcd over TLS"},
+	{Name: "etcd-key", Value: "FILE", Kind: File, Help: "its private key"},
+	{Name: "etcd-ca", Value: "FILE", Kind: File, Help: "the CA that signed etcd's server certificates"},
+	{Name: "insecure", Help: "allow plain http:// to etcd off this host"},
 }
 
 // table holds every verb. It is assembled here, from the lists of this
 // package, and by a front end's Register calls for verbs that need the
 // front end (shell registers plugins and completion in shell/verbs.go).
-var table = append(lifecycleVerbs(), configVerbs()...)
+var table = append(append(lifecycleVerbs(), configVerbs()...), agentVerb, hostsVerb)
 
 // All returns every verb, sorted by name.
 func All() []*Verb {
@@ -206,6 +217,9 @@ func (v *Verb) FindFlag(name string) *Flag {
 			return &v.Flags[i]
 		}
 	}
+	if f := clusterVerbs[v.Name].flag(name); f != nil {
+		return f
+	}
 	for i := range GlobalFlags {
 		if GlobalFlags[i].Name == name {
 			return &GlobalFlags[i]
@@ -221,7 +235,7 @@ var jsonFlag = Flag{Name: "json", Help: "print the result as JSON"}
 
 // AllFlags is the verb's flags followed by --json where it applies.
 func (v *Verb) AllFlags() []Flag {
-	fl := append([]Flag(nil), v.Flags...)
+	fl := append(append([]Flag(nil), v.Flags...), clusterVerbs[v.Name].flags...)
 	if v.JSON {
 		fl = append(fl, jsonFlag)
 	}
