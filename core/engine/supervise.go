@@ -255,8 +255,7 @@ func applyFirewall(nsPath, storePath string) error {
 		return err
 	}
 	fw := man.Firewall
-	all := netPorts(options.FirewallPorts{AllowedTCPPorts: fw.AllowedTCPPorts, AllowedUDPPorts: fw.AllowedUDPPorts,
-		AllowedTCPPortRanges: fw.AllowedTCPPortRanges, AllowedUDPPortRanges: fw.AllowedUDPPortRanges})
+	all := netPorts(fw.FirewallPorts)
 	nf := network.Firewall{Enable: fw.Enable, AllowPing: fw.AllowPing, TrustedInterfaces: fw.TrustedInterfaces,
 		AllowedTCPPorts: all.TCP, AllowedUDPPorts: all.UDP, AllowedTCPPortRanges: all.TCPRanges, AllowedUDPPortRanges: all.UDPRanges}
 	for name, p := range fw.Interfaces {

@@ -55,29 +55,20 @@ func sortedInts(xs []int) []int {
 }
 
 func renderFirewall(v Values, g *Generation, _ *Host) error {
-	tcp := v.Ints("networking.firewall.allowedTCPPorts")
+	all := firewallPorts(v, "networking.firewall.")
 	if v.Bool("services.openssh.enable") && v.Bool("services.openssh.openFirewall") {
-		tcp = append(tcp, v.Ints("services.openssh.ports")...)
+		all.AllowedTCPPorts = sortedInts(append(all.AllowedTCPPorts, v.Ints("services.openssh.ports")...))
 	}
 	g.Firewall = Firewall{
-		Enable:               v.Bool("networking.firewall.enable"),
-		AllowedTCPPorts:      sortedInts(tcp),
-		AllowedUDPPorts:      sortedInts(v.Ints("networking.firewall.allowedUDPPorts")),
-		AllowedTCPPortRanges: ranges(v.SubList("networking.firewall.allowedTCPPortRanges")),
-		AllowedUDPPortRanges: ranges(v.SubList("networking.firewall.allowedUDPPortRanges")),
-		AllowPing:            v.Bool("networking.firewall.allowPing"),
-		TrustedInterfaces:    dedupe(v.Strings("networking.firewall.trustedInterfaces")),
+		Enable:            v.Bool("networking.firewall.enable"),
+		FirewallPorts:     all,
+		AllowPing:         v.Bool("networking.firewall.allowPing"),
+		TrustedInterfaces: dedupe(v.Strings("networking.firewall.trustedInterfaces")),
 	}
-	allRanges := append(append([]PortRange{}, g.Firewall.AllowedTCPPortRanges...), g.Firewall.AllowedUDPPortRanges...)
+	allRanges := append(append([]PortRange{}, all.AllowedTCPPortRanges...), all.AllowedUDPPortRanges...)
 	names, ifaces := v.Subs("networking.firewall.interfaces")
 	for _, name := range names {
-		iv := ifaces[name]
-		p := FirewallPorts{
-			AllowedTCPPorts:      sortedInts(iv.Ints("allowedTCPPorts")),
-			AllowedUDPPorts:      sortedInts(iv.Ints("allowedUDPPorts")),
-			AllowedTCPPortRanges: ranges(iv.SubList("allowedTCPPortRanges")),
-			AllowedUDPPortRanges: ranges(iv.SubList("allowedUDPPortRanges")),
-		}
+		p := firewallPorts(ifaces[name], "")
 		if err := checkInterfaceName("networking.firewall.interfaces", name); err != nil {
 			return err
 		}
@@ -98,6 +89,18 @@ func renderFirewall(v Values, g *Generation, _ *Host) error {
 		}
 	}
 	return nil
+}
+
+// firewallPorts reads the allowed* options under prefix: those of
+// networking.firewall ("networking.firewall.") and of one of its
+// interfaces.<name> (the submodule's own values, "") have the same names.
+func firewallPorts(v Values, prefix string) FirewallPorts {
+	return FirewallPorts{
+		AllowedTCPPorts:      sortedInts(v.Ints(prefix + "allowedTCPPorts")),
+		AllowedUDPPorts:      sortedInts(v.Ints(prefix + "allowedUDPPorts")),
+		AllowedTCPPortRanges: ranges(v.SubList(prefix + "allowedTCPPortRanges")),
+		AllowedUDPPortRanges: ranges(v.SubList(prefix + "allowedUDPPortRanges")),
+	}
 }
 
 // checkInterfaceName refuses what no interface can be called (a name ending

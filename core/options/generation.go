@@ -86,19 +86,19 @@ type PortRange struct {
 // Firewall is networking.firewall as the runtime programs it (nftables in
 // the container's network namespace, from the host).
 type Firewall struct {
-	Enable               bool        `json:"enable"`
-	AllowedTCPPorts      []int       `json:"allowedTCPPorts"`
-	AllowedUDPPorts      []int       `json:"allowedUDPPorts"`
-	AllowedTCPPortRanges []PortRange `json:"allowedTCPPortRanges"`
-	AllowedUDPPortRanges []PortRange `json:"allowedUDPPortRanges"`
-	AllowPing            bool        `json:"allowPing"`
-	TrustedInterfaces    []string    `json:"trustedInterfaces,omitempty"`
+	Enable bool `json:"enable"`
+	// The ports open on every interface (their JSON fields stand at this
+	// level, as they did before per-interface ports came).
+	FirewallPorts
+	AllowPing         bool     `json:"allowPing"`
+	TrustedInterfaces []string `json:"trustedInterfaces,omitempty"`
 	// Interfaces are ports open on one interface only
 	// (networking.firewall.interfaces.<name>).
 	Interfaces map[string]FirewallPorts `json:"interfaces,omitempty"`
 }
 
-// FirewallPorts are the ports networking.firewall.interfaces.<name> opens.
+// FirewallPorts are the ports networking.firewall (or one of its
+// interfaces.<name>) opens.
 type FirewallPorts struct {
 	AllowedTCPPorts      []int       `json:"allowedTCPPorts"`
 	AllowedUDPPorts      []int       `json:"allowedUDPPorts"`
